@@ -1,0 +1,146 @@
+// Internal helpers shared by the core. Not part of the public API.
+import { KognicAuthError } from "./errors.ts";
+
+/** Replaces every occurrence of each secret in `text` with `[REDACTED]`. */
+export function redact(text: string, secrets: readonly (string | undefined)[]): string {
+  for (const secret of secrets) {
+    if (secret && secret.length >= 4) text = text.split(secret).join("[REDACTED]");
+  }
+  return text;
+}
+
+/** The reason a fired `AbortSignal` carries, or a fresh `ABORTED` error. */
+export function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new KognicAuthError("ABORTED", "The operation was aborted");
+}
+
+/** Quotes a value for an error message. */
+export function quote(value: unknown): string {
+  return JSON.stringify(String(value));
+}
+
+/** Whether a URL's host is a loopback address (`localhost`, `127.0.0.0/8`, `[::1]`). */
+export function isLoopback(url: URL): boolean {
+  const host = url.hostname;
+  return host === "localhost" || host.endsWith(".localhost") || host === "[::1]" ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/**
+ * Refuses a URL that would carry a secret in clear text: anything but `https:`, except `http:`
+ * to a loopback host, unless `allowInsecureHttp` is set.
+ */
+export function assertSecureUrl(url: URL, what: string, allowInsecureHttp = false): void {
+  if (url.protocol === "https:") return;
+  if (url.protocol === "http:" && (allowInsecureHttp || isLoopback(url))) return;
+  throw new KognicAuthError(
+    "INSECURE_URL",
+    `Refusing to send credentials to ${what} ${quote(url.origin)}: ` +
+      (url.protocol === "http:"
+        ? "plain http is only allowed for loopback hosts unless allowInsecureHttp is set"
+        : `unsupported protocol ${quote(url.protocol)}`),
+    { source: url.origin },
+  );
+}
+
+/** Waits `ms` milliseconds, or rejects as soon as `signal` fires. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortReason(signal));
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortReason(signal!));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** Races a promise against an `AbortSignal`, leaving the promise itself running. */
+export function withSignal<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(abortReason(signal));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortReason(signal));
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/**
+ * Reads a response body as text, at most `limit` bytes; a longer body is cut there and
+ * `truncated` is set. The rest of the body is cancelled.
+ */
+export async function readText(
+  response: Response,
+  limit: number,
+): Promise<{ text: string; truncated: boolean }> {
+  if (!response.body) return { text: "", truncated: false };
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  let size = 0;
+  try {
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) return { text: text + decoder.decode(), truncated: false };
+      if (size + value.byteLength > limit) {
+        text += decoder.decode(value.subarray(0, limit - size));
+        await reader.cancel().catch(() => {});
+        return { text, truncated: true };
+      }
+      size += value.byteLength;
+      text += decoder.decode(value, { stream: true });
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+const ISO = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?)(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?$/i;
+
+/**
+ * Parses an ISO 8601 date-time such as `2025-01-31T12:00:00.1234567Z`, allowing more than
+ * three fractional digits (Python writes six) and treating a missing offset as UTC.
+ * Returns `undefined` for anything it cannot parse.
+ */
+export function parseIsoDate(text: string): Date | undefined {
+  const match = ISO.exec(text.trim());
+  if (!match) return undefined;
+  const [, day, time, fraction = "", zone = "Z"] = match;
+  const millis = (fraction + "000").slice(0, 3);
+  const offset = zone.toUpperCase() === "Z" ? "Z" : `${zone.slice(0, 3)}:${zone.slice(-2)}`;
+  const seconds = time.length === 5 ? `${time}:00` : time;
+  const date = new Date(`${day}T${seconds}.${millis}${offset}`);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+/**
+ * Parses a `Retry-After` header: delay-seconds or an HTTP date. Returns milliseconds from `now`
+ * (never negative), or `undefined` when absent or unparseable.
+ */
+export function parseRetryAfter(value: string | null, now: number): number | undefined {
+  if (value === null) return undefined;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  if (!/^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(text)) return undefined;
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** Makes the first letter of a message upper case. */
+export function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

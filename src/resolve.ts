@@ -1,0 +1,325 @@
+/**
+ * Where Kognic credentials come from, first match wins (SPEC §2): explicit `clientId` and
+ * `clientSecret`, the `auth` option, `KOGNIC_CREDENTIALS`, `KOGNIC_CLIENT_ID` with
+ * `KOGNIC_CLIENT_SECRET`, and the system keyring's `default` profile.
+ *
+ * @module
+ */
+import {
+  assertNotExpired,
+  Credentials,
+  type CredentialsInit,
+  parseCredentials,
+} from "./credentials.ts";
+import { KognicAuthError } from "./errors.ts";
+import { detectRuntime, type Runtime } from "./runtime/mod.ts";
+import { capitalize, quote } from "./_util.ts";
+
+/**
+ * What the `auth` option takes: a path to a credentials file (`.json`, `~` expanded), a
+ * `keyring://PROFILE` reference, a `[clientId, clientSecret]` pair, or a credentials object.
+ */
+export type AuthInput = string | readonly string[] | CredentialsInit | Credentials;
+
+/** Options of {@linkcode resolveCredentials}. */
+export interface ResolveOptions {
+  /** The credentials, or where to find them. */
+  auth?: AuthInput;
+  /** An OAuth client id, given together with `clientSecret` (and without `auth`). */
+  clientId?: string;
+  /** An OAuth client secret, given together with `clientId` (and without `auth`). */
+  clientSecret?: string;
+  /** The runtime to read files, environment variables and the keyring through; detected by default. */
+  runtime?: Runtime;
+  /** The current time in milliseconds, for the expiry check; default `Date.now()`. */
+  now?: number;
+}
+
+/** Credentials and a description of where they were found. */
+export interface ResolvedCredentials {
+  /** The credentials. */
+  credentials: Credentials;
+  /** Where they came from, such as `KOGNIC_CREDENTIALS file "/home/me/creds.json"`. */
+  source: string;
+}
+
+/** The keyring service under which Kognic credentials profiles are stored (SPEC §9). */
+export const CREDENTIALS_KEYRING_SERVICE = "kognic-credentials";
+const KEYRING_PREFIX = "keyring://";
+
+/**
+ * Finds Kognic credentials the way Kognic documents it and the Python `kognic-auth` does:
+ *
+ * 1. `clientId` + `clientSecret` options (an error together with `auth`);
+ * 2. the `auth` option: a `[clientId, clientSecret]` pair, a credentials object, a `.json`
+ *    path (`~` expanded) or `keyring://PROFILE`;
+ * 3. the file named by `KOGNIC_CREDENTIALS`;
+ * 4. `KOGNIC_CLIENT_ID` and `KOGNIC_CLIENT_SECRET`, both set and non-empty;
+ * 5. the keyring profile `default`, where the runtime has a keyring.
+ *
+ * When none holds credentials the error (`CREDENTIALS_NOT_FOUND`) lists every source tried.
+ * Credentials whose `expires` lies in the past are refused (`CREDENTIALS_EXPIRED`).
+ *
+ * @example Resolve from the environment
+ * ```ts
+ * import { resolveCredentials } from "@kognic/auth";
+ * import { memoryRuntime } from "@kognic/auth/runtime/memory";
+ *
+ * const runtime = memoryRuntime({ env: { KOGNIC_CLIENT_ID: "id", KOGNIC_CLIENT_SECRET: "s" } });
+ * const { credentials, source } = await resolveCredentials({ runtime });
+ * console.log(credentials.clientId, source); // id KOGNIC_CLIENT_ID and KOGNIC_CLIENT_SECRET
+ * ```
+ *
+ * @param options The `auth` option, explicit client id and secret, and the runtime.
+ * @returns The credentials and where they were found.
+ */
+export async function resolveCredentials(
+  options: ResolveOptions = {},
+): Promise<ResolvedCredentials> {
+  const runtime = options.runtime ?? await detectRuntime();
+  const resolved = await find(options, runtime);
+  assertNotExpired(resolved.credentials, options.now ?? Date.now(), resolved.source);
+  return resolved;
+}
+
+async function find(options: ResolveOptions, runtime: Runtime): Promise<ResolvedCredentials> {
+  const { auth, clientId, clientSecret } = options;
+  if (clientId !== undefined || clientSecret !== undefined) {
+    if (auth !== undefined) {
+      throw new KognicAuthError(
+        "INVALID_OPTIONS",
+        "Give either the auth option or clientId and clientSecret, not both",
+      );
+    }
+    if (
+      typeof clientId !== "string" || !clientId || typeof clientSecret !== "string" || !clientSecret
+    ) {
+      throw new KognicAuthError(
+        "INVALID_OPTIONS",
+        "The clientId and clientSecret options must be given together, as non-empty strings",
+      );
+    }
+    return {
+      credentials: new Credentials({ clientId, clientSecret }),
+      source: "clientId and clientSecret options",
+    };
+  }
+  if (auth !== undefined) return await fromAuth(auth, runtime);
+
+  const path = runtime.env("KOGNIC_CREDENTIALS");
+  if (path) {
+    const source = `KOGNIC_CREDENTIALS file ${quote(path)}`;
+    return { credentials: await readCredentialsFile(path, runtime, source), source };
+  }
+
+  const id = runtime.env("KOGNIC_CLIENT_ID");
+  const secret = runtime.env("KOGNIC_CLIENT_SECRET");
+  if (id && secret) {
+    return {
+      credentials: new Credentials({ clientId: id, clientSecret: secret }),
+      source: "KOGNIC_CLIENT_ID and KOGNIC_CLIENT_SECRET",
+    };
+  }
+  if (id || secret) {
+    const [set, missing] = id
+      ? ["KOGNIC_CLIENT_ID", "KOGNIC_CLIENT_SECRET"]
+      : ["KOGNIC_CLIENT_SECRET", "KOGNIC_CLIENT_ID"];
+    throw new KognicAuthError(
+      "CREDENTIALS_ENV_INCOMPLETE",
+      `${set} is set but ${missing} is empty or not set: set both, or neither`,
+      { source: missing },
+    );
+  }
+
+  let keyringNote = "no keyring on this runtime";
+  if (runtime.keyring) {
+    const found = await fromKeyring("default", runtime, false);
+    if (found) return found;
+    keyringNote = "no such profile";
+  }
+  const state = (name: string) => runtime.env(name) === undefined ? "not set" : "empty";
+  throw new KognicAuthError(
+    "CREDENTIALS_NOT_FOUND",
+    "No Kognic credentials found. Tried: the auth option (not given); " +
+      "the clientId and clientSecret options (not given); " +
+      `KOGNIC_CREDENTIALS (${state("KOGNIC_CREDENTIALS")}); ` +
+      `KOGNIC_CLIENT_ID and KOGNIC_CLIENT_SECRET (${state("KOGNIC_CLIENT_ID")}, ${
+        state("KOGNIC_CLIENT_SECRET")
+      }); ` +
+      `keyring profile "default" (${keyringNote})`,
+  );
+}
+
+async function fromAuth(auth: AuthInput, runtime: Runtime): Promise<ResolvedCredentials> {
+  if (auth instanceof Credentials) return { credentials: auth, source: "the auth option" };
+  if (Array.isArray(auth)) {
+    const [clientId, clientSecret] = auth;
+    if (
+      auth.length !== 2 || typeof clientId !== "string" || typeof clientSecret !== "string" ||
+      !clientId || !clientSecret
+    ) {
+      throw new KognicAuthError(
+        "CREDENTIALS_INVALID_PAIR",
+        `The auth option must be a [clientId, clientSecret] pair of two non-empty strings, got an array of ${auth.length}`,
+        { source: "the auth option" },
+      );
+    }
+    return { credentials: new Credentials({ clientId, clientSecret }), source: "the auth option" };
+  }
+  if (typeof auth === "string") {
+    if (auth.startsWith(KEYRING_PREFIX)) {
+      const profile = auth.slice(KEYRING_PREFIX.length);
+      return (await fromKeyring(profile, runtime, true))!;
+    }
+    const source = `credentials file ${quote(auth)}`;
+    return { credentials: await readCredentialsFile(auth, runtime, source), source };
+  }
+  if (typeof auth === "object" && auth !== null) {
+    const source = "the auth option";
+    return {
+      credentials: parseCredentials({ email: "", userId: 0, issuer: "", ...auth }, source),
+      source,
+    };
+  }
+  throw new KognicAuthError(
+    "INVALID_OPTIONS",
+    `The auth option must be a path, a [clientId, clientSecret] pair or a credentials object, not ${typeof auth}`,
+  );
+}
+
+async function fromKeyring(
+  profile: string,
+  runtime: Runtime,
+  required: boolean,
+): Promise<ResolvedCredentials | undefined> {
+  const source = `keyring profile ${quote(profile)}`;
+  if (!runtime.keyring) {
+    throw new KognicAuthError(
+      "KEYRING_UNAVAILABLE",
+      `Cannot read ${source}: no system keyring is available on this runtime (${runtime.name})`,
+      { source },
+    );
+  }
+  const stored = await runtime.keyring.get(CREDENTIALS_KEYRING_SERVICE, profile);
+  if (stored === undefined) {
+    if (!required) return undefined;
+    throw new KognicAuthError(
+      "KEYRING_PROFILE_NOT_FOUND",
+      `No credentials in the keyring for profile ${quote(profile)}: ` +
+        `store them with \`kognic-auth credentials put <file> --env ${profile}\``,
+      { source },
+    );
+  }
+  return { credentials: parseCredentials(parseJson(stored, source), source), source };
+}
+
+/**
+ * Reads and validates a credentials file. The path must end in `.json`; a leading `~` is the
+ * home directory.
+ *
+ * @example Read a credentials file
+ * ```ts
+ * import { readCredentialsFile } from "@kognic/auth";
+ * import { memoryRuntime } from "@kognic/auth/runtime/memory";
+ *
+ * const runtime = memoryRuntime({
+ *   files: {
+ *     "/home/user/.config/kognic/credentials.json":
+ *       '{"clientId":"id","clientSecret":"s","email":"me@example.com","userId":1,"issuer":"x"}',
+ *   },
+ * });
+ * const credentials = await readCredentialsFile("~/.config/kognic/credentials.json", runtime);
+ * console.log(credentials.email); // me@example.com
+ * ```
+ *
+ * @param path The file's path.
+ * @param runtime The runtime to read it through.
+ * @param source What the file is, for error messages; default `credentials file "<path>"`.
+ * @returns The validated credentials.
+ */
+export async function readCredentialsFile(
+  path: string,
+  runtime: Runtime,
+  source: string = `credentials file ${quote(path)}`,
+): Promise<Credentials> {
+  if (!path.toLowerCase().endsWith(".json")) {
+    throw new KognicAuthError(
+      "CREDENTIALS_PATH_NOT_JSON",
+      `Credentials path ${quote(path)} must end in ".json"`,
+      { source: path },
+    );
+  }
+  const fullPath = expandHome(path, runtime);
+  if (!runtime.readTextFile) {
+    throw new KognicAuthError(
+      "CREDENTIALS_FILE_UNREADABLE",
+      `Cannot read ${source}: the ${runtime.name} runtime has no file system; ` +
+        "pass the credentials as an object or through KOGNIC_CLIENT_ID and KOGNIC_CLIENT_SECRET",
+      { source: path },
+    );
+  }
+  let text: string;
+  try {
+    text = await runtime.readTextFile(fullPath);
+  } catch (error) {
+    const { code, name } = (error ?? {}) as { code?: string; name?: string };
+    if (code === "ENOENT" || name === "NotFound") {
+      throw new KognicAuthError(
+        "CREDENTIALS_FILE_NOT_FOUND",
+        `${capitalize(source)} does not exist`,
+        { source: path },
+      );
+    }
+    const reason = code === "EISDIR" || name === "IsADirectory"
+      ? "it is a directory"
+      : code === "EACCES" || code === "EPERM" || name === "PermissionDenied" ||
+          name === "NotCapable"
+      ? "permission denied"
+      : String((error as Error)?.message ?? error);
+    throw new KognicAuthError("CREDENTIALS_FILE_UNREADABLE", `Cannot read ${source}: ${reason}`, {
+      source: path,
+    });
+  }
+  return parseCredentials(parseJson(text, source), source);
+}
+
+function parseJson(text: string, source: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    // The parser's message quotes the document, which holds the secret: leave it out.
+    throw new KognicAuthError(
+      "CREDENTIALS_INVALID_JSON",
+      `${capitalize(source)} is not valid JSON`,
+      { source },
+    );
+  }
+}
+
+/**
+ * Expands a leading `~` to the runtime's home directory.
+ *
+ * @example Expand a path
+ * ```ts
+ * import { expandHome } from "@kognic/auth";
+ * import { memoryRuntime } from "@kognic/auth/runtime/memory";
+ *
+ * console.log(expandHome("~/creds.json", memoryRuntime({ home: "/home/me" }))); // /home/me/creds.json
+ * ```
+ *
+ * @param path A path that may start with `~`.
+ * @param runtime The runtime that knows the home directory.
+ * @returns The path with `~` replaced.
+ */
+export function expandHome(path: string, runtime: Runtime): string {
+  if (path !== "~" && !path.startsWith("~/")) return path;
+  const home = runtime.homeDir();
+  if (!home) {
+    throw new KognicAuthError(
+      "CREDENTIALS_FILE_NOT_FOUND",
+      `Cannot expand "~" in ${quote(path)}: no home directory on this runtime`,
+      { source: path },
+    );
+  }
+  return home.replace(/[\\/]+$/, "") + path.slice(1);
+}

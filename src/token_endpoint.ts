@@ -1,0 +1,270 @@
+/**
+ * The OAuth 2.0 token endpoint over `fetch` (SPEC §4): the client-credentials grant
+ * ([RFC 6749 §4.4](https://www.rfc-editor.org/rfc/rfc6749#section-4.4)) and the refresh-token
+ * grant ([§6](https://www.rfc-editor.org/rfc/rfc6749#section-6)), with strict validation of the
+ * response ([§5.1](https://www.rfc-editor.org/rfc/rfc6749#section-5.1),
+ * [§5.2](https://www.rfc-editor.org/rfc/rfc6749#section-5.2)).
+ *
+ * @module
+ */
+import type { Credentials } from "./credentials.ts";
+import { TokenError } from "./errors.ts";
+import { assertSecureUrl, parseRetryAfter, quote, readText, redact, sleep } from "./_util.ts";
+
+/** The default Kognic auth host. */
+export const DEFAULT_AUTH_HOST = "https://auth.app.kognic.com";
+/** The default path of the token endpoint on the auth host. */
+export const DEFAULT_TOKEN_PATH = "/v1/auth/oauth/token";
+
+/**
+ * How the client authenticates at the token endpoint: `client_secret_post` (the default, what
+ * the Python library sends) puts id and secret in the form body; `client_secret_basic` sends
+ * them in an `Authorization: Basic` header.
+ */
+export type AuthMethod = "client_secret_post" | "client_secret_basic";
+
+/** A validated token response. `expires_in` is always a number when present. */
+export interface TokenResponse {
+  /** The access token. */
+  access_token: string;
+  /** The token type, `"Bearer"` in any letter case. */
+  token_type: string;
+  /** The lifetime in seconds, if the server said. */
+  expires_in?: number;
+  /** A refresh token, if the server issued one. */
+  refresh_token?: string;
+  /** The granted scopes, space-separated, if the server said. */
+  scope?: string;
+  /** Any other fields the server returned. */
+  [field: string]: unknown;
+}
+
+/** Options of {@linkcode requestToken}. */
+export interface TokenRequestOptions {
+  /** The token endpoint URL. */
+  tokenUrl: string | URL;
+  /** The scopes to ask for; sent space-joined as `scope`, omitted when empty. */
+  scopes?: readonly string[];
+  /** A refresh token: when given, the refresh-token grant is used instead of client credentials. */
+  refreshToken?: string;
+  /** How the client authenticates; default `"client_secret_post"`. */
+  authMethod?: AuthMethod;
+  /** The `fetch` to use; default the global one. */
+  fetch?: typeof fetch;
+  /** Extra request headers, such as `User-Agent`. */
+  headers?: Record<string, string>;
+  /** Aborts the request and any wait for a retry. */
+  signal?: AbortSignal;
+  /** Allow plain `http://` to hosts that are not loopback. Default `false`. */
+  allowInsecureHttp?: boolean;
+  /** How often to retry after a 429 answer; default 2. */
+  rateLimitRetries?: number;
+  /** The longest `Retry-After` to wait, in milliseconds; default 30 000. */
+  maxRetryAfter?: number;
+  /** Waits between retries; default a timer. Tests pass a fake clock's sleep. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** The current time in milliseconds, for `Retry-After` dates; default `Date.now`. */
+  now?: () => number;
+}
+
+/** The most bytes read from a token endpoint response. */
+const MAX_BODY = 64 * 1024;
+
+/**
+ * Encodes like Python's `urllib.parse.quote_plus`, which the Python library's form bodies use:
+ * only `A-Z a-z 0-9 _ . - ~` stay as they are, spaces become `+`.
+ */
+function formEncode(value: string): string {
+  return encodeURIComponent(value)
+    .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+    .replace(/%20/g, "+");
+}
+
+function formBody(fields: [string, string | undefined][]): string {
+  return fields.filter(([, value]) => value !== undefined)
+    .map(([key, value]) => `${key}=${formEncode(value!)}`).join("&");
+}
+
+/**
+ * Asks the token endpoint for an access token, with the client-credentials grant or, when
+ * `refreshToken` is given, the refresh-token grant. The request is byte for byte what the Python
+ * library sends: `POST`, `Content-Type: application/x-www-form-urlencoded`, body
+ * `grant_type=client_credentials&client_id=…&client_secret=…[&scope=…]`. A 429 answer is
+ * retried after its `Retry-After`; redirects are not followed (they would carry the secret).
+ *
+ * @example Fetch a token
+ * ```ts ignore
+ * import { Credentials, requestToken } from "@kognic/auth";
+ *
+ * const credentials = new Credentials({ clientId: "id", clientSecret: "secret" });
+ * const token = await requestToken(credentials, {
+ *   tokenUrl: "https://auth.app.kognic.com/v1/auth/oauth/token",
+ * });
+ * console.log(token.expires_in);
+ * ```
+ *
+ * @param credentials The client id and secret.
+ * @param options The token URL, scopes, grant and transport.
+ * @returns The validated token response.
+ */
+export async function requestToken(
+  credentials: Credentials,
+  options: TokenRequestOptions,
+): Promise<TokenResponse> {
+  const url = new URL(options.tokenUrl);
+  assertSecureUrl(url, "the token endpoint", options.allowInsecureHttp);
+  const basic = options.authMethod === "client_secret_basic";
+  const scope = options.scopes?.length ? options.scopes.join(" ") : undefined;
+  const grant: [string, string | undefined][] = options.refreshToken === undefined
+    ? [["grant_type", "client_credentials"]]
+    : [["grant_type", "refresh_token"], ["refresh_token", options.refreshToken]];
+  const body = formBody([
+    ...grant,
+    ["client_id", basic ? undefined : credentials.clientId],
+    ["client_secret", basic ? undefined : credentials.clientSecret],
+    ["scope", scope],
+  ]);
+  const headers: Record<string, string> = {
+    ...options.headers,
+    "Content-Type": "application/x-www-form-urlencoded",
+    Accept: "application/json",
+  };
+  if (basic) {
+    const pair = `${formEncode(credentials.clientId)}:${formEncode(credentials.clientSecret)}`;
+    headers.Authorization = `Basic ${btoa(pair)}`;
+  }
+  const secrets = [credentials.clientSecret, options.refreshToken];
+  const fetcher = options.fetch ?? fetch;
+  const wait = options.sleep ?? sleep;
+  const now = options.now ?? Date.now;
+  const retries = options.rateLimitRetries ?? 2;
+  const where = `Token endpoint ${quote(url.href)}`;
+
+  for (let attempt = 0;; attempt++) {
+    let response: Response;
+    try {
+      response = await fetcher(url, {
+        method: "POST",
+        headers,
+        body,
+        redirect: "manual",
+        signal: options.signal,
+      });
+    } catch (error) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      throw new TokenError(
+        "TOKEN_REQUEST_FAILED",
+        `${where} could not be reached: ${redact(describeError(error), secrets)}`,
+        { source: url.href },
+      );
+    }
+    if (response.status === 429) {
+      const retryAfter = parseRetryAfter(response.headers.get("retry-after"), now()) ??
+        1000 * 2 ** attempt;
+      await response.body?.cancel().catch(() => {});
+      if (attempt < retries && retryAfter <= (options.maxRetryAfter ?? 30_000)) {
+        await wait(retryAfter, options.signal);
+        continue;
+      }
+      throw new TokenError(
+        "TOKEN_RATE_LIMITED",
+        `${where} is rate limiting this client (429) after ${attempt + 1} attempts; ` +
+          `retry after ${Math.ceil(retryAfter / 1000)} s`,
+        { source: url.href, status: 429, retryAfter },
+      );
+    }
+    return await parseTokenResponse(response, where, url.href, secrets);
+  }
+}
+
+function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? error.message;
+}
+
+async function parseTokenResponse(
+  response: Response,
+  where: string,
+  source: string,
+  secrets: (string | undefined)[],
+): Promise<TokenResponse> {
+  const status = response.status;
+  const type = response.headers.get("content-type") ?? "no content type";
+  const fail = (code: "TOKEN_HTTP_ERROR" | "TOKEN_RESPONSE_INVALID", detail: string): never => {
+    throw new TokenError(code, `${where} ${detail}`, { source, status });
+  };
+  if (response.type === "opaqueredirect" || (status >= 300 && status < 400)) {
+    await response.body?.cancel().catch(() => {});
+    fail("TOKEN_HTTP_ERROR", `answered a redirect (${status}), which is not followed`);
+  }
+  const { text } = await readText(response, MAX_BODY);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  const body = typeof json === "object" && json !== null && !Array.isArray(json)
+    ? json as Record<string, unknown>
+    : undefined;
+
+  if (status < 200 || status > 299) {
+    if (typeof body?.error === "string") {
+      const description = typeof body.error_description === "string"
+        ? `: ${body.error_description}`
+        : "";
+      throw new TokenError(
+        "TOKEN_OAUTH_ERROR",
+        redact(`${where} refused the request (${status}): ${body.error}${description}`, secrets),
+        { source, status, oauthError: body.error },
+      );
+    }
+    fail(
+      "TOKEN_HTTP_ERROR",
+      `answered ${status} with ${
+        json === undefined ? `a ${type} body` : "JSON that is not an OAuth error"
+      }`,
+    );
+  }
+  if (!body) {
+    fail(
+      "TOKEN_RESPONSE_INVALID",
+      `answered ${status} with ${
+        json === undefined ? `a ${type} body that is not JSON` : "JSON that is not an object"
+      }`,
+    );
+  }
+  const token = body!;
+  if (typeof token.access_token !== "string" || token.access_token === "") {
+    fail("TOKEN_RESPONSE_INVALID", `answered without an "access_token" string`);
+  }
+  if (typeof token.token_type !== "string" || token.token_type.toLowerCase() !== "bearer") {
+    fail("TOKEN_RESPONSE_INVALID", `answered a "token_type" that is not "Bearer"`);
+  }
+  let expiresIn = token.expires_in;
+  if (typeof expiresIn === "string" && /^\s*\d+(\.\d+)?\s*$/.test(expiresIn)) {
+    expiresIn = Number(expiresIn);
+  }
+  if (
+    expiresIn !== undefined && expiresIn !== null &&
+    (typeof expiresIn !== "number" || !Number.isFinite(expiresIn) || expiresIn < 0)
+  ) {
+    fail("TOKEN_RESPONSE_INVALID", `answered an "expires_in" that is not a number of seconds`);
+  }
+  for (const field of ["refresh_token", "scope"]) {
+    if (token[field] !== undefined && token[field] !== null && typeof token[field] !== "string") {
+      fail("TOKEN_RESPONSE_INVALID", `answered a ${quote(field)} that is not a string`);
+    }
+  }
+  const result: TokenResponse = {
+    ...token,
+    access_token: token.access_token as string,
+    token_type: token.token_type as string,
+  };
+  if (typeof expiresIn === "number") result.expires_in = expiresIn;
+  else delete result.expires_in;
+  if (token.refresh_token === null) delete result.refresh_token;
+  if (token.scope === null) delete result.scope;
+  return result;
+}

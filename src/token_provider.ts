@@ -1,0 +1,310 @@
+/**
+ * Access tokens that stay fresh: one {@linkcode TokenProvider} per credentials, auth host and
+ * scopes caches a token, refreshes it in the background shortly before it expires while the
+ * still-valid token keeps being served, lets exactly one token request be in flight however
+ * many callers wait, and invalidates by comparison after a 401 so that a late 401 for an old
+ * token never throws away a newer one.
+ *
+ * @module
+ */
+import type { Credentials } from "./credentials.ts";
+import { TokenError } from "./errors.ts";
+import {
+  type AuthMethod,
+  DEFAULT_AUTH_HOST,
+  DEFAULT_TOKEN_PATH,
+  requestToken,
+  type TokenResponse,
+} from "./token_endpoint.ts";
+import { assertSecureUrl, sleep, withSignal } from "./_util.ts";
+
+/** A source of time, injectable so that tests can move it without sleeping. */
+export interface Clock {
+  /**
+   * The current time.
+   *
+   * @returns Milliseconds since the epoch.
+   */
+  now(): number;
+  /**
+   * Waits, for retry back-off. Default: a timer.
+   *
+   * @param ms How long to wait, in milliseconds.
+   * @param signal Ends the wait early with the signal's reason.
+   */
+  sleep?(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+/**
+ * A token as persisted: the server's response plus `expires_at` in epoch seconds — the shape of
+ * the Python library's shared token cache (SPEC §8).
+ */
+export type StoredToken = TokenResponse & {
+  /** When the token expires, in seconds since the epoch. */
+  expires_at?: number;
+};
+
+/**
+ * Where a {@linkcode TokenProvider} persists tokens so that processes or isolates can share
+ * them. Both methods may fail; failures are ignored and the provider goes on without the store.
+ */
+export interface TokenStore {
+  /**
+   * Loads a token.
+   *
+   * @param key The cache key, such as `https://auth.app.kognic.com:my-client-id`.
+   * @returns The token, or `undefined`.
+   */
+  load(key: string): Promise<StoredToken | undefined>;
+  /**
+   * Saves a token.
+   *
+   * @param key The cache key.
+   * @param token The token to save.
+   */
+  save(key: string, token: StoredToken): Promise<void>;
+}
+
+/** Something that gives out access tokens and takes back rejected ones. */
+export interface TokenSource {
+  /**
+   * Returns a valid access token.
+   *
+   * @param options An `AbortSignal` that stops the wait.
+   * @returns The access token.
+   */
+  getToken(options?: { signal?: AbortSignal }): Promise<string>;
+  /**
+   * Drops `accessToken` if it is still the current one.
+   *
+   * @param accessToken The token an API rejected.
+   * @returns Whether it was dropped.
+   */
+  invalidate(accessToken: string): boolean;
+}
+
+/** Options of {@linkcode TokenProvider}. */
+export interface TokenProviderOptions {
+  /** The client id and secret. */
+  credentials: Credentials;
+  /** The auth host; default `https://auth.app.kognic.com`. */
+  authHost?: string;
+  /** The token endpoint's path on the auth host; default `/v1/auth/oauth/token`. */
+  tokenPath?: string;
+  /** The scopes to ask for. */
+  scopes?: readonly string[];
+  /** How the client authenticates at the token endpoint; default `"client_secret_post"`. */
+  authMethod?: AuthMethod;
+  /** The `fetch` for the token endpoint; default the global one. */
+  fetch?: typeof fetch;
+  /** Extra headers for token requests, such as `User-Agent`. */
+  headers?: Record<string, string>;
+  /** The clock; default `Date.now` and timers. */
+  clock?: Clock;
+  /** Where to persist tokens between processes; default none. */
+  store?: TokenStore;
+  /** Allow a plain `http://` auth host that is not loopback. Default `false`. */
+  allowInsecureHttp?: boolean;
+  /**
+   * How long before expiry to start a background refresh, in milliseconds; default 60 000 (the
+   * Python library's leeway), at most half the token's lifetime.
+   */
+  refreshLeeway?: number;
+  /**
+   * How long before expiry a token stops being used, in milliseconds; default 30 000, at most a
+   * quarter of the token's lifetime.
+   */
+  expiryMargin?: number;
+}
+
+interface Held {
+  readonly accessToken: string;
+  readonly refreshToken?: string;
+  /** From here on a background refresh starts. */
+  readonly refreshAt: number;
+  /** From here on the token is not handed out. */
+  readonly expireAt: number;
+}
+
+const systemClock: Clock = { now: () => Date.now() };
+/** After a failed background refresh, wait this long before trying again in the background. */
+const BACKGROUND_RETRY = 5_000;
+
+/**
+ * Hands out access tokens for one set of credentials, auth host and scopes.
+ *
+ * - A cached token is returned at once while it is fresh.
+ * - From `refreshLeeway` before expiry, one background refresh starts and callers keep getting
+ *   the current token; from `expiryMargin` before expiry the token is no longer handed out.
+ * - However many callers wait, at most one token request is in flight.
+ * - With a refresh token, renewal uses the refresh-token grant and falls back to client
+ *   credentials when the server refuses it.
+ * - {@linkcode TokenProvider.invalidate} drops a token only if it is still the current one.
+ *
+ * @example Get a token
+ * ```ts ignore
+ * import { Credentials, TokenProvider } from "@kognic/auth";
+ *
+ * const provider = new TokenProvider({
+ *   credentials: new Credentials({ clientId: "id", clientSecret: "secret" }),
+ * });
+ * const token = await provider.getToken();
+ * ```
+ */
+export class TokenProvider implements TokenSource {
+  /** The token endpoint URL. */
+  readonly tokenUrl: URL;
+  /** The auth host as given, without a trailing slash; part of the cache key. */
+  readonly authHost: string;
+  /** The scopes asked for. */
+  readonly scopes: readonly string[];
+  readonly #options: TokenProviderOptions;
+  readonly #clock: Clock;
+  #held?: Held;
+  #flight?: Promise<Held>;
+  #backgroundAfter = 0;
+  #rejected?: string;
+  #cacheKey?: Promise<string>;
+
+  /**
+   * Creates a provider. No request is made until the first {@linkcode TokenProvider.getToken}.
+   *
+   * @param options The credentials, the auth host and the transport.
+   */
+  constructor(options: TokenProviderOptions) {
+    this.#options = options;
+    this.#clock = options.clock ?? systemClock;
+    this.authHost = (options.authHost ?? DEFAULT_AUTH_HOST).replace(/\/+$/, "");
+    this.tokenUrl = new URL(options.tokenPath ?? DEFAULT_TOKEN_PATH, this.authHost + "/");
+    assertSecureUrl(this.tokenUrl, "the token endpoint", options.allowInsecureHttp);
+    this.scopes = Object.freeze([...options.scopes ?? []]);
+  }
+
+  /**
+   * Returns a valid access token: the cached one while it is fresh, otherwise the result of
+   * the one token request in flight.
+   *
+   * @param options An `AbortSignal` that ends this caller's wait (the shared request goes on
+   * for the other callers).
+   * @returns The access token.
+   */
+  getToken(options?: { signal?: AbortSignal }): Promise<string> {
+    const held = this.#held;
+    if (held) {
+      const now = this.#clock.now();
+      if (now < held.refreshAt) return Promise.resolve(held.accessToken);
+      if (now < held.expireAt) {
+        if (!this.#flight && now >= this.#backgroundAfter) {
+          this.#renew().catch(() => this.#backgroundAfter = this.#clock.now() + BACKGROUND_RETRY);
+        }
+        return Promise.resolve(held.accessToken);
+      }
+    }
+    return withSignal(this.#renew(), options?.signal).then((token) => token.accessToken);
+  }
+
+  /**
+   * Drops `accessToken` if it is still the current token (compare-and-invalidate), so that the
+   * next {@linkcode TokenProvider.getToken} fetches a new one. A 401 for a token that was
+   * already replaced changes nothing.
+   *
+   * @param accessToken The token an API rejected.
+   * @returns Whether the current token was dropped.
+   */
+  invalidate(accessToken: string): boolean {
+    if (this.#held?.accessToken !== accessToken) return false;
+    this.#held = undefined;
+    this.#rejected = accessToken;
+    return true;
+  }
+
+  /**
+   * The key under which tokens are persisted, the same as the Python library's:
+   * `<auth host>:<client id>`, plus `:s-<first 12 hex digits of sha256(space-joined scopes)>`
+   * when scopes are set.
+   *
+   * @returns The cache key.
+   */
+  cacheKey(): Promise<string> {
+    return this.#cacheKey ??= (async () => {
+      const base = `${this.authHost}:${this.#options.credentials.clientId}`;
+      if (this.scopes.length === 0) return base;
+      const digest = await crypto.subtle.digest(
+        "SHA-256",
+        new TextEncoder().encode(this.scopes.join(" ")),
+      );
+      const hex = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join(
+        "",
+      );
+      return `${base}:s-${hex.slice(0, 12)}`;
+    })();
+  }
+
+  #renew(): Promise<Held> {
+    return this.#flight ??= this.#fetch().finally(() => this.#flight = undefined);
+  }
+
+  async #fetch(): Promise<Held> {
+    const options = this.#options;
+    const store = options.store;
+    const key = store ? await this.cacheKey() : "";
+    if (store && !this.#held) {
+      const stored = await store.load(key).catch(() => undefined);
+      const held = stored && this.#hold(stored, this.#clock.now());
+      if (held && held.accessToken !== this.#rejected && this.#clock.now() < held.refreshAt) {
+        return this.#held = held;
+      }
+    }
+    const started = this.#clock.now();
+    const request = {
+      tokenUrl: this.tokenUrl,
+      scopes: this.scopes,
+      authMethod: options.authMethod,
+      fetch: options.fetch,
+      headers: options.headers,
+      allowInsecureHttp: options.allowInsecureHttp,
+      sleep: (ms: number, signal?: AbortSignal) => (this.#clock.sleep ?? sleep)(ms, signal),
+      now: () => this.#clock.now(),
+    };
+    let response: TokenResponse | undefined;
+    const refreshToken = this.#held?.refreshToken;
+    if (refreshToken) {
+      try {
+        response = await requestToken(options.credentials, { ...request, refreshToken });
+      } catch (error) {
+        // A refused refresh token (invalid_token, invalid_grant, 401) falls back to a new grant.
+        if (!(error instanceof TokenError && error.code === "TOKEN_OAUTH_ERROR")) throw error;
+      }
+    }
+    response ??= await requestToken(options.credentials, request);
+    const held = this.#held = this.#hold(response, started)!;
+    const stored: StoredToken = { ...response };
+    if (response.expires_in !== undefined) {
+      stored.expires_at = Math.floor(started / 1000 + response.expires_in);
+    }
+    if (store) await store.save(key, stored).catch(() => {});
+    return held;
+  }
+
+  #hold(token: StoredToken, now: number): Held | undefined {
+    if (typeof token?.access_token !== "string") return undefined;
+    let refreshAt = Infinity;
+    let expireAt = Infinity;
+    if (typeof token.expires_at === "number" || typeof token.expires_in === "number") {
+      const expiresAt = typeof token.expires_at === "number"
+        ? token.expires_at * 1000
+        : now + token.expires_in! * 1000;
+      const lifetime = typeof token.expires_in === "number"
+        ? token.expires_in * 1000
+        : expiresAt - now;
+      refreshAt = expiresAt - Math.min(this.#options.refreshLeeway ?? 60_000, lifetime / 2);
+      expireAt = expiresAt - Math.min(this.#options.expiryMargin ?? 30_000, lifetime / 4);
+    }
+    return {
+      accessToken: token.access_token,
+      ...(typeof token.refresh_token === "string" ? { refreshToken: token.refresh_token } : {}),
+      refreshAt,
+      expireAt,
+    };
+  }
+}

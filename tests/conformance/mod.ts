@@ -1,0 +1,9 @@
+// Every conformance case file. Runtime runners import this one module, so a case written once
+// runs unchanged on every runtime.
+import "./credentials_test.ts";
+import "./resolve_test.ts";
+import "./bad_input_test.ts";
+import "./token_endpoint_test.ts";
+import "./token_provider_test.ts";
+import "./client_test.ts";
+import "./runtime_test.ts";

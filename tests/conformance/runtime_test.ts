@@ -1,0 +1,110 @@
+import assert from "node:assert/strict";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { type KognicAuthError, resolveCredentials, VERSION } from "../../mod.ts";
+import { detectRuntime } from "../../src/runtime/mod.ts";
+import { edgeRuntime } from "../../src/runtime/edge.ts";
+import { test } from "../support/harness.ts";
+import { CANARY_SECRET, credentialsDocument, thrown } from "../support/fixtures.ts";
+import { BAD_INPUTS } from "./bad_input_test.ts";
+
+const agent = globalThis.navigator?.userAgent ?? "";
+const expected = agent.startsWith("Deno/")
+  ? "deno"
+  : agent.startsWith("Bun/")
+  ? "bun"
+  : agent.startsWith("Node.js/")
+  ? "node"
+  : "edge";
+
+test("runtime: detection picks this runtime's adapter", async () => {
+  const runtime = await detectRuntime();
+  assert.equal(runtime.name, expected);
+  assert.equal(await detectRuntime(), runtime, "created once");
+});
+
+test("runtime: the edge adapter reads string bindings only and has no file system", async () => {
+  const runtime = edgeRuntime({
+    env: { KOGNIC_CLIENT_ID: "id", KOGNIC_CLIENT_SECRET: CANARY_SECRET, KV: {} },
+  });
+  assert.equal(runtime.env("KV"), undefined);
+  assert.equal(runtime.readTextFile, undefined);
+  const error = await thrown(() => resolveCredentials({ auth: "/creds.json", runtime }));
+  assert.equal((error as KognicAuthError).code, "CREDENTIALS_FILE_UNREADABLE");
+  assert.equal((await resolveCredentials({ runtime })).credentials.clientId, "id");
+});
+
+test("runtime: the real adapter reads environment variables", async () => {
+  const runtime = await detectRuntime();
+  process.env.KOGNIC_AUTH_TEST_VARIABLE = "value";
+  try {
+    assert.equal(runtime.env("KOGNIC_AUTH_TEST_VARIABLE"), "value");
+  } finally {
+    delete process.env.KOGNIC_AUTH_TEST_VARIABLE;
+  }
+  assert.equal(runtime.env("KOGNIC_AUTH_TEST_VARIABLE"), undefined);
+  assert.ok(runtime.homeDir());
+}, { needs: ["fs"] });
+
+test("runtime: the real adapter reads credentials files and explains file errors", async () => {
+  const runtime = await detectRuntime();
+  const dir = await mkdtemp(join(tmpdir(), "kognic-auth-"));
+  try {
+    const path = join(dir, "credentials.json");
+    await writeFile(path, JSON.stringify(credentialsDocument()));
+    assert.equal(
+      (await resolveCredentials({ auth: path, runtime })).credentials.email,
+      "robot@example.com",
+    );
+    const missing = await thrown(() =>
+      resolveCredentials({ auth: join(dir, "missing.json"), runtime })
+    );
+    assert.equal((missing as KognicAuthError).code, "CREDENTIALS_FILE_NOT_FOUND");
+    await mkdir(join(dir, "folder.json"));
+    const folder = await thrown(() =>
+      resolveCredentials({ auth: join(dir, "folder.json"), runtime })
+    );
+    assert.equal((folder as KognicAuthError).code, "CREDENTIALS_FILE_UNREADABLE");
+    assert.match((folder as Error).message, /is a directory|EISDIR|directory/i);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}, { needs: ["fs"] });
+
+test("runtime: VERSION equals jsr.json and package.json", async () => {
+  const root = new URL("../../", import.meta.url);
+  for (const file of ["jsr.json", "package.json"]) {
+    const { version } = JSON.parse(await readFile(new URL(file, root), "utf8"));
+    assert.equal(version, VERSION, file);
+  }
+}, { needs: ["fs"] });
+
+test(
+  "runtime: every error code the bad-input table produces is documented in errors.ts",
+  async () => {
+    const source = await readFile(new URL("../../src/errors.ts", import.meta.url), "utf8");
+    for (const { code } of BAD_INPUTS) {
+      assert.ok(
+        source.includes(`| \`${code}\` |`),
+        `${code} is not in the table of codes`,
+      );
+    }
+  },
+  { needs: ["fs"] },
+);
+
+test("demo: runs end to end, shows reuse and a refresh, never prints the secret", async () => {
+  const { runDemo } = await import("../../scripts/_demo.ts");
+  const lines: string[] = [];
+  await runDemo((line) => lines.push(line), CANARY_SECRET);
+  const text = lines.join("\n");
+  assert.ok(!text.includes(CANARY_SECRET));
+  assert.match(
+    text,
+    /5\. Reuse \(cached token\): 20 authenticated calls .* token #1; token requests so far: 1/,
+  );
+  assert.match(text, /8\. After the refresh: .* token #2; token requests so far: 2/);
+  assert.match(text, /Grants used: client_credentials, refresh_token/);
+}, { needs: ["fs", "sockets"] });

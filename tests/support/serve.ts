@@ -1,0 +1,95 @@
+/**
+ * Serves a fetch handler over a real loopback socket with the current runtime's own server:
+ * `Deno.serve`, `Bun.serve` or `@hono/node-server` on Node. Test-only.
+ *
+ * @module
+ */
+
+/** A running loopback server. */
+export interface Served {
+  /** Base URL without a trailing slash, e.g. `http://127.0.0.1:43123`. */
+  url: string;
+  /** Stops the server, drops its connections and frees the port. */
+  close(): Promise<void>;
+}
+
+type Handler = (request: Request) => Response | Promise<Response>;
+
+// Minimal shapes of the runtime globals, so this file needs no runtime type packages.
+interface DenoGlobal {
+  serve(
+    options: { hostname: string; port: number; onListen: () => void },
+    handler: Handler,
+  ): { addr: { port: number }; shutdown(): Promise<void> };
+}
+interface BunGlobal {
+  serve(options: { hostname: string; port: number; fetch: Handler }): {
+    port: number;
+    stop(closeActiveConnections?: boolean): unknown;
+  };
+}
+interface Runtimes {
+  Deno?: DenoGlobal;
+  Bun?: BunGlobal;
+  navigator?: { userAgent?: string };
+}
+
+const HOST = "127.0.0.1";
+
+/**
+ * Serves `handler` on 127.0.0.1 at an ephemeral port.
+ *
+ * @param handler Answers each request, e.g. `createKognicServer().fetch`.
+ * @returns The base URL and a `close()` that frees the port.
+ *
+ * @example Serve the Kognic test server
+ * ```ts
+ * import { createKognicServer } from "./kognic_server.ts";
+ * const served = await serve(createKognicServer().fetch);
+ * await fetch(`${served.url}/v1/items`);
+ * await served.close();
+ * ```
+ */
+export async function serve(handler: Handler): Promise<Served> {
+  // Pass the request alone: runtimes add a second argument (server, info, bindings).
+  const fetch: Handler = (request) => handler(request);
+  const runtimes = globalThis as unknown as Runtimes;
+  const userAgent = runtimes.navigator?.userAgent ?? "";
+
+  if (userAgent.startsWith("Deno/") && runtimes.Deno) {
+    const server = runtimes.Deno.serve({ hostname: HOST, port: 0, onListen: () => {} }, fetch);
+    return { url: `http://${HOST}:${server.addr.port}`, close: () => server.shutdown() };
+  }
+
+  if (userAgent.startsWith("Bun/") && runtimes.Bun) {
+    const server = runtimes.Bun.serve({ hostname: HOST, port: 0, fetch });
+    return {
+      url: `http://${HOST}:${server.port}`,
+      close: async () => {
+        await server.stop(true);
+      },
+    };
+  }
+
+  if (userAgent.startsWith("Node.js/")) {
+    const { createAdaptorServer } = await import("@hono/node-server");
+    // Keep the real global Request/Response: the library under test must see them.
+    const server = createAdaptorServer({ fetch, overrideGlobalObjects: false });
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(0, HOST, () => resolve());
+    });
+    const address = server.address();
+    const port = typeof address === "object" && address ? address.port : 0;
+    return {
+      url: `http://${HOST}:${port}`,
+      close: () =>
+        new Promise<void>((resolve, reject) => {
+          server.close((error) => (error ? reject(error) : resolve()));
+          if ("closeAllConnections" in server) server.closeAllConnections();
+        }),
+    };
+  }
+
+  throw new Error(`Unsupported runtime: "${userAgent}"`);
+}
