@@ -14,6 +14,11 @@ for tool in "$deno" "$bun" "$node24" "$node22"; do
   [ -x "$tool" ] || { echo "Error: $tool is missing: run npm ci first" >&2; exit 1; }
 done
 
+# Everything this run prints is kept, to be scanned for secrets at the end.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+exec > >(tee "$log") 2>&1
+
 failures=()
 step() {
   local name=$1
@@ -36,12 +41,12 @@ conformance() {
   local label=$1
   shift
   echo "== conformance on $label"
-  local log
-  log=$(mktemp)
-  "$@" tests/run.ts 2>&1 | tee "$log"
+  local out
+  out=$(mktemp)
+  "$@" tests/run.ts 2>&1 | tee "$out"
   local status=${PIPESTATUS[0]}
-  summaries+=("$(grep -E '^[a-z]+-[0-9.]*: [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1 || echo "$label: no summary")")
-  rm -f "$log"
+  summaries+=("$(grep -E '^[a-z]+-[0-9.]*: [0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1 || echo "$label: no summary")")
+  rm -f "$out"
   [ "$status" -eq 0 ] || failures+=("conformance on $label")
 }
 
@@ -49,6 +54,18 @@ conformance deno "$deno" run -A --unstable-no-legacy-abort
 conformance bun "$bun"
 conformance node24 "$node24"
 conformance node22 "$node22"
+
+# Secret hygiene over the whole run: the test server's client secret and the marker inside every
+# token it issues must appear nowhere in what the suite printed.
+echo "== secret scan of all output"
+canaries=$(grep -ohE 'export const (CANARY_SECRET|TOKEN_CANARY) = "[^"]+"' tests/support/kognic_server.ts | sed -E 's/.*"(.*)"/\1/')
+[ "$(echo "$canaries" | wc -l)" -eq 2 ] || failures+=("secret scan: canaries not found")
+for canary in $canaries; do
+  if grep -qF "$canary" "$log"; then
+    echo "Error: the output contains the canary $canary" >&2
+    failures+=("secret scan")
+  fi
+done
 
 echo
 echo "== conformance summary"

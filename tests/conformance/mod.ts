@@ -7,3 +7,5 @@ import "./token_endpoint_test.ts";
 import "./token_provider_test.ts";
 import "./client_test.ts";
 import "./runtime_test.ts";
+import "./property_test.ts";
+import "./security_test.ts";
