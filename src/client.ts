@@ -159,9 +159,10 @@ export interface AuthFetchOptions {
    */
   retry?: RetryOptions | false;
   /**
-   * Milliseconds an attempt may take, token wait and body reading included, before it is
-   * aborted (and, if allowed, retried); default 120 000; `0` disables. A request can override
-   * it with a `timeout` field in its init.
+   * Milliseconds an attempt may take until the answer's headers arrive (the token wait and
+   * redirects included) before it is aborted and, if allowed, retried; default 120 000; `0`
+   * disables it. Reading the body is not covered: pass a `signal` for that. A request can
+   * override it with a `timeout` field in its init.
    */
   timeout?: number;
   /** The clock for backoff waits and `Retry-After` dates; default `Date.now` and timers. */
@@ -267,8 +268,9 @@ function replayable(input: FetchInput, init?: RequestInit): boolean {
  *   connection errors, for idempotent methods, up to 4 attempts, with exponential backoff and
  *   full jitter, or as long as `Retry-After` asks (up to a cap). Bodies that cannot be sent
  *   again are never retried. The answer of the last attempt is returned as it came.
- * - Each attempt times out after `timeout` milliseconds (an error with code `TIMEOUT`); the
- *   caller's `AbortSignal` ends the call at once, in a token wait or a backoff too.
+ * - Each attempt times out when no answer's headers arrived within `timeout` milliseconds (an
+ *   error with code `TIMEOUT` if it is not retried); the caller's `AbortSignal` ends the call at
+ *   once, in a token wait or a backoff too.
  * - A `sunset-date` response header calls `onSunset` (default: a warning in the log).
  * - Redirects are followed by hand: the token goes along only to the same origin, never to
  *   another one, whatever the runtime's `fetch` would do.
@@ -423,17 +425,20 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
       : policyOf({ ...options.retry, ...init.retry });
     const started = retry ? now() : 0;
     for (let attempts = 1;; attempts++) {
-      const signal = timeout > 0
-        ? (caller ? anySignal(caller, AbortSignal.timeout(timeout)) : AbortSignal.timeout(timeout))
-        : caller;
+      // A plain timer rather than AbortSignal.timeout: it is cheaper, and it is cleared as soon
+      // as the answer's headers are in, so timers never pile up and a long body download is
+      // left to the caller's own signal.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let signal = caller;
+      if (timeout > 0) {
+        const controller = new AbortController();
+        timer = setTimeout(() => controller.abort(), timeout);
+        signal = caller ? anySignal(caller, controller.signal) : controller.signal;
+      }
       let response: Response | undefined;
       let failure: unknown;
       try {
         response = await once(input, init, signal);
-        if (!retry?.statuses.has(response.status)) {
-          sunset(response, input, init);
-          return response;
-        }
       } catch (error) {
         if (caller?.aborted) throw abortReason(caller);
         // Refusals of this library (an insecure URL, a token error) are not transient.
@@ -442,10 +447,16 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
           ? new KognicAuthError(
             "TIMEOUT",
             `${methodOf(input, init)} ${JSON.stringify(bare(urlOf(input)))} did not ` +
-              `complete within ${timeout} ms`,
+              `answer within ${timeout} ms`,
             { source: bare(urlOf(input)), cause: error },
           )
           : error;
+      } finally {
+        clearTimeout(timer);
+      }
+      if (response && !retry?.statuses.has(response.status)) {
+        sunset(response, input, init);
+        return response;
       }
       const delay = retry ? delayFor(retry, attempts, started, input, init, response) : undefined;
       if (delay === undefined || !retry) {

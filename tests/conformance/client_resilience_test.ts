@@ -261,7 +261,7 @@ test("timeout: an attempt that takes too long is aborted, retried, and finally r
   );
   assert.ok(error instanceof KognicAuthError);
   assert.equal(error.code, "TIMEOUT");
-  assert.equal(error.message, `GET "${API_BASE}/v1/whoami" did not complete within 10 ms`);
+  assert.equal(error.message, `GET "${API_BASE}/v1/whoami" did not answer within 10 ms`);
 });
 
 test("timeout: an abort during the token wait ends the call at once", async () => {
