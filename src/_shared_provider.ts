@@ -10,7 +10,7 @@ interface Ref {
 
 const providers = new Map<string, Ref>();
 // Where the runtime can tell us that a provider was collected, its entry goes too; without
-// WeakRef (none of the supported runtimes today) providers live as long as the isolate.
+// WeakRef (every supported runtime has it) providers would live as long as the isolate.
 const finalizer = typeof FinalizationRegistry === "function"
   ? new FinalizationRegistry<string>((key) => {
     if (!providers.get(key)?.deref()) providers.delete(key);
@@ -63,9 +63,4 @@ export async function sharedTokenProvider(options: TokenProviderOptions): Promis
     providers.set(key, { deref: () => provider });
   }
   return provider;
-}
-
-/** How many providers the registry holds, live or not yet cleaned up (for tests). */
-export function sharedProviderCount(): number {
-  return providers.size;
 }
