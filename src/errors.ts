@@ -36,6 +36,9 @@
  * | `TOKEN_RESPONSE_INVALID` | a 2xx token response that is not a valid bearer token response |
  * | `HTTP_ERROR` | an API answered a non-2xx status |
  * | `ABORTED` | the caller's `AbortSignal` fired |
+ * | `TIMEOUT` | an API request got no answer within the client's `timeout` (after any retries) |
+ * | `RESPONSE_INVALID_JSON` | a JSON helper got a 2xx answer whose body is not JSON |
+ * | `RESPONSE_NO_DATA` | a JSON helper got a body without the `data` envelope; the message names the keys found |
  */
 export type KognicAuthErrorCode =
   | "CREDENTIALS_NOT_FOUND"
@@ -59,7 +62,10 @@ export type KognicAuthErrorCode =
   | "TOKEN_RATE_LIMITED"
   | "TOKEN_RESPONSE_INVALID"
   | "HTTP_ERROR"
-  | "ABORTED";
+  | "ABORTED"
+  | "TIMEOUT"
+  | "RESPONSE_INVALID_JSON"
+  | "RESPONSE_NO_DATA";
 
 /** Options of {@linkcode KognicAuthError}. */
 export interface KognicAuthErrorOptions {

@@ -9,3 +9,4 @@ import "./client_test.ts";
 import "./runtime_test.ts";
 import "./property_test.ts";
 import "./security_test.ts";
+import "./client_resilience_test.ts";
