@@ -20,6 +20,7 @@ import { VERSION } from "./version.ts";
 import { sharedTokenProvider } from "./_shared_provider.ts";
 import {
   abortReason,
+  anySignal,
   assertSecureUrl,
   parseIsoDate,
   parseRetryAfter,
@@ -220,23 +221,6 @@ function policyOf(retry: RetryOptions | false | undefined): Policy | undefined {
     maxRetryAfter: retry?.maxRetryAfter ?? 60_000,
     deadline: retry?.deadline ?? 120_000,
   };
-}
-
-/** Both signals in one: `AbortSignal.any` where the runtime has it. */
-function anySignal(a: AbortSignal, b: AbortSignal): AbortSignal {
-  if (typeof AbortSignal.any === "function") return AbortSignal.any([a, b]);
-  const controller = new AbortController();
-  for (const signal of [a, b]) {
-    if (signal.aborted) {
-      controller.abort(signal.reason);
-      break;
-    }
-    signal.addEventListener("abort", () => controller.abort(signal.reason), {
-      once: true,
-      signal: controller.signal,
-    });
-  }
-  return controller.signal;
 }
 
 /** The URL without query and fragment, for messages and events. */

@@ -36,7 +36,7 @@
  * | `TOKEN_RESPONSE_INVALID` | a 2xx token response that is not a valid bearer token response |
  * | `HTTP_ERROR` | an API answered a non-2xx status |
  * | `ABORTED` | the caller's `AbortSignal` fired |
- * | `TIMEOUT` | an API request got no answer within the client's `timeout` (after any retries) |
+ * | `TIMEOUT` | the token endpoint or an API gave no answer within the `timeout` (after any retries) |
  * | `RESPONSE_INVALID_JSON` | a JSON helper got a 2xx answer whose body is not JSON |
  * | `RESPONSE_NO_DATA` | a JSON helper got a body without the `data` envelope; the message names the keys found |
  */

@@ -133,6 +133,8 @@ export interface TokenProviderOptions {
   clock?: Clock;
   /** Where to persist tokens between processes; default none. */
   store?: TokenStore;
+  /** How long one token request may take, in milliseconds; default 30 000, `0` for no limit. */
+  timeout?: number;
   /** Allow a plain `http://` auth host that is not loopback. Default `false`. */
   allowInsecureHttp?: boolean;
   /**
@@ -157,7 +159,10 @@ interface Held {
 }
 
 const systemClock: Clock = { now: () => Date.now() };
-/** After a failed background refresh, wait this long before trying again in the background. */
+/**
+ * After a failed background refresh, wait this long before trying again in the background — or
+ * half the time left before the token expires, if that is shorter.
+ */
 const BACKGROUND_RETRY = 5_000;
 
 /**
@@ -226,9 +231,10 @@ export class TokenProvider implements TokenSource {
       if (now < held.refreshAt) return Promise.resolve(held.accessToken);
       if (now < held.expireAt) {
         if (!this.#flight && now >= this.#backgroundAfter) {
-          this.#renew(true).catch(() =>
-            this.#backgroundAfter = this.#clock.now() + BACKGROUND_RETRY
-          );
+          this.#renew(true).catch(() => {
+            const now = this.#clock.now();
+            this.#backgroundAfter = now + Math.min(BACKGROUND_RETRY, (held.expireAt - now) / 2);
+          });
         }
         return Promise.resolve(held.accessToken);
       }
@@ -360,7 +366,9 @@ export class TokenProvider implements TokenSource {
       fetch: options.fetch,
       headers: options.headers,
       allowInsecureHttp: options.allowInsecureHttp,
-      sleep: (ms: number, signal?: AbortSignal) => (this.#clock.sleep ?? sleep)(ms, signal),
+      sleep: (ms: number, signal?: AbortSignal) =>
+        this.#clock.sleep ? this.#clock.sleep(ms, signal) : sleep(ms, signal),
+      timeout: options.timeout,
       now: () => this.#clock.now(),
     };
     let response: TokenResponse | undefined;

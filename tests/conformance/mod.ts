@@ -10,3 +10,4 @@ import "./runtime_test.ts";
 import "./property_test.ts";
 import "./security_test.ts";
 import "./client_resilience_test.ts";
+import "./faults_test.ts";
