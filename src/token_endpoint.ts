@@ -8,7 +8,7 @@
  * @module
  */
 import type { Credentials } from "./credentials.ts";
-import { TokenError } from "./errors.ts";
+import { KognicAuthError, TokenError } from "./errors.ts";
 import { assertSecureUrl, parseRetryAfter, quote, readText, redact, sleep } from "./_util.ts";
 
 /** The default Kognic auth host. */
@@ -152,6 +152,8 @@ export async function requestToken(
       });
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason;
+      // The runtime's fetch explains proxy failures itself (PROXY_*).
+      if (error instanceof KognicAuthError) throw error;
       throw new TokenError(
         "TOKEN_REQUEST_FAILED",
         `${where} could not be reached: ${redact(describeError(error), secrets)}`,
