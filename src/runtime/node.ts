@@ -11,6 +11,7 @@
  * @module
  */
 import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { homedir } from "node:os";
 import process from "node:process";
 import { KognicAuthError } from "../errors.ts";
@@ -23,14 +24,12 @@ interface Undici {
   fetch: (input: string | URL, init: RequestInit & { dispatcher: object }) => Promise<Response>;
 }
 
-// A variable, not a literal: bundlers and `deno publish` must not try to resolve the optional
-// peer dependency, and Node loads it only on this path.
-const UNDICI = "undici";
-
-async function throughUndici(proxy: URL): Promise<typeof fetch> {
+function throughUndici(proxy: URL): typeof fetch {
   let undici: Undici;
   try {
-    undici = await import(UNDICI);
+    // `require`, not `import()`: `deno publish` and bundlers must not try to resolve the
+    // optional peer dependency. Node loads it only here, when a proxy is chosen.
+    undici = createRequire(import.meta.url)("undici");
   } catch {
     throw new KognicAuthError(
       "PROXY_UNAVAILABLE",

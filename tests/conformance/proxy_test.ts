@@ -308,6 +308,23 @@ test(
 test("proxy: the explicit proxy option wins over HTTP_PROXY and NO_PROXY", async () => {
   await withRig(async (rig) => {
     await withProxyEnv({ HTTP_PROXY: rig.dead, NO_PROXY: "*" }, async () => {
+      // A Request object with a body, through the runtime's fetchWith, as TokenProvider gets it.
+      const fetchWith = (await detectRuntime()).fetchWith!(rig.proxy.url);
+      rig.server.reset();
+      const response = await fetchWith(
+        new Request(`${rig.served.url}/v1/auth/oauth/token`, {
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded" },
+          body: new URLSearchParams({
+            grant_type: "client_credentials",
+            client_id: TEST_CLIENT_ID,
+            client_secret: CANARY_SECRET,
+          }).toString(),
+        }),
+      );
+      assert.equal(response.status, 200);
+      assert.ok((await response.json()).access_token);
+      assert.match(rig.server.tokenRequests[0].headers.via ?? "direct", VIA);
       assert.deepEqual((await roundTrip(rig, rig.proxy.url)).map((via) => VIA.test(via)), [
         true,
         true,
