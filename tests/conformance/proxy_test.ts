@@ -305,6 +305,42 @@ test(
   REAL,
 );
 
+test(
+  "proxy: https URLs go through HTTPS_PROXY as a CONNECT tunnel, HTTP_PROXY is not used",
+  async () => {
+    await withRig(async (rig) => {
+      // The loopback server speaks plain http, so TLS through the tunnel fails; what counts is
+      // that the tunnel was asked of the proxy named by HTTPS_PROXY, and what the error says.
+      const port = new URL(rig.served.url).port;
+      const url = new URL(rig.proxy.url);
+      url.username = "kognic";
+      url.password = PROXY_CANARY;
+      const error = await withProxyEnv(
+        { HTTPS_PROXY: url.href, HTTP_PROXY: rig.dead },
+        async () => {
+          const client = await createClient({
+            auth: [TEST_CLIENT_ID, CANARY_SECRET],
+            runtime: await detectRuntime(),
+            authHost: `https://127.0.0.1:${port}`,
+            baseUrl: `https://127.0.0.1:${port}`,
+          });
+          return await thrown(() => client.request("GET", "/v1/items"));
+        },
+      );
+      const logged = await rig.proxy.requests();
+      assert.ok(
+        logged.some((line) => line.startsWith(`CONNECT 127.0.0.1:${port}`)),
+        String(logged),
+      );
+      assert.equal((error as KognicAuthError).code, "PROXY_FAILED", String(error));
+      assert.match((error as Error).message, /proxy "127\.0\.0\.1:\d+" \(from HTTPS_PROXY\)/);
+      assertNoSecrets(error, SECRETS);
+      assert.equal(rig.server.tokenRequests.length, 0);
+    });
+  },
+  REAL,
+);
+
 test("proxy: the explicit proxy option wins over HTTP_PROXY and NO_PROXY", async () => {
   await withRig(async (rig) => {
     await withProxyEnv({ HTTP_PROXY: rig.dead, NO_PROXY: "*" }, async () => {
@@ -408,16 +444,30 @@ registerHooks({
 });
 const { nodeRuntime } = await import(process.argv[1]);
 const runtime = nodeRuntime();
-await runtime.fetch("http://127.0.0.1:9/").catch(() => {});
-console.log(JSON.stringify(loaded));
+const code = await runtime.fetch("http://127.0.0.1:9/").then(() => "", (error) => error.code);
+console.log(JSON.stringify({ loaded, code }));
+`;
+// The same with undici not installed: resolving it fails.
+const HIDE_UNDICI = `
+import { registerHooks as hide } from "node:module";
+hide({
+  resolve(specifier, context, next) {
+    if (specifier === "undici") throw Object.assign(new Error("Cannot find module 'undici'"), { code: "MODULE_NOT_FOUND" });
+    return next(specifier, context);
+  },
+});
 `;
 
-function runNode(node: string, env: Record<string, string | undefined>): Promise<string[]> {
+function runNode(
+  node: string,
+  env: Record<string, string | undefined>,
+  prelude = "",
+): Promise<{ loaded: string[]; code: string }> {
   const adapter = new URL("../../src/runtime/node.ts", import.meta.url).href;
   return new Promise((resolve, reject) => {
     execFile(
       node,
-      ["--input-type=module", "-e", NODE_PROBE, adapter],
+      ["--input-type=module", "-e", prelude + NODE_PROBE, adapter],
       { env: env as Record<string, string>, timeout: 10_000 },
       (error, stdout, stderr) => {
         if (error) return reject(new Error(`${error.message}\n${stderr}`));
@@ -427,13 +477,19 @@ function runNode(node: string, env: Record<string, string | undefined>): Promise
   });
 }
 
-test("proxy: on Node no undici module is loaded without proxy variables", async () => {
-  const node = globalThis.navigator?.userAgent?.startsWith("Node.js/")
-    ? process.execPath
-    : new URL("../../node_modules/node24/bin/node", import.meta.url).pathname;
-  const env: Record<string, string | undefined> = { ...process.env };
-  for (const name of PROXY_VARIABLES) delete env[name];
-  assert.deepEqual(await runNode(node, env), [], "no proxy: nothing loaded");
-  const loaded = await runNode(node, { ...env, HTTP_PROXY: "http://127.0.0.1:9" });
-  assert.ok(loaded.some((url) => url.includes("/node_modules/undici/")), "with a proxy: undici");
-}, REAL);
+test(
+  "proxy: on Node undici is loaded only with a proxy, and its absence is PROXY_UNAVAILABLE",
+  async () => {
+    const node = globalThis.navigator?.userAgent?.startsWith("Node.js/")
+      ? process.execPath
+      : new URL("../../node_modules/node24/bin/node", import.meta.url).pathname;
+    const env: Record<string, string | undefined> = { ...process.env };
+    for (const name of PROXY_VARIABLES) delete env[name];
+    assert.deepEqual((await runNode(node, env)).loaded, [], "no proxy: nothing loaded");
+    const { loaded } = await runNode(node, { ...env, HTTP_PROXY: "http://127.0.0.1:9" });
+    assert.ok(loaded.some((url) => url.includes("/node_modules/undici/")), "with a proxy: undici");
+    const missing = await runNode(node, { ...env, HTTP_PROXY: "http://127.0.0.1:9" }, HIDE_UNDICI);
+    assert.equal(missing.code, "PROXY_UNAVAILABLE", "with a proxy but no undici: a clear error");
+  },
+  REAL,
+);
