@@ -161,8 +161,17 @@ function describe(error: unknown): string {
   return parts.join(": ");
 }
 
+/** `decodeURIComponent` that leaves malformed escapes as they are. */
+export function decodeUserinfo(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 function scrub(text: string, proxy: URL): string {
-  const secrets = [proxy.password, decodeURIComponent(proxy.password), proxy.href];
+  const secrets = [proxy.href, proxy.password, decodeUserinfo(proxy.password)];
   for (const secret of secrets) {
     if (secret) {
       text = text.split(secret).join(secret === proxy.href ? redactProxyUrl(proxy.href) : "***");
@@ -179,19 +188,17 @@ function scrub(text: string, proxy: URL): string {
  */
 export function proxyError(error: unknown, choice: ProxyChoice, target: URL): KognicAuthError {
   const detail = scrub(describe(error), choice.url);
-  const where = `Proxy "${proxyLabel(choice.url)}" (from ${choice.source})`;
+  const proxy = `proxy "${proxyLabel(choice.url)}" (from ${choice.source})`;
   const to = JSON.stringify(target.origin);
   return UNREACHABLE.test(detail)
     ? new KognicAuthError(
       "PROXY_UNREACHABLE",
-      `${where} could not be reached for a request to ${to}: ${detail}`,
+      `Cannot reach ${proxy} for a request to ${to}: ${detail}`,
       { source: choice.source },
     )
     : new KognicAuthError(
       "PROXY_FAILED",
-      `Request to ${to} through ${where.charAt(0).toLowerCase()}${
-        where.slice(1)
-      } failed: ${detail}`,
+      `Request to ${to} through ${proxy} failed: ${detail}`,
       { source: choice.source },
     );
 }

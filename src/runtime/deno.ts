@@ -10,7 +10,7 @@
  * @module
  */
 import type { Runtime } from "./mod.ts";
-import { proxyAwareFetch, type ProxyTransport } from "./_proxy.ts";
+import { decodeUserinfo, proxyAwareFetch, type ProxyTransport } from "./_proxy.ts";
 
 interface HttpClient {
   close(): void;
@@ -60,8 +60,8 @@ function denoTransport(deno: DenoNamespace): ProxyTransport {
       const url = new URL(proxy);
       const basicAuth = url.username || url.password
         ? {
-          username: decodeURIComponent(url.username),
-          password: decodeURIComponent(url.password),
+          username: decodeUserinfo(url.username),
+          password: decodeUserinfo(url.password),
         }
         : undefined;
       url.username = "";
