@@ -522,6 +522,13 @@ export interface ClientOptions extends ResolveOptions, AuthFetchOptions {
   clientName?: string;
   /** The `fetch` for the token endpoint and the API; default the runtime's. */
   fetch?: typeof fetch;
+  /**
+   * A proxy for the token endpoint and the API, such as `http://user:password@proxy.corp:3128`,
+   * used for every request instead of `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY`. Without it
+   * the runtime's `fetch` follows those variables. Ignored on runtimes without proxy support
+   * (edge functions); not allowed together with `fetch`.
+   */
+  proxy?: string;
   /** The clock for token lifetimes and backoff waits; default `Date.now` and timers. */
   clock?: Clock;
   /** Where to persist tokens between processes; default none. */
@@ -791,13 +798,17 @@ async function httpError(response: Response, method: string, url: URL): Promise<
  */
 export async function createClient(options: ClientOptions = {}): Promise<KognicClient> {
   const runtime = options.runtime ?? await detectRuntime();
+  if (options.proxy !== undefined && options.fetch) {
+    throw new KognicAuthError("INVALID_OPTIONS", "Options fetch and proxy cannot be used together");
+  }
+  const proxied = options.proxy === undefined ? undefined : runtime.fetchWith?.(options.proxy);
   const clock = options.clock;
   const { credentials } = await resolveCredentials({
     ...options,
     runtime,
     now: options.now ?? clock?.now(),
   });
-  const fetcher = options.fetch ?? runtime.fetch;
+  const fetcher = options.fetch ?? proxied ?? runtime.fetch;
   const agent = [`kognic-auth-js/${VERSION}`];
   if (runtime.version) agent.push(`${runtime.name}/${runtime.version}`);
   if (options.clientName) agent.push(options.clientName);

@@ -39,6 +39,10 @@
  * | `TIMEOUT` | the token endpoint or an API gave no answer within the `timeout` (after any retries) |
  * | `RESPONSE_INVALID_JSON` | a JSON helper got a 2xx answer whose body is not JSON |
  * | `RESPONSE_NO_DATA` | a JSON helper got a body without the `data` envelope; the message names the keys found |
+ * | `PROXY_INVALID` | a proxy URL (the `proxy` option, `HTTPS_PROXY`, `HTTP_PROXY`) does not parse or is not `http://`/`https://` |
+ * | `PROXY_UNREACHABLE` | no connection could be made to the proxy; the message names its host and port |
+ * | `PROXY_FAILED` | the proxy was reached but the request through it failed (a refused tunnel, for example) |
+ * | `PROXY_UNAVAILABLE` | a proxy is configured on Node.js but the optional `undici` package is not installed |
  */
 export type KognicAuthErrorCode =
   | "CREDENTIALS_NOT_FOUND"
@@ -65,7 +69,11 @@ export type KognicAuthErrorCode =
   | "ABORTED"
   | "TIMEOUT"
   | "RESPONSE_INVALID_JSON"
-  | "RESPONSE_NO_DATA";
+  | "RESPONSE_NO_DATA"
+  | "PROXY_INVALID"
+  | "PROXY_UNREACHABLE"
+  | "PROXY_FAILED"
+  | "PROXY_UNAVAILABLE";
 
 /** Options of {@linkcode KognicAuthError}. */
 export interface KognicAuthErrorOptions {

@@ -8,7 +8,7 @@
  * @module
  */
 import type { Credentials } from "./credentials.ts";
-import { TokenError } from "./errors.ts";
+import { KognicAuthError, TokenError } from "./errors.ts";
 import {
   anySignal,
   assertSecureUrl,
@@ -195,12 +195,13 @@ export async function requestToken(
         );
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason;
-      if (error instanceof TokenError) throw error;
       if (timeout.signal.aborted) {
         throw new TokenError("TIMEOUT", `${where} did not answer within ${limit} ms`, {
           source: url.href,
         });
       }
+      // Refusals, and proxy failures the runtime's fetch explains itself (PROXY_*).
+      if (error instanceof KognicAuthError) throw error;
       // A network failure, or a body cut off mid-way: the token endpoint could not answer.
       failure = new TokenError(
         "TOKEN_REQUEST_FAILED",
@@ -240,7 +241,16 @@ async function parseTokenResponse(
     await response.body?.cancel().catch(() => {});
     fail("TOKEN_HTTP_ERROR", `answered a redirect (${status}), which is not followed`);
   }
-  const { text } = await readText(response, MAX_BODY);
+  let text: string;
+  try {
+    ({ text } = await readText(response, MAX_BODY));
+  } catch (error) {
+    throw new TokenError(
+      "TOKEN_REQUEST_FAILED",
+      `${where} answered ${status} but its body could not be read: ${describeError(error)}`,
+      { source, status },
+    );
+  }
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -11,3 +11,4 @@ import "./property_test.ts";
 import "./security_test.ts";
 import "./client_resilience_test.ts";
 import "./faults_test.ts";
+import "./proxy_test.ts";
