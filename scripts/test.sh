@@ -55,6 +55,9 @@ conformance bun "$bun"
 conformance node24 "$node24"
 conformance node22 "$node22"
 
+# The bounded soak of the Reliability table: a minute of load, figures printed.
+step "soak (60 s on node24)" "$node24" scripts/soak.ts "${KOGNIC_SOAK_SECONDS:-60}"
+
 # Secret hygiene over the whole run: the test server's client secret and the marker inside every
 # token it issues must appear nowhere in what the suite printed.
 echo "== secret scan of all output"

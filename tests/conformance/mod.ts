@@ -12,3 +12,4 @@ import "./security_test.ts";
 import "./client_resilience_test.ts";
 import "./faults_test.ts";
 import "./proxy_test.ts";
+import "./soak_test.ts";
