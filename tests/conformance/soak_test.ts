@@ -9,7 +9,7 @@ test(
     assert.equal(report.failedCalls, 0, report.failures.join("\n"));
     assert.ok(report.calls > 100, `only ${report.calls} calls`);
     assert.ok(report.rotations >= 3, `only ${report.rotations} rotations`);
-  assert.ok(report.tokenFaultsInjected >= 1, "the token endpoint failed at least once");
+    assert.ok(report.tokenFaultsInjected >= 1, "the token endpoint failed at least once");
     assert.equal(report.maxTokenRequestsInFlight, 1, "never two token requests at once");
     assert.equal(
       report.tokensUsed,
