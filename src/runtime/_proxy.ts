@@ -38,12 +38,15 @@ export function hasProxyEnv(env: EnvReader): boolean {
   return first(env, [...VARIABLES["http:"], ...VARIABLES["https:"]]) !== undefined;
 }
 
-/** A proxy URL with its password replaced by `***`, for messages. */
+/**
+ * A proxy URL with its password replaced by `***`, for messages. It works on text that does not
+ * parse: everything up to the last `@` counts as user information, and without a `:` in it all
+ * of it is hidden.
+ */
 export function redactProxyUrl(text: string): string {
-  // user:password@ up to the last "@" before the path; works on text that does not parse.
-  return text.replace(/^([^:/?#]*:\/\/)?([^/?#]*)@/, (_, scheme = "", userinfo: string) => {
+  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)?(.*)@/is, (_, scheme = "", userinfo: string) => {
     const colon = userinfo.indexOf(":");
-    return `${scheme}${colon < 0 ? userinfo : `${userinfo.slice(0, colon)}:***`}@`;
+    return `${scheme}${colon < 0 ? "***" : `${userinfo.slice(0, colon)}:***`}@`;
   });
 }
 

@@ -189,3 +189,48 @@ test("property: any token endpoint answer gives a valid token or a TOKEN_* error
     { ...RUNS, numRuns: 200 },
   );
 });
+
+test("property: proxy URLs parse or give PROXY_INVALID, never echoing the password", async () => {
+  const { parseProxyUrl, bypassesProxy, selectProxy } = await import("../../src/runtime/_proxy.ts");
+  const password = fc.string({ maxLength: 12 }).map((tail) => `proxyPw9f${tail}`);
+  const text = fc.oneof(
+    fc.tuple(
+      fc.constantFrom("http://", "https://", "socks5://", "", "ftp://"),
+      fc.string({ maxLength: 6 }),
+      password,
+      fc.string({ maxLength: 12 }),
+    )
+      .map(([scheme, user, pass, rest]) => `${scheme}${user}:${pass}@${rest}`),
+    fc.string(),
+  );
+  fc.assert(
+    fc.property(text, fc.string(), (value, noProxy) => {
+      const secret = /proxyPw9f[^@]*/.exec(value)?.[0];
+      try {
+        const url = parseProxyUrl(value, "HTTPS_PROXY");
+        assert.ok(url.protocol === "http:" || url.protocol === "https:");
+      } catch (error) {
+        assert.ok(
+          error instanceof KognicAuthError && error.code === "PROXY_INVALID",
+          String(error),
+        );
+        if (secret) assertNoSecrets(error, [secret]);
+      }
+      const target = new URL("https://app.kognic.com/v1/projects");
+      assert.equal(typeof bypassesProxy(target, noProxy), "boolean");
+      try {
+        selectProxy(
+          target,
+          (name) => ({ HTTPS_PROXY: value, NO_PROXY: noProxy } as Record<string, string>)[name],
+        );
+      } catch (error) {
+        assert.ok(
+          error instanceof KognicAuthError && error.code === "PROXY_INVALID",
+          String(error),
+        );
+        if (secret) assertNoSecrets(error, [secret]);
+      }
+    }),
+    RUNS,
+  );
+});
