@@ -38,17 +38,19 @@ conformance() {
   echo "== conformance on $label"
   local log
   log=$(mktemp)
-  "$@" tests/run.ts 2>&1 | tee "$log"
+  "$@" 2>&1 | tee "$log"
   local status=${PIPESTATUS[0]}
   summaries+=("$(grep -E '^[a-z]+-[0-9.]*: [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1 || echo "$label: no summary")")
   rm -f "$log"
   [ "$status" -eq 0 ] || failures+=("conformance on $label")
 }
 
-conformance deno "$deno" run -A --unstable-no-legacy-abort
-conformance bun "$bun"
-conformance node24 "$node24"
-conformance node22 "$node22"
+conformance deno "$deno" run -A --unstable-no-legacy-abort tests/run.ts
+conformance bun "$bun" tests/run.ts
+conformance node24 "$node24" tests/run.ts
+conformance node22 "$node22" tests/run.ts
+# workerd (Cloudflare's runtime) through Miniflare, driven by Node 24.
+conformance workerd "$node24" tests/workerd/run.ts
 
 echo
 echo "== conformance summary"
