@@ -6,9 +6,16 @@
  */
 import { HttpError, KognicAuthError } from "./errors.ts";
 import { resolveCredentials, type ResolveOptions } from "./resolve.ts";
-import { detectRuntime } from "./runtime/mod.ts";
+import type { Credentials } from "./credentials.ts";
+import { detectRuntime, type Runtime } from "./runtime/mod.ts";
 import type { AuthMethod } from "./token_endpoint.ts";
-import { type Clock, TokenProvider, type TokenSource, type TokenStore } from "./token_provider.ts";
+import {
+  type Clock,
+  TokenProvider,
+  type TokenProviderOptions,
+  type TokenSource,
+  type TokenStore,
+} from "./token_provider.ts";
 import { VERSION } from "./version.ts";
 import { assertSecureUrl, readText } from "./_util.ts";
 
@@ -296,18 +303,33 @@ export class KognicClient {
  */
 export async function createClient(options: ClientOptions = {}): Promise<KognicClient> {
   const runtime = options.runtime ?? await detectRuntime();
-  const clock = options.clock;
   const { credentials } = await resolveCredentials({
     ...options,
     runtime,
-    now: options.now ?? clock?.now(),
+    now: options.now ?? options.clock?.now(),
   });
+  return buildClient(credentials, runtime, options);
+}
+
+/**
+ * Builds a client for credentials already resolved: the `User-Agent`, the default headers and
+ * the token provider, made by `provide` (default a new one; the edge entry passes one that
+ * shares providers within an isolate).
+ *
+ * @internal
+ */
+export function buildClient(
+  credentials: Credentials,
+  runtime: Runtime,
+  options: ClientOptions,
+  provide: (options: TokenProviderOptions) => TokenProvider = (init) => new TokenProvider(init),
+): KognicClient {
   const fetcher = options.fetch ?? runtime.fetch;
   const agent = [`kognic-auth-js/${VERSION}`];
   if (runtime.version) agent.push(`${runtime.name}/${runtime.version}`);
   if (options.clientName) agent.push(options.clientName);
   const userAgent = agent.join(" ");
-  const provider = new TokenProvider({
+  const provider = provide({
     credentials,
     authHost: options.authHost,
     tokenPath: options.tokenPath,
@@ -315,7 +337,7 @@ export async function createClient(options: ClientOptions = {}): Promise<KognicC
     authMethod: options.authMethod,
     fetch: fetcher,
     headers: { "User-Agent": userAgent },
-    clock,
+    clock: options.clock,
     store: options.store,
     allowInsecureHttp: options.allowInsecureHttp,
   });
