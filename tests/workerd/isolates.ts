@@ -33,6 +33,7 @@ test(
         KOGNIC_URL: "http://127.0.0.1:9",
       },
       kvNamespaces: { TOKENS: "shared-token-namespace" },
+    routes: [`${name}.test/*`],
     });
     const mf = await startWorkers([worker("first"), worker("second")], {
       outboundService: outbound(server),
@@ -40,7 +41,7 @@ test(
     try {
       const answers = [];
       for (const name of ["first", "second", "first", "second"]) {
-        const response = await (await mf.getWorker(name)).fetch("http://localhost/");
+        const response = await mf.dispatchFetch(`http://${name}.test/`);
         answers.push(await response.json() as { isolate: string; tokenId: number });
       }
       assert.notEqual(answers[0].isolate, answers[1].isolate, "two isolates");
