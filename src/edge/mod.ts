@@ -8,12 +8,13 @@
  * ```ts
  * import { edgeClient } from "@kognic/auth/edge";
  *
- * export default {
+ * const worker = {
  *   fetch(_request: Request, env: Record<string, unknown>): Promise<Response> {
  *     // KOGNIC_CLIENT_ID and KOGNIC_CLIENT_SECRET are secrets of the worker.
  *     return edgeClient(env).fetch("/v1/projects");
  *   },
  * };
+ * // The worker's entry module ends with `export default worker;`.
  * ```
  *
  * @module
@@ -63,15 +64,17 @@ export interface EdgeClientOptions extends Omit<ClientOptions, "auth" | "runtime
  * });
  * ```
  *
- * @param env The bindings or environment variables; values that are not strings are ignored.
+ * @param env The bindings or environment variables, an object; values that are not strings
+ * are ignored.
  * @param options The auth option, the hosts, the scopes, a token store and the transport.
  * @returns The client.
  */
 export function edgeClient(
-  env: object = {},
+  env?: unknown,
   options: EdgeClientOptions = {},
 ): KognicClient {
-  const runtime = edgeRuntime({ env: env as Record<string, unknown>, fetch: options.fetch });
+  const bindings = typeof env === "object" && env ? env as Record<string, unknown> : {};
+  const runtime = edgeRuntime({ env: bindings, fetch: options.fetch });
   const found = resolveGiven(options) ?? resolveEnvPair(runtime);
   if (!found) {
     const named = runtime.env("KOGNIC_CREDENTIALS")

@@ -8,3 +8,4 @@ import "./token_provider_test.ts";
 import "./client_test.ts";
 import "./runtime_test.ts";
 import "./edge_test.ts";
+import "./hono_test.ts";

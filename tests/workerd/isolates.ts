@@ -33,7 +33,7 @@ test(
         KOGNIC_URL: "http://127.0.0.1:9",
       },
       kvNamespaces: { TOKENS: "shared-token-namespace" },
-    routes: [`${name}.test/*`],
+      routes: [`${name}.test/*`],
     });
     const mf = await startWorkers([worker("first"), worker("second")], {
       outboundService: outbound(server),
