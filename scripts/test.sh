@@ -24,12 +24,15 @@ step() {
 
 step "deno fmt --check" "$deno" fmt --check
 step "deno lint" "$deno" lint
-step "deno check" "$deno" check mod.ts src tests scripts
+step "deno check" "$deno" check mod.ts src tests scripts examples
 # shellcheck disable=SC2046 # one argument per export
 step "deno doc --lint" "$deno" doc --lint $("$deno" eval \
   'console.log(Object.values(JSON.parse(Deno.readTextFileSync("jsr.json")).exports).join(" "))')
 step "doc examples (deno test --doc)" "$deno" test --doc -A --quiet mod.ts src/
 step "deno publish --dry-run" "$deno" publish --dry-run --allow-dirty --config jsr.json
+# The edge entry's size, minified and gzipped. Issue 3's budget is 5000 B (`npm run size`); until
+# the core is under it, this ratchet keeps it from growing.
+step "edge bundle size" "$node24" scripts/size.ts --max 6400
 
 summaries=()
 conformance() {
@@ -56,7 +59,7 @@ echo
 echo "== conformance summary"
 printf '%s\n' "${summaries[@]}"
 # Every runtime must have run the same cases: passed + skipped is the same everywhere.
-totals=$(printf '%s\n' "${summaries[@]}" | sed -E 's/^[^:]*: ([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?$/\1 \2 \3/' |
+totals=$(printf '%s\n' "${summaries[@]}" | sed -E 's/^[^:]*: ([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?$/\1 \2 \4/' |
   awk '{ print $1 + $2 + $3 }' | sort -u | wc -l)
 [ "$totals" -eq 1 ] || failures+=("same case count on every runtime")
 printf '%s\n' "${summaries[@]}" | sed -E 's/^[^:]*: ([0-9]+) passed, ([0-9]+) failed.*$/\1 \2/' |

@@ -1,15 +1,30 @@
 // Shared by the workerd runners: bundling a worker with esbuild and starting Miniflare.
 import { readFile } from "node:fs/promises";
-import { build } from "esbuild";
+import { build, type Plugin } from "esbuild";
 import { Miniflare, type WorkerOptions } from "miniflare";
 
 /** The compatibility date of every test worker: recent, with `nodejs_compat`. */
 export const COMPATIBILITY_DATE = "2026-07-01";
 
-/** Bundles a file of this folder into one ES module for workerd. */
+const root = new URL("../../", import.meta.url);
+
+/** Resolves `@kognic/auth/...` as deno.json's import map does, for the examples. */
+const selfImports: Plugin = {
+  name: "kognic-auth-imports",
+  setup(build) {
+    build.onResolve({ filter: /^@kognic\/auth(\/|$)/ }, async ({ path }) => {
+      const { imports } = JSON.parse(await readFile(new URL("deno.json", root), "utf8"));
+      if (!imports[path]) return { errors: [{ text: `${path} is not in deno.json's imports` }] };
+      return { path: new URL(imports[path], root).pathname };
+    });
+  },
+};
+
+/** Bundles a file (relative to this folder) into one ES module for workerd. */
 export async function bundleWorker(file: string): Promise<string> {
   const result = await build({
     entryPoints: [new URL(file, import.meta.url).pathname],
+    plugins: [selfImports],
     bundle: true,
     format: "esm",
     platform: "neutral",
