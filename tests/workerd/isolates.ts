@@ -10,9 +10,17 @@ import { bundleWorker, startWorkers } from "./_support.ts";
  * Hands a Miniflare request to the in-process test server and its answer back, whatever host it
  * was for; the examples' `/v1/projects` is served by the test server's `/v1/items`.
  */
-function outbound(server: ReturnType<typeof createKognicServer>, seen: string[] = []) {
+function outbound(
+  server: ReturnType<typeof createKognicServer>,
+  seen: string[] = [],
+  tokenDelayMs = 0,
+) {
   return async (request: Request): Promise<Response> => {
     seen.push(request.url);
+    // A slow token endpoint keeps a token request in flight after the request that started it.
+    if (tokenDelayMs && request.url.endsWith("/token") && server.tokenRequests.length > 0) {
+      await new Promise((resolve) => setTimeout(resolve, tokenDelayMs));
+    }
     const body = ["GET", "HEAD"].includes(request.method) ? undefined : await request.text();
     const url = new URL(request.url);
     if (url.pathname.startsWith("/v1/projects")) {
@@ -62,6 +70,34 @@ test(
   },
   { timeout: 30_000 },
 );
+
+test("workerd: requests around a token's refresh and expiry never hang", async () => {
+  // Tokens live 2 s: later requests fall into the refresh window and past the expiry margin,
+  // where a token request started by an earlier, finished request would never settle.
+  const server = createKognicServer({ tokenLifetime: 2 });
+  const mf = await startWorkers([{
+    name: "expiry",
+    script: await bundleWorker("isolate_worker.ts"),
+    bindings: {
+      KOGNIC_CLIENT_ID: TEST_CLIENT_ID,
+      KOGNIC_CLIENT_SECRET: CANARY_SECRET,
+      KOGNIC_URL: "http://127.0.0.1:9",
+    },
+    kvNamespaces: { TOKENS: "expiry-tokens" },
+  }], { outboundService: outbound(server, [], 400) });
+  const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  try {
+    for (const pause of [0, 1100, 600, 200]) {
+      await wait(pause);
+      const answers = await Promise.all(
+        [1, 2, 3].map(() => mf.dispatchFetch("http://localhost/").then((r) => r.status)),
+      );
+      assert.deepEqual(answers, [200, 200, 200]);
+    }
+  } finally {
+    await mf.dispose();
+  }
+}, { timeout: 30_000 });
 
 const EXAMPLE_BINDINGS = { KOGNIC_CLIENT_ID: TEST_CLIENT_ID, KOGNIC_CLIENT_SECRET: CANARY_SECRET };
 
