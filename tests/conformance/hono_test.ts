@@ -298,3 +298,73 @@ test("hono middleware: puts the client on the context, from a value or a factory
   assert.equal(await (await app.request("/factory")).text(), "true");
   assert.deepEqual(seen, ["/factory"]);
 });
+
+/** Sends raw HTTP/1.1 bytes, so no client library normalises the request target. */
+async function rawRequest(url: string, head: string): Promise<{ status: number; text: string }> {
+  const { connect } = await import("node:net");
+  const { hostname, port } = new URL(url);
+  return await new Promise((resolve, reject) => {
+    const socket = connect({ host: hostname, port: Number(port) }, () => {
+      socket.write(`${head}\r\nConnection: close\r\n\r\n`);
+    });
+    const chunks: Uint8Array[] = [];
+    socket.on("data", (chunk: Uint8Array) => chunks.push(chunk));
+    socket.on("error", reject);
+    socket.on("close", () => {
+      const text = new TextDecoder().decode(
+        chunks.reduce((all, chunk) => {
+          const joined = new Uint8Array(all.length + chunk.length);
+          joined.set(all);
+          joined.set(chunk, all.length);
+          return joined;
+        }, new Uint8Array(0)),
+      );
+      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0), text });
+    });
+  });
+}
+
+test(
+  "hono proxy: over a real socket, raw request targets and Host headers never leave the origin",
+  async () => {
+    const { serve } = await import("../support/serve.ts");
+    const { server, app, fetched } = await proxySetup();
+    const served = await serve((request) => app.fetch(request));
+    try {
+      const cases: [string, number][] = [
+        ["GET http://evil.example/kognic/v1/whoami HTTP/1.1\r\nHost: evil.example", 200],
+        [
+          "GET /kognic/v1/whoami HTTP/1.1\r\nHost: evil.example\r\nX-Forwarded-Host: evil.example",
+          200,
+        ],
+        ["GET /kognic/v1/whoami/../../v1/items HTTP/1.1\r\nHost: proxy.example", 404],
+        ["GET /kognic/v1/whoami/..%2f..%2fitems HTTP/1.1\r\nHost: proxy.example", 400],
+        ["GET /kognic/v1/whoami/%2e%2e/%2e%2e/items HTTP/1.1\r\nHost: proxy.example", 403],
+        ["GET /kognic//evil.example/v1/whoami HTTP/1.1\r\nHost: proxy.example", 400],
+        ["GET /kognic/v1/items HTTP/1.1\r\nHost: proxy.example", 403],
+      ];
+      for (const [head, status] of cases) {
+        const response = await rawRequest(served.url, `${head}\r\nx-key: ok`);
+        assert.ok(
+          response.status === status ||
+            (status !== 200 && [400, 403, 404].includes(response.status)),
+          `${head.split("\r\n")[0]} answered ${response.status}, expected ${status}`,
+        );
+        for (const secret of [CANARY_SECRET, ...server.issuedTokens]) {
+          assert.ok(!response.text.includes(secret), "a secret in the answer");
+        }
+      }
+      assert.deepEqual([...new Set(fetched.map((url) => new URL(url).origin))], [
+        AUTH_HOST,
+        API_BASE,
+      ]);
+      assert.deepEqual(
+        [...new Set(server.apiRequests.map((request) => request.url))],
+        [`${API_BASE}/v1/whoami`],
+      );
+    } finally {
+      await served.close();
+    }
+  },
+  { needs: ["sockets"] },
+);
