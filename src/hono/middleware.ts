@@ -65,9 +65,12 @@ export type ClientSource<C = HonoContext> =
  */
 export interface KognicClientOptions<C = HonoContext> extends ClientOptions {
   /**
-   * The client, or a function of the request's context that returns it (for Cloudflare
-   * Workers: `(c) => edgeClient(c.env)`). Default: one client from `createClient` with the
-   * other options, made on the first request and reused.
+   * The client, or a function of the request's context that returns it. Default: one client
+   * from `createClient` with the other options, made on the first request and reused.
+   *
+   * On Cloudflare Workers use `(c) => edgeClient(c.env)` from `@kognic/auth/edge`: workerd ends
+   * a request's I/O with the request, so a client kept across requests could wait forever for
+   * a token request that an earlier request started; `edgeClient` shares the token instead.
    */
   client?: ClientSource<C>;
 }
