@@ -102,7 +102,8 @@ function invalid(message: string): never {
  *   `paths`; absolute URLs, `..` segments, empty segments, encoded slashes, dots and percent
  *   signs, and the `Host` and `X-Forwarded-*` headers never change where a request goes;
  * - it strips the caller's `Authorization`, `Cookie`, `Proxy-Authorization` and hop-by-hop
- *   headers, and upstream `Set-Cookie` and hop-by-hop headers;
+ *   headers, and upstream `Set-Cookie` and hop-by-hop headers; other caller headers go along
+ *   and, like any caller header, win over the client's defaults (`X-Organization-Id` too);
  * - the token never appears in what it returns: headers holding it are dropped and it is
  *   replaced by `[REDACTED]` in streamed bodies; token endpoint failures answer 502 with the
  *   error code only;
@@ -188,7 +189,8 @@ export function kognicProxy<C extends HonoContext = HonoContext>(
 
     const request = c.req.raw;
     const headers = new Headers();
-    const named = (request.headers.get("connection") ?? "").toLowerCase().split(",");
+    const named = (request.headers.get("connection") ?? "").toLowerCase().split(",")
+      .map((name) => name.trim());
     for (const [name, value] of request.headers) {
       if (!DROP_REQUEST.has(name) && !named.includes(name)) headers.append(name, value);
     }

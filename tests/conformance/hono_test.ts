@@ -160,7 +160,7 @@ test("hono proxy: the caller's Authorization, Cookie and hop-by-hop headers neve
       Authorization: "Bearer forged-by-the-caller",
       Cookie: "session=caller-session",
       "Proxy-Authorization": "Basic Zm9vOmJhcg==",
-      Connection: "x-hop",
+      Connection: "keep-alive, X-Hop",
       "X-Hop": "1",
       "X-Kept": "yes",
     },
