@@ -1,7 +1,8 @@
 /**
  * Kognic authentication for [Hono](https://hono.dev) apps on any runtime: middleware that puts
  * an authenticated Kognic client on the context, and an authenticating reverse proxy that lets
- * browsers and scripts call Kognic APIs without holding the client secret.
+ * browsers and scripts call Kognic APIs without holding the client secret. The handlers are
+ * typed structurally against Hono 4's `Context`, so this entry imports nothing from `hono`.
  *
  * @example A Hono app with both
  * ```ts
