@@ -7,7 +7,8 @@
  */
 import { HttpError, KognicAuthError } from "./errors.ts";
 import { resolveCredentials, type ResolveOptions } from "./resolve.ts";
-import { detectRuntime } from "./runtime/mod.ts";
+import type { Credentials } from "./credentials.ts";
+import { detectRuntime, type Runtime } from "./runtime/mod.ts";
 import type { AuthMethod } from "./token_endpoint.ts";
 import type {
   Clock,
@@ -798,22 +799,36 @@ async function httpError(response: Response, method: string, url: URL): Promise<
  */
 export async function createClient(options: ClientOptions = {}): Promise<KognicClient> {
   const runtime = options.runtime ?? await detectRuntime();
+  const { credentials } = await resolveCredentials({
+    ...options,
+    runtime,
+    now: options.now ?? options.clock?.now(),
+  });
+  return buildClient(credentials, runtime, options);
+}
+
+/**
+ * Builds a client for credentials already resolved: the `User-Agent`, the default headers, the
+ * transport (a proxy, if asked for) and the token provider shared with every other client of
+ * the same options.
+ *
+ * @internal
+ */
+export function buildClient(
+  credentials: Credentials,
+  runtime: Runtime,
+  options: ClientOptions,
+): KognicClient {
   if (options.proxy !== undefined && options.fetch) {
     throw new KognicAuthError("INVALID_OPTIONS", "Options fetch and proxy cannot be used together");
   }
   const proxied = options.proxy === undefined ? undefined : runtime.fetchWith?.(options.proxy);
-  const clock = options.clock;
-  const { credentials } = await resolveCredentials({
-    ...options,
-    runtime,
-    now: options.now ?? clock?.now(),
-  });
   const fetcher = options.fetch ?? proxied ?? runtime.fetch;
   const agent = [`kognic-auth-js/${VERSION}`];
   if (runtime.version) agent.push(`${runtime.name}/${runtime.version}`);
   if (options.clientName) agent.push(options.clientName);
   const userAgent = agent.join(" ");
-  const provider = await sharedTokenProvider({
+  const provider = sharedTokenProvider({
     credentials,
     authHost: options.authHost,
     tokenPath: options.tokenPath,
@@ -821,7 +836,7 @@ export async function createClient(options: ClientOptions = {}): Promise<KognicC
     authMethod: options.authMethod,
     fetch: fetcher,
     headers: { "User-Agent": userAgent },
-    clock,
+    clock: options.clock,
     store: options.store,
     allowInsecureHttp: options.allowInsecureHttp,
   });
@@ -837,7 +852,7 @@ export async function createClient(options: ClientOptions = {}): Promise<KognicC
     allowInsecureHttp: options.allowInsecureHttp,
     retry: options.retry,
     timeout: options.timeout,
-    clock,
+    clock: options.clock,
     random: options.random,
     onSunset: options.onSunset,
     onEvent: options.onEvent,

@@ -13,3 +13,5 @@ import "./client_resilience_test.ts";
 import "./faults_test.ts";
 import "./proxy_test.ts";
 import "./soak_test.ts";
+import "./edge_test.ts";
+import "./hono_test.ts";
