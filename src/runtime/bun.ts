@@ -1,10 +1,12 @@
 /**
- * The runtime adapter for Bun: `Bun.env`, `Bun.file` and the global `fetch`.
+ * The runtime adapter for Bun: `Bun.env`, `Bun.file`, the global `fetch`, and Bun's own
+ * `node:fs` and `node:child_process` for writing files and running the keyring tools.
  *
  * @module
  */
 import { homedir } from "node:os";
 import type { Runtime } from "./mod.ts";
+import { nodeMembers } from "./_node_fs.ts";
 
 interface BunNamespace {
   version: string;
@@ -34,5 +36,6 @@ export function bunRuntime(): Runtime {
     homeDir: () => homedir(),
     readTextFile: (path) => bun.file(path).text(),
     fetch: (input, init) => fetch(input, init),
+    ...nodeMembers((name) => bun.env[name]),
   };
 }

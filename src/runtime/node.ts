@@ -1,6 +1,6 @@
 /**
- * The runtime adapter for Node.js: `process.env`, `node:fs/promises`, `node:os` and the global
- * `fetch`.
+ * The runtime adapter for Node.js: `process.env`, `node:fs/promises`, `node:os`,
+ * `node:child_process` (for the keyring tools) and the global `fetch`.
  *
  * @module
  */
@@ -8,6 +8,7 @@ import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import process from "node:process";
 import type { Runtime } from "./mod.ts";
+import { nodeMembers } from "./_node_fs.ts";
 
 /**
  * Creates the Node.js adapter.
@@ -30,5 +31,6 @@ export function nodeRuntime(): Runtime {
     homeDir: () => homedir(),
     readTextFile: (path) => readFile(path, "utf8"),
     fetch: (input, init) => fetch(input, init),
+    ...nodeMembers((name) => process.env[name]),
   };
 }
