@@ -7,3 +7,5 @@ import "./token_endpoint_test.ts";
 import "./token_provider_test.ts";
 import "./client_test.ts";
 import "./runtime_test.ts";
+import "./cli_test.ts";
+import "./keyring_test.ts";
