@@ -9,3 +9,6 @@ import "./client_test.ts";
 import "./runtime_test.ts";
 import "./cli_test.ts";
 import "./keyring_test.ts";
+import "./environments_test.ts";
+import "./token_cache_test.ts";
+import "./kog_output_test.ts";
