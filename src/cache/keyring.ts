@@ -45,7 +45,8 @@ export class KeyringTokenStore implements TokenStore {
     if (!keyring) {
       throw new KognicAuthError(
         "KEYRING_UNAVAILABLE",
-        "Cannot cache tokens in the keyring: no system keyring is available",
+        "Cannot cache tokens in the keyring: no system keyring is available " +
+          "(on Linux: a D-Bus session with a Secret Service and secret-tool; on macOS: security)",
       );
     }
     this.#keyring = keyring;

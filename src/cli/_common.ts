@@ -2,7 +2,6 @@
 // client with the token cache the way the Python tools do.
 import { createTokenStore, type TokenCacheMode } from "../cache/mod.ts";
 import { createClient, type KognicClient } from "../client.ts";
-import { KognicAuthError } from "../errors.ts";
 import type { Runtime } from "../runtime/mod.ts";
 import type { StoredToken, TokenStore } from "../token_provider.ts";
 
@@ -104,13 +103,6 @@ export interface ConnectOptions {
 export async function connect(options: ConnectOptions): Promise<KognicClient> {
   const { runtime, debug } = options;
   let store: TokenStore | undefined;
-  if (options.cache === "keyring" && !runtime.keyring) {
-    throw new KognicAuthError(
-      "KEYRING_UNAVAILABLE",
-      "Cannot use --token-cache keyring: no system keyring is available " +
-        "(on Linux a D-Bus session with a Secret Service and secret-tool are needed)",
-    );
-  }
   const created = await createTokenStore(options.cache, { runtime });
   if (created) {
     const kind = options.cache === "auto" ? (runtime.keyring ? "keyring" : "file") : options.cache;

@@ -384,3 +384,39 @@ test(
   },
   NEEDS,
 );
+
+test(
+  "cli: kognic-auth runs kog as a subcommand, and credentials without a keyring is an error",
+  async () => {
+    await world(async ({ served, box }) => {
+      let ran = await box.run("kognic-auth", [
+        "kog",
+        "get",
+        `${served.url}/v1/items`,
+        "--format",
+        "jsonl",
+      ]);
+      assert.deepEqual(ran, {
+        code: 0,
+        stdout: '{"id": 1, "name": "a"}\n{"id": 2, "name": "b"}\n',
+        stderr: "",
+      });
+      ran = await box.run("kognic-auth", ["credentials", "get"]);
+      assert.equal(ran.code, 1);
+      assert.match(ran.stderr, /^Error: No system keyring is available/);
+      ran = await box.run("kognic-auth", [
+        "get-access-token",
+        "--token-cache",
+        "keyring",
+        "--env",
+        "local",
+      ]);
+      assert.equal(ran.code, 1);
+      assert.match(ran.stderr, /^Error: Cannot cache tokens in the keyring: no system keyring/);
+      ran = await box.run("kognic-auth", ["frobnicate"]);
+      assert.equal(ran.code, 1);
+      assert.match(ran.stderr, /Error: argument command: invalid choice: 'frobnicate'/);
+    });
+  },
+  NEEDS,
+);
