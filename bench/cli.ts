@@ -16,27 +16,28 @@ const DENO = join(ROOT, "node_modules/.bin/deno");
 const NODE24 = join(ROOT, "node_modules/node24/bin/node");
 
 // Node strips the types of every .ts module it loads, which dominates a short run from the
-// repository; npm users get JavaScript from JSR instead. The extra row runs kog bundled to one
-// JavaScript file (deno bundle), to show that difference.
+// repository; npm users get JavaScript from JSR instead. The extra row runs kog and the bare
+// script each bundled to one JavaScript file (deno bundle), to show that difference.
 const bundleDir = await mkdtemp(join(tmpdir(), "kognic-bench-"));
-const bundled = join(bundleDir, "kog.mjs");
-const bundling = await runProgram(DENO, [
-  "bundle",
-  "--quiet",
-  "--platform",
-  "node",
-  KOG,
-  "-o",
-  bundled,
-]);
-if (bundling.code !== 0) throw new Error(`deno bundle failed: ${bundling.stderr}`);
+async function bundle(entry: string, name: string): Promise<string> {
+  const out = join(bundleDir, name);
+  const ran = await runProgram(DENO, ["bundle", "--quiet", "--platform", "node", entry, "-o", out]);
+  if (ran.code !== 0) throw new Error(`deno bundle ${entry} failed: ${ran.stderr}`);
+  return out;
+}
 
-// [label, runtime, arguments before the script, the kog script]
-const RUNTIMES: [string, string, string[], string][] = [
-  ["deno", DENO, ["run", "-A", "--quiet", "--no-lock"], KOG],
-  ["bun", join(ROOT, "node_modules/.bin/bun"), [], KOG],
-  ["node24", NODE24, [], KOG],
-  ["node24, kog bundled to .mjs", NODE24, [], bundled],
+// [label, runtime, arguments before the script, the kog script, the bare script]
+const RUNTIMES: [string, string, string[], string, string][] = [
+  ["deno", DENO, ["run", "-A", "--quiet", "--no-lock"], KOG, BARE],
+  ["bun", join(ROOT, "node_modules/.bin/bun"), [], KOG, BARE],
+  ["node24", NODE24, [], KOG, BARE],
+  [
+    "node24, both bundled to .mjs",
+    NODE24,
+    [],
+    await bundle(KOG, "kog.mjs"),
+    await bundle(BARE, "bare.mjs"),
+  ],
 ];
 
 const median = (values: number[]) => {
@@ -66,20 +67,20 @@ try {
     }),
   );
   const url = `${served.url}/v1/whoami`;
-  for (const [name, command, base, script] of RUNTIMES) {
+  for (const [name, command, base, script, bareScript] of RUNTIMES) {
     // Fill the cache (and the runtime's own compile cache) once.
     await timed(command, [...base, script, "get", url, "--token-cache", "file"], box.env);
     const cache = JSON.parse(await readFile(box.cachePath, "utf8"));
     const token = cache[`${served.url}:${credentialsDocument().clientId}`].access_token as string;
     const bareEnv = { ...box.env, BENCH_URL: url, BENCH_TOKEN: token };
-    await timed(command, [...base, BARE], bareEnv);
+    await timed(command, [...base, bareScript], bareEnv);
     const kog: number[] = [];
     const bare: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       kog.push(
         await timed(command, [...base, script, "get", url, "--token-cache", "file"], box.env),
       );
-      bare.push(await timed(command, [...base, BARE], bareEnv));
+      bare.push(await timed(command, [...base, bareScript], bareEnv));
     }
     const [k, b] = [median(kog), median(bare)];
     rows.push([name, k.toFixed(0), b.toFixed(0), (k / b).toFixed(2)]);

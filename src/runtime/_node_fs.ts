@@ -1,7 +1,6 @@
 // File and subprocess members of the Runtime interface built on node: modules, shared by the
 // Node and Bun adapters (Bun implements these node: modules natively).
 import { Buffer } from "node:buffer";
-import { spawn } from "node:child_process";
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { platform } from "node:os";
 import type { CommandOutput, Runtime } from "./mod.ts";
@@ -12,12 +11,14 @@ type NodeMembers = Pick<
   "writeTextFile" | "mkdir" | "rename" | "remove" | "run" | "os" | "keyring"
 >;
 
-function run(
+async function run(
   command: string,
   args: readonly string[],
   options: { stdin?: string } = {},
 ): Promise<CommandOutput> {
-  return new Promise((resolve, reject) => {
+  // Loaded on first use: only the keyring runs programs, and the import costs start-up time.
+  const { spawn } = await import("node:child_process");
+  return await new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] });
     const out: Uint8Array[] = [];
     const err: Uint8Array[] = [];
