@@ -12,7 +12,7 @@ import { CANARY_SECRET, credentialsDocument, TEST_CLIENT_ID } from "../support/f
 const NEEDS = { needs: ["subprocess", "sockets", "fs"] as const, timeout: 60_000 };
 const FIXTURES = new URL("../fixtures/", import.meta.url);
 
-export function fixture(name: string): Promise<string> {
+function fixture(name: string): Promise<string> {
   return readFile(new URL(name, FIXTURES), "utf8");
 }
 
