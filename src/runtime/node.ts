@@ -1,6 +1,6 @@
 /**
- * The runtime adapter for Node.js: `process.env`, `node:fs/promises`, `node:os` and the global
- * `fetch`.
+ * The runtime adapter for Node.js: `process.env`, `node:fs/promises`, `node:os`,
+ * `node:child_process` (for the keyring tools) and the global `fetch`.
  *
  * Node's own `fetch` ignores `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY`. This adapter honours
  * them: a request that should go through a proxy is sent with the `fetch` and `ProxyAgent` of
@@ -55,6 +55,7 @@ const transport: ProxyTransport = {
   direct: (input, init) => fetch(input, init),
   through: throughUndici,
 };
+import { nodeMembers } from "./_node_fs.ts";
 
 /**
  * Creates the Node.js adapter.
@@ -78,5 +79,6 @@ export function nodeRuntime(): Runtime {
     readTextFile: (path) => readFile(path, "utf8"),
     fetch: proxyAwareFetch(transport),
     fetchWith: (proxy) => proxyAwareFetch(transport, proxy),
+    ...nodeMembers((name) => process.env[name]),
   };
 }

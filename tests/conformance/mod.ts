@@ -15,3 +15,8 @@ import "./proxy_test.ts";
 import "./soak_test.ts";
 import "./edge_test.ts";
 import "./hono_test.ts";
+import "./cli_test.ts";
+import "./keyring_test.ts";
+import "./environments_test.ts";
+import "./token_cache_test.ts";
+import "./kog_output_test.ts";
