@@ -20,3 +20,4 @@ import "./keyring_test.ts";
 import "./environments_test.ts";
 import "./token_cache_test.ts";
 import "./kog_output_test.ts";
+import "./files_test.ts";
