@@ -38,8 +38,9 @@ import { detectRuntime, type Runtime } from "../runtime/mod.ts";
 import { DEFAULT_AUTH_HOST } from "../token_endpoint.ts";
 import { type OptionSpec, parseArgs, UsageError } from "./_args.ts";
 import { type CliIo, connect, debugLogger, messageOf, pyRepr } from "./_common.ts";
-import { dumpPython, parsePython, PyNumber, PyObject, type PyValue } from "./_json.ts";
+import { dumpPython, PyNumber, PyObject } from "./_json.ts";
 import { kog } from "./kog.ts";
+import { decodeJwt } from "./_jwt.ts";
 
 export type { CliIo } from "./_common.ts";
 export { kog } from "./kog.ts";
@@ -163,25 +164,6 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
     await io.stderr(`Error: ${messageOf(error)}\n`);
     return 1;
   }
-}
-
-function decodeJwtPart(part: string): PyValue {
-  const base64 = part.replace(/-/g, "+").replace(/_/g, "/");
-  const binary = atob(base64 + "=".repeat((4 - base64.length % 4) % 4));
-  const bytes = Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
-  return parsePython(new TextDecoder().decode(bytes));
-}
-
-function decodeJwt(token: string): string {
-  const parts = token.split(".");
-  if (parts.length !== 3) {
-    throw new Error("Token is not a valid JWT (expected 3 dot-separated parts)");
-  }
-  const decoded = new PyObject();
-  decoded.set("header", decodeJwtPart(parts[0]));
-  decoded.set("payload", decodeJwtPart(parts[1]));
-  decoded.set("signature", parts[2]);
-  return dumpPython(decoded, 2);
 }
 
 async function getAccessToken(args: string[], io: CliIo): Promise<number> {
