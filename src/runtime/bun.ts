@@ -13,10 +13,10 @@
 import { homedir } from "node:os";
 import type { Runtime } from "./mod.ts";
 import { proxyAwareFetch, type ProxyTransport } from "./_proxy.ts";
+import { nodeMembers } from "./_node_fs.ts";
 
 const PROXY_VARIABLES = ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"];
 const NO_PROXY_VARIABLES = ["NO_PROXY", "no_proxy"];
-import { nodeMembers } from "./_node_fs.ts";
 
 interface BunNamespace {
   version: string;
