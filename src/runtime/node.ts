@@ -17,6 +17,7 @@ import process from "node:process";
 import { KognicAuthError } from "../errors.ts";
 import type { Runtime } from "./mod.ts";
 import { proxyAwareFetch, type ProxyTransport } from "./_proxy.ts";
+import { nodeMembers } from "./_node_fs.ts";
 
 // The parts of undici this adapter uses.
 interface Undici {
@@ -55,7 +56,6 @@ const transport: ProxyTransport = {
   direct: (input, init) => fetch(input, init),
   through: throughUndici,
 };
-import { nodeMembers } from "./_node_fs.ts";
 
 /**
  * Creates the Node.js adapter.
