@@ -7,13 +7,14 @@ import { join } from "node:path";
 import process from "node:process";
 import { createKognicServer } from "../tests/support/kognic_server.ts";
 import { serve } from "../tests/support/serve.ts";
-import { KOG, ROOT, runProgram, sandbox } from "../tests/support/cli.ts";
+import { repoPath, runProgram, sandbox } from "../tests/support/cli.ts";
 import { credentialsDocument } from "../tests/support/fixtures.ts";
 
 const RUNS = Number(process.argv[2] ?? 15);
-const BARE = join(ROOT, "bench/_bare_fetch.ts");
-const DENO = join(ROOT, "node_modules/.bin/deno");
-const NODE24 = join(ROOT, "node_modules/node24/bin/node");
+const KOG = repoPath("src/cli/kog.ts");
+const BARE = repoPath("bench/_bare_fetch.ts");
+const DENO = repoPath("node_modules/.bin/deno");
+const NODE24 = repoPath("node_modules/node24/bin/node");
 
 // Node strips the types of every .ts module it loads, which dominates a short run from the
 // repository; npm users get JavaScript from JSR instead. The extra row runs kog and the bare
@@ -29,7 +30,7 @@ async function bundle(entry: string, name: string): Promise<string> {
 // [label, runtime, arguments before the script, the kog script, the bare script]
 const RUNTIMES: [string, string, string[], string, string][] = [
   ["deno", DENO, ["run", "-A", "--quiet", "--no-lock"], KOG, BARE],
-  ["bun", join(ROOT, "node_modules/.bin/bun"), [], KOG, BARE],
+  ["bun", repoPath("node_modules/.bin/bun"), [], KOG, BARE],
   ["node24", NODE24, [], KOG, BARE],
   [
     "node24, both bundled to .mjs",
