@@ -66,8 +66,20 @@ function replayable(input: FetchInput, init?: RequestInit): boolean {
  */
 export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions = {}): typeof fetch {
   const base = options.baseUrl === undefined ? undefined : new URL(options.baseUrl);
-  const defaults = [...new Headers(options.headers)];
+  // Lower-case names, so a record spread with `authorization` replaces any default of it.
+  const defaults: Record<string, string> = Object.fromEntries(new Headers(options.headers));
   const send = options.fetch ?? ((input, init) => fetch(input, init));
+  // Hot path: the same string URL is parsed and checked once, not on every request.
+  let lastInput: string | undefined;
+  let lastUrl: URL | undefined;
+
+  function resolve(input: FetchInput): URL {
+    if (typeof input === "string" && input === lastInput) return lastUrl!;
+    const url = new URL(input instanceof Request ? input.url : input, base);
+    assertSecureUrl(url, "the API", options.allowInsecureHttp);
+    if (typeof input === "string") [lastInput, lastUrl] = [input, url];
+    return url;
+  }
 
   /** Sends the request, following redirects; says whether the final answer saw the token. */
   async function attempt(
@@ -75,16 +87,22 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
     init: RequestInit | undefined,
     token: string,
   ): Promise<[Response, boolean]> {
-    const url = new URL(input instanceof Request ? input.url : input, base);
-    assertSecureUrl(url, "the API", options.allowInsecureHttp);
-    const headers = new Headers(
-      init?.headers ?? (input instanceof Request ? input.headers : undefined),
-    );
-    for (const [name, value] of defaults) if (!headers.has(name)) headers.set(name, value);
-    headers.set("Authorization", `Bearer ${token}`);
+    const url = resolve(input);
+    const own = init?.headers ?? (input instanceof Request ? input.headers : undefined);
+    let headers: HeadersInit;
+    if (own === undefined) {
+      // Hot path: runtimes take a plain record in faster than a Headers object.
+      headers = { ...defaults, authorization: `Bearer ${token}` };
+    } else {
+      const merged = new Headers(own);
+      for (const name in defaults) if (!merged.has(name)) merged.set(name, defaults[name]);
+      merged.set("Authorization", `Bearer ${token}`);
+      headers = merged;
+    }
     const follow =
       (init?.redirect ?? (input instanceof Request ? input.redirect : "follow")) === "follow";
-    const target = input instanceof Request ? input : url;
+    // A string is cheaper for the runtime's Request constructor than a URL object.
+    const target = input instanceof Request ? input : url.href;
     let response = await send(target, {
       ...init,
       headers,

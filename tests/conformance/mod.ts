@@ -7,3 +7,4 @@ import "./token_endpoint_test.ts";
 import "./token_provider_test.ts";
 import "./client_test.ts";
 import "./runtime_test.ts";
+import "./hot_path_test.ts";
