@@ -24,7 +24,7 @@ step() {
 
 step "deno fmt --check" "$deno" fmt --check
 step "deno lint" "$deno" lint
-step "deno check" "$deno" check mod.ts src tests scripts
+step "deno check" "$deno" check mod.ts src tests scripts bench
 # shellcheck disable=SC2046 # one argument per export
 step "deno doc --lint" "$deno" doc --lint $("$deno" eval \
   'console.log(Object.values(JSON.parse(Deno.readTextFileSync("jsr.json")).exports).join(" "))')
@@ -49,6 +49,8 @@ conformance deno "$deno" run -A --unstable-no-legacy-abort
 conformance bun "$bun"
 conformance node24 "$node24"
 conformance node22 "$node22"
+# The benchmarks at smoke size (tiny N, one round; the figures mean nothing), so they cannot rot.
+step "benchmarks, smoke run (npm run bench -- --smoke)" "$node24" bench/main.ts --smoke
 
 echo
 echo "== conformance summary"
