@@ -19,12 +19,18 @@
  */
 export {
   type AuthFetchOptions,
+  type ClientEvent,
   type ClientOptions,
   createAuthFetch,
   createClient,
   DEFAULT_BASE_URL,
+  type JsonRequestOptions,
   KognicClient,
+  type KognicRequestInit,
+  type Logger,
   type RequestOptions,
+  type RetryOptions,
+  type SunsetInfo,
 } from "./src/client.ts";
 export {
   assertNotExpired,
@@ -61,6 +67,7 @@ export {
 export {
   type Clock,
   type StoredToken,
+  type TokenEvent,
   TokenProvider,
   type TokenProviderOptions,
   type TokenSource,

@@ -14,6 +14,11 @@ for tool in "$deno" "$bun" "$node24" "$node22"; do
   [ -x "$tool" ] || { echo "Error: $tool is missing: run npm ci first" >&2; exit 1; }
 done
 
+# Everything this run prints is kept, to be scanned for secrets at the end.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+exec > >(tee "$log") 2>&1
+
 failures=()
 step() {
   local name=$1
@@ -24,39 +29,59 @@ step() {
 
 step "deno fmt --check" "$deno" fmt --check
 step "deno lint" "$deno" lint
-step "deno check" "$deno" check mod.ts src tests scripts bench
+step "deno check" "$deno" check mod.ts src tests scripts examples bench
 # shellcheck disable=SC2046 # one argument per export
 step "deno doc --lint" "$deno" doc --lint $("$deno" eval \
   'console.log(Object.values(JSON.parse(Deno.readTextFileSync("jsr.json")).exports).join(" "))')
 step "doc examples (deno test --doc)" "$deno" test --doc -A --quiet mod.ts src/
 step "deno publish --dry-run" "$deno" publish --dry-run --allow-dirty --config jsr.json
+# The edge entry's size, minified and gzipped. Issue 3's budget is 5000 B (`npm run size`); until
+# the core is under it, this ratchet keeps it from growing.
+step "edge bundle size" "$node24" scripts/size.ts --max 9000
 
 summaries=()
 conformance() {
   local label=$1
   shift
   echo "== conformance on $label"
-  local log
-  log=$(mktemp)
-  "$@" tests/run.ts 2>&1 | tee "$log"
+  local out
+  out=$(mktemp)
+  "$@" 2>&1 | tee "$out"
   local status=${PIPESTATUS[0]}
-  summaries+=("$(grep -E '^[a-z]+-[0-9.]*: [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1 || echo "$label: no summary")")
-  rm -f "$log"
+  summaries+=("$(grep -E '^[a-z]+-[0-9.]*: [0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1 || echo "$label: no summary")")
+  rm -f "$out"
   [ "$status" -eq 0 ] || failures+=("conformance on $label")
 }
 
-conformance deno "$deno" run -A --unstable-no-legacy-abort
-conformance bun "$bun"
-conformance node24 "$node24"
-conformance node22 "$node22"
+conformance deno "$deno" run -A --unstable-no-legacy-abort tests/run.ts
+conformance bun "$bun" tests/run.ts
+conformance node24 "$node24" tests/run.ts
+conformance node22 "$node22" tests/run.ts
+# workerd (Cloudflare's runtime) through Miniflare, driven by Node 24.
+conformance workerd "$node24" tests/workerd/run.ts
 # The benchmarks at smoke size (tiny N, one round; the figures mean nothing), so they cannot rot.
 step "benchmarks, smoke run (npm run bench -- --smoke)" "$node24" bench/main.ts --smoke
+
+# The bounded soak of the Reliability table: a minute of load, figures printed.
+step "soak (60 s on node24)" "$node24" scripts/soak.ts "${KOGNIC_SOAK_SECONDS:-60}"
+
+# Secret hygiene over the whole run: the test server's client secret and the marker inside every
+# token it issues must appear nowhere in what the suite printed.
+echo "== secret scan of all output"
+canaries=$(grep -ohE 'export const (CANARY_SECRET|TOKEN_CANARY) = "[^"]+"' tests/support/kognic_server.ts | sed -E 's/.*"(.*)"/\1/')
+[ "$(echo "$canaries" | wc -l)" -eq 2 ] || failures+=("secret scan: canaries not found")
+for canary in $canaries; do
+  if grep -qF "$canary" "$log"; then
+    echo "Error: the output contains the canary $canary" >&2
+    failures+=("secret scan")
+  fi
+done
 
 echo
 echo "== conformance summary"
 printf '%s\n' "${summaries[@]}"
 # Every runtime must have run the same cases: passed + skipped is the same everywhere.
-totals=$(printf '%s\n' "${summaries[@]}" | sed -E 's/^[^:]*: ([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?$/\1 \2 \3/' |
+totals=$(printf '%s\n' "${summaries[@]}" | sed -E 's/^[^:]*: ([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?$/\1 \2 \4/' |
   awk '{ print $1 + $2 + $3 }' | sort -u | wc -l)
 [ "$totals" -eq 1 ] || failures+=("same case count on every runtime")
 printf '%s\n' "${summaries[@]}" | sed -E 's/^[^:]*: ([0-9]+) passed, ([0-9]+) failed.*$/\1 \2/' |

@@ -1,20 +1,148 @@
 /**
  * Authenticated requests (SPEC §6): a `fetch`-compatible function that adds the bearer token,
- * and a small client object on top of it.
+ * retries transient failures, times out, and reports sunset headers; and a client object with
+ * error and JSON conveniences on top of it.
  *
  * @module
  */
 import { HttpError, KognicAuthError } from "./errors.ts";
 import { resolveCredentials, type ResolveOptions } from "./resolve.ts";
-import { detectRuntime } from "./runtime/mod.ts";
+import type { Credentials } from "./credentials.ts";
+import { detectRuntime, type Runtime } from "./runtime/mod.ts";
 import type { AuthMethod } from "./token_endpoint.ts";
-import { type Clock, TokenProvider, type TokenSource, type TokenStore } from "./token_provider.ts";
+import type {
+  Clock,
+  TokenEvent,
+  TokenProvider,
+  TokenSource,
+  TokenStore,
+} from "./token_provider.ts";
 import { VERSION } from "./version.ts";
-import { assertSecureUrl, readText } from "./_util.ts";
+import { sharedTokenProvider } from "./_shared_provider.ts";
+import {
+  abortReason,
+  anySignal,
+  assertSecureUrl,
+  parseIsoDate,
+  parseRetryAfter,
+  readText,
+  sleep,
+} from "./_util.ts";
 
 /** The default Kognic API base URL. */
 export const DEFAULT_BASE_URL = "https://app.kognic.com";
 const MAX_REDIRECTS = 20;
+const DAY = 86_400_000;
+
+/**
+ * When and how requests are retried. Every field has a default; a retry happens only when the
+ * method is listed, the body can be sent again, attempts remain and the deadline allows the wait.
+ */
+export interface RetryOptions {
+  /** The most attempts per call, the first one included; default 4 (three retries). */
+  attempts?: number;
+  /** The statuses that are retried; default `[502, 503, 504]`. */
+  statuses?: readonly number[];
+  /**
+   * The methods that are retried, after a retryable status or a connection error; default the
+   * idempotent `GET`, `HEAD`, `OPTIONS`, `PUT` and `DELETE`. Add `POST` to opt in.
+   */
+  methods?: readonly string[];
+  /**
+   * The backoff factor in milliseconds; default 500. Retry `n` waits a random time between 0
+   * and `min(maxDelay, baseDelay * 2 ** (n - 1))` ("full jitter").
+   */
+  baseDelay?: number;
+  /** The longest backoff in milliseconds; default 30 000. */
+  maxDelay?: number;
+  /**
+   * The longest `Retry-After` (seconds or HTTP date) that is waited for, in milliseconds;
+   * default 60 000. A server that asks for a longer wait gets its answer returned instead.
+   */
+  maxRetryAfter?: number;
+  /**
+   * Milliseconds from the start of a call after which no further attempt starts; default
+   * 120 000. A wait that would end after it is not begun.
+   */
+  deadline?: number;
+}
+
+/** The URL a call went to (without query), its method, and a sunset date. */
+export interface SunsetInfo {
+  /** When the endpoint goes away. */
+  readonly date: Date;
+  /** The HTTP method of the request. */
+  readonly method: string;
+  /** The request URL without its query string. */
+  readonly url: string;
+}
+
+/**
+ * What a client reports through `onEvent`: token events of its provider, retries and sunset
+ * headers. No event holds a secret or a token.
+ */
+export type ClientEvent =
+  | TokenEvent
+  | {
+    /** A call is about to be retried. */
+    readonly type: "retry";
+    /** The HTTP method. */
+    readonly method: string;
+    /** The request URL without its query string. */
+    readonly url: string;
+    /** The attempt about to start, 2 for the first retry. */
+    readonly attempt: number;
+    /** How long the client waits first, in milliseconds. */
+    readonly delayMs: number;
+    /** The status that caused the retry, if the server answered. */
+    readonly status?: number;
+    /** What went wrong, if the server did not answer. */
+    readonly error?: string;
+  }
+  | ({
+    /** A response carried a `sunset-date` header. */
+    readonly type: "sunset";
+  } & SunsetInfo);
+
+/**
+ * A logger: `console` fits, and so do most logging libraries. The default writes warnings and
+ * errors to the console and drops debug and info messages.
+ */
+export interface Logger {
+  /**
+   * Logs a debug message (token refreshes).
+   *
+   * @param message The message; it never holds a secret or a token.
+   */
+  debug(message: string): void;
+  /**
+   * Logs an informational message (retries).
+   *
+   * @param message The message; it never holds a secret or a token.
+   */
+  info(message: string): void;
+  /**
+   * Logs a warning (sunset dates, failed background refreshes).
+   *
+   * @param message The message; it never holds a secret or a token.
+   */
+  warn(message: string): void;
+  /**
+   * Logs an error (sunset dates less than 14 days away).
+   *
+   * @param message The message; it never holds a secret or a token.
+   */
+  error(message: string): void;
+}
+
+const defaultLogger: Logger = {
+  debug() {},
+  info() {},
+  // deno-lint-ignore no-console
+  warn: (message) => console.warn(message),
+  // deno-lint-ignore no-console
+  error: (message) => console.error(message),
+};
 
 /** Options of {@linkcode createAuthFetch}. */
 export interface AuthFetchOptions {
@@ -26,9 +154,84 @@ export interface AuthFetchOptions {
   fetch?: typeof fetch;
   /** Allow sending the token over plain `http://` to hosts that are not loopback. */
   allowInsecureHttp?: boolean;
+  /**
+   * When to retry; `false` never retries. Default: up to 4 attempts on 502, 503, 504 and
+   * connection errors for idempotent methods. A request can override it with a `retry` field
+   * in its init ({@linkcode KognicRequestInit}).
+   */
+  retry?: RetryOptions | false;
+  /**
+   * Milliseconds an attempt may take until the answer's headers arrive (the token wait and
+   * redirects included) before it is aborted and, if allowed, retried; default 120 000; `0`
+   * disables it. Reading the body is not covered: pass a `signal` for that. A request can
+   * override it with a `timeout` field in its init.
+   */
+  timeout?: number;
+  /** The clock for backoff waits and `Retry-After` dates; default `Date.now` and timers. */
+  clock?: Clock;
+  /** Random numbers in [0, 1) for the backoff jitter; default `Math.random`. */
+  random?: () => number;
+  /**
+   * Called when a response carries a `sunset-date` header; `false` ignores the header. The
+   * default logs a warning, or an error when fewer than 14 days remain.
+   */
+  onSunset?: ((info: SunsetInfo) => void) | false;
+  /** Called with every retry, sunset and (for a client) token event. */
+  onEvent?: (event: ClientEvent) => void;
+  /** Where messages go; default warnings and errors to the console. */
+  logger?: Logger;
+}
+
+/** A `RequestInit` with the per-request overrides {@linkcode createAuthFetch} understands. */
+export interface KognicRequestInit extends RequestInit {
+  /** Overrides the client's retry options for this request; `false` never retries. */
+  retry?: RetryOptions | false;
+  /** Overrides the client's timeout for this request, in milliseconds; `0` disables it. */
+  timeout?: number;
 }
 
 type FetchInput = Request | URL | string;
+
+interface Policy {
+  attempts: number;
+  statuses: ReadonlySet<number>;
+  methods: ReadonlySet<string>;
+  baseDelay: number;
+  maxDelay: number;
+  maxRetryAfter: number;
+  deadline: number;
+}
+
+function policyOf(retry: RetryOptions | false | undefined): Policy | undefined {
+  if (retry === false) return undefined;
+  const attempts = retry?.attempts ?? 4;
+  if (!(attempts >= 1)) {
+    throw new KognicAuthError(
+      "INVALID_OPTIONS",
+      `Retry attempts must be at least 1, got ${JSON.stringify(attempts)}`,
+    );
+  }
+  return {
+    attempts,
+    statuses: new Set(retry?.statuses ?? [502, 503, 504]),
+    methods: new Set(
+      (retry?.methods ?? ["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]).map((m) => m.toUpperCase()),
+    ),
+    baseDelay: retry?.baseDelay ?? 500,
+    maxDelay: retry?.maxDelay ?? 30_000,
+    maxRetryAfter: retry?.maxRetryAfter ?? 60_000,
+    deadline: retry?.deadline ?? 120_000,
+  };
+}
+
+/** The URL without query and fragment, for messages and events. */
+function bare(url: URL): string {
+  return url.origin + url.pathname;
+}
+
+function methodOf(input: FetchInput, init?: RequestInit): string {
+  return (init?.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase();
+}
 
 function replayable(input: FetchInput, init?: RequestInit): boolean {
   const body = init?.body;
@@ -46,6 +249,14 @@ function replayable(input: FetchInput, init?: RequestInit): boolean {
  *   one is fetched and the request is sent once more — if its body can be sent again (no body,
  *   a string, bytes, a `Blob`, `URLSearchParams` or `FormData`; not a stream). A second 401 is
  *   returned as it came.
+ * - Transient failures are retried ({@linkcode RetryOptions}): by default 502, 503, 504 and
+ *   connection errors, for idempotent methods, up to 4 attempts, with exponential backoff and
+ *   full jitter, or as long as `Retry-After` asks (up to a cap). Bodies that cannot be sent
+ *   again are never retried. The answer of the last attempt is returned as it came.
+ * - Each attempt times out when no answer's headers arrived within `timeout` milliseconds (an
+ *   error with code `TIMEOUT` if it is not retried); the caller's `AbortSignal` ends the call at
+ *   once, in a token wait or a backoff too.
+ * - A `sunset-date` response header calls `onSunset` (default: a warning in the log).
  * - Redirects are followed by hand: the token goes along only to the same origin, never to
  *   another one, whatever the runtime's `fetch` would do.
  * - Requests to plain `http://` URLs of hosts that are not loopback are refused, so the token
@@ -56,29 +267,64 @@ function replayable(input: FetchInput, init?: RequestInit): boolean {
  * import { createAuthFetch, createClient } from "@kognic/auth";
  *
  * const { provider } = await createClient();
- * const authFetch = createAuthFetch(provider, { baseUrl: "https://app.kognic.com" });
+ * const authFetch = createAuthFetch(provider, {
+ *   baseUrl: "https://app.kognic.com",
+ *   retry: { statuses: [429, 502, 503, 504] },
+ * });
  * const response = await authFetch("/v1/projects");
  * ```
  *
  * @param tokens Where tokens come from, usually a {@linkcode TokenProvider}.
- * @param options The base URL, default headers and the underlying `fetch`.
- * @returns A function with the signature of `fetch`.
+ * @param options The base URL, default headers, retries, timeouts, hooks and the `fetch`.
+ * @returns A function with the signature of `fetch`; its init may carry `retry` and `timeout`
+ * ({@linkcode KognicRequestInit}).
  */
 export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions = {}): typeof fetch {
   const base = options.baseUrl === undefined ? undefined : new URL(options.baseUrl);
-  // Lower-case names, so a record spread with `authorization` replaces any default of it.
-  const defaults: Record<string, string> = Object.fromEntries(new Headers(options.headers));
+  const defaults = [...new Headers(options.headers)];
   const send = options.fetch ?? ((input, init) => fetch(input, init));
-  // Hot path: the same string URL is parsed and checked once, not on every request.
-  let lastInput: string | undefined;
-  let lastUrl: URL | undefined;
+  const policy = policyOf(options.retry);
+  const defaultTimeout = options.timeout ?? 120_000;
+  const clock = options.clock;
+  const now = () => clock ? clock.now() : Date.now();
+  const wait = (ms: number, signal?: AbortSignal) =>
+    clock?.sleep ? clock.sleep(ms, signal) : sleep(ms, signal);
+  const random = options.random ?? Math.random;
+  const logger = options.logger ?? defaultLogger;
+  const onEvent = options.onEvent;
+  const onSunset = options.onSunset ?? ((info: SunsetInfo) => {
+    const left = info.date.getTime() - now();
+    const message = `${info.method} ${JSON.stringify(info.url)} is deprecated and will be ` +
+      `removed on ${info.date.toISOString()}`;
+    if (left < 14 * DAY) logger.error(message);
+    else logger.warn(message);
+  });
 
-  function resolve(input: FetchInput): URL {
-    if (typeof input === "string" && input === lastInput) return lastUrl!;
-    const url = new URL(input instanceof Request ? input.url : input, base);
-    assertSecureUrl(url, "the API", options.allowInsecureHttp);
-    if (typeof input === "string") [lastInput, lastUrl] = [input, url];
-    return url;
+  function emit(event: ClientEvent): void {
+    if (!onEvent) return;
+    try {
+      onEvent(event);
+    } catch {
+      // A hook's failure is not the request's.
+    }
+  }
+
+  function urlOf(input: FetchInput): URL {
+    return new URL(input instanceof Request ? input.url : input, base);
+  }
+
+  function sunset(response: Response, input: FetchInput, init?: RequestInit): void {
+    const header = response.headers.get("sunset-date");
+    if (header === null || (onSunset === false && !onEvent)) return;
+    const method = methodOf(input, init);
+    const url = bare(urlOf(input));
+    const date = parseIsoDate(header);
+    if (!date) {
+      logger.debug(`Ignoring an unparseable sunset-date ${JSON.stringify(header)} from ${url}`);
+      return;
+    }
+    emit({ type: "sunset", date, method, url });
+    if (onSunset) onSunset({ date, method, url });
   }
 
   /** Sends the request, following redirects; says whether the final answer saw the token. */
@@ -86,38 +332,33 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
     input: FetchInput,
     init: RequestInit | undefined,
     token: string,
+    signal: AbortSignal | undefined,
   ): Promise<[Response, boolean]> {
-    const url = resolve(input);
-    const own = init?.headers ?? (input instanceof Request ? input.headers : undefined);
-    let headers: HeadersInit;
-    if (own === undefined) {
-      // Hot path: runtimes take a plain record in faster than a Headers object.
-      headers = { ...defaults, authorization: `Bearer ${token}` };
-    } else {
-      const merged = new Headers(own);
-      for (const name in defaults) if (!merged.has(name)) merged.set(name, defaults[name]);
-      merged.set("Authorization", `Bearer ${token}`);
-      headers = merged;
-    }
+    const url = urlOf(input);
+    assertSecureUrl(url, "the API", options.allowInsecureHttp);
+    const headers = new Headers(
+      init?.headers ?? (input instanceof Request ? input.headers : undefined),
+    );
+    for (const [name, value] of defaults) if (!headers.has(name)) headers.set(name, value);
+    headers.set("Authorization", `Bearer ${token}`);
     const follow =
       (init?.redirect ?? (input instanceof Request ? input.redirect : "follow")) === "follow";
-    // A string is cheaper for the runtime's Request constructor than a URL object.
-    const target = input instanceof Request ? input : url.href;
+    const target = input instanceof Request ? input : url;
     let response = await send(target, {
       ...init,
       headers,
       redirect: follow ? "manual" : init?.redirect,
+      signal,
     });
     let carried = true;
     for (let hops = 0; follow && isRedirect(response); hops++) {
       const location = response.headers.get("location");
       if (!location) break;
       if (hops === MAX_REDIRECTS) {
-        throw new TypeError(`Too many redirects from ${JSON.stringify(url.origin + url.pathname)}`);
+        throw new TypeError(`Too many redirects from ${JSON.stringify(bare(url))}`);
       }
       const next = new URL(location, response.url || url);
-      const method = (init?.method ?? (input instanceof Request ? input.method : "GET"))
-        .toUpperCase();
+      const method = methodOf(input, init);
       const keepBody = response.status === 307 || response.status === 308;
       if (keepBody && !replayable(input, init) && method !== "GET" && method !== "HEAD") {
         break;
@@ -137,23 +378,125 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
         headers: nextHeaders,
         redirect: "manual",
         body: keepBody ? init?.body : undefined,
+        signal,
       };
-      if (input instanceof Request) nextInit.signal ??= input.signal;
       response = await send(next, nextInit);
     }
     return [response, carried];
   }
 
-  return async function authFetch(input: FetchInput, init?: RequestInit): Promise<Response> {
-    const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined) ??
-      undefined;
+  /** One attempt: the token, the request, and one resend after a 401. */
+  async function once(
+    input: FetchInput,
+    init: RequestInit | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<Response> {
     const token = await tokens.getToken({ signal });
-    const [response, carried] = await attempt(input, init, token);
+    const [response, carried] = await attempt(input, init, token, signal);
     if (response.status !== 401 || !carried || !replayable(input, init)) return response;
     tokens.invalidate(token);
     await response.body?.cancel().catch(() => {});
-    return (await attempt(input, init, await tokens.getToken({ signal })))[0];
-  };
+    return (await attempt(input, init, await tokens.getToken({ signal }), signal))[0];
+  }
+
+  return async function authFetch(input: FetchInput, init?: KognicRequestInit): Promise<Response> {
+    const caller = init?.signal ?? (input instanceof Request ? input.signal : undefined) ??
+      undefined;
+    const timeout = init?.timeout ?? defaultTimeout;
+    const retry = init?.retry === undefined
+      ? policy
+      : init.retry === false
+      ? undefined
+      : policyOf({ ...options.retry, ...init.retry });
+    const started = retry ? now() : 0;
+    for (let attempts = 1;; attempts++) {
+      // A plain timer rather than AbortSignal.timeout: it is cheaper, and it is cleared as soon
+      // as the answer's headers are in, so timers never pile up and a long body download is
+      // left to the caller's own signal.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let signal = caller;
+      if (timeout > 0) {
+        const controller = new AbortController();
+        timer = setTimeout(() => controller.abort(), timeout);
+        signal = caller ? anySignal(caller, controller.signal) : controller.signal;
+      }
+      let response: Response | undefined;
+      let failure: unknown;
+      try {
+        response = await once(input, init, signal);
+      } catch (error) {
+        if (caller?.aborted) throw abortReason(caller);
+        // Refusals of this library (an insecure URL, a token error) are not transient.
+        if (error instanceof KognicAuthError) throw error;
+        failure = signal?.aborted
+          ? new KognicAuthError(
+            "TIMEOUT",
+            `${methodOf(input, init)} ${JSON.stringify(bare(urlOf(input)))} did not ` +
+              `answer within ${timeout} ms`,
+            { source: bare(urlOf(input)), cause: error },
+          )
+          : error;
+      } finally {
+        clearTimeout(timer);
+      }
+      if (response && !retry?.statuses.has(response.status)) {
+        sunset(response, input, init);
+        return response;
+      }
+      const delay = retry ? delayFor(retry, attempts, started, input, init, response) : undefined;
+      if (delay === undefined || !retry) {
+        if (response) {
+          sunset(response, input, init);
+          return response;
+        }
+        throw failure;
+      }
+      await response?.body?.cancel().catch(() => {});
+      const method = methodOf(input, init);
+      const url = bare(urlOf(input));
+      const why = response ? `status ${response.status}` : describe(failure);
+      logger.info(
+        `Retrying ${method} ${JSON.stringify(url)} in ${Math.round(delay)} ms after ${why} ` +
+          `(attempt ${attempts + 1} of ${retry.attempts})`,
+      );
+      emit({
+        type: "retry",
+        method,
+        url,
+        attempt: attempts + 1,
+        delayMs: delay,
+        ...(response ? { status: response.status } : { error: describe(failure) }),
+      });
+      await wait(delay, caller);
+    }
+  } as typeof fetch;
+
+  /** How long to wait before the next attempt, or `undefined` when there is none. */
+  function delayFor(
+    retry: Policy,
+    attempts: number,
+    started: number,
+    input: FetchInput,
+    init: RequestInit | undefined,
+    response: Response | undefined,
+  ): number | undefined {
+    if (attempts >= retry.attempts) return undefined;
+    if (!retry.methods.has(methodOf(input, init)) || !replayable(input, init)) return undefined;
+    const time = now();
+    let delay: number;
+    const asked = response && parseRetryAfter(response.headers.get("retry-after"), time);
+    if (asked !== undefined) {
+      if (asked > retry.maxRetryAfter) return undefined;
+      delay = asked;
+    } else {
+      delay = random() * Math.min(retry.maxDelay, retry.baseDelay * 2 ** (attempts - 1));
+    }
+    return time + delay - started > retry.deadline ? undefined : delay;
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 function isRedirect(response: Response): boolean {
@@ -161,9 +504,9 @@ function isRedirect(response: Response): boolean {
 }
 
 /** Options of {@linkcode createClient}. */
-export interface ClientOptions extends ResolveOptions {
+export interface ClientOptions extends ResolveOptions, AuthFetchOptions {
   /** The API base URL that relative paths resolve against; default `https://app.kognic.com`. */
-  baseUrl?: string;
+  baseUrl?: string | URL;
   /** The auth host; default `https://auth.app.kognic.com`. */
   authHost?: string;
   /** The token endpoint's path; default `/v1/auth/oauth/token`. */
@@ -180,7 +523,14 @@ export interface ClientOptions extends ResolveOptions {
   clientName?: string;
   /** The `fetch` for the token endpoint and the API; default the runtime's. */
   fetch?: typeof fetch;
-  /** The clock; default `Date.now` and timers. */
+  /**
+   * A proxy for the token endpoint and the API, such as `http://user:password@proxy.corp:3128`,
+   * used for every request instead of `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY`. Without it
+   * the runtime's `fetch` follows those variables. Ignored on runtimes without proxy support
+   * (edge functions); not allowed together with `fetch`.
+   */
+  proxy?: string;
+  /** The clock for token lifetimes and backoff waits; default `Date.now` and timers. */
   clock?: Clock;
   /** Where to persist tokens between processes; default none. */
   store?: TokenStore;
@@ -188,51 +538,88 @@ export interface ClientOptions extends ResolveOptions {
   allowInsecureHttp?: boolean;
 }
 
-/** Options of {@linkcode KognicClient.request}. */
-export interface RequestOptions extends Omit<RequestInit, "method" | "body"> {
-  /** A JSON body: a plain object, array, number, boolean or `null`. Sets `Content-Type`. */
+/** Options of {@linkcode KognicClient.request} and {@linkcode KognicClient.json}. */
+export interface RequestOptions extends Omit<KognicRequestInit, "method" | "body"> {
+  /**
+   * A JSON body: a plain object, array, number, boolean or `null` (a top-level string or bytes
+   * is refused, as in the Python client). Sets `Content-Type: application/json`.
+   */
   json?: unknown;
   /** A raw body, when `json` is not given. */
   body?: BodyInit | null;
 }
 
+/** Options of {@linkcode KognicClient.json}. */
+export interface JsonRequestOptions extends RequestOptions {
+  /**
+   * Unwrap the `{"data": …}` envelope of Kognic responses; default `true`. A body without a
+   * `data` key is then an error with code `RESPONSE_NO_DATA` that names the keys found.
+   */
+  unwrap?: boolean;
+}
+
 /**
  * An authenticated Kognic API client: {@linkcode KognicClient.fetch} is `fetch` with the bearer
- * token, a base URL and default headers; {@linkcode KognicClient.request} also throws
- * {@linkcode HttpError} for answers outside 2xx.
+ * token, a base URL, default headers, retries, a timeout and sunset warnings;
+ * {@linkcode KognicClient.request} also throws {@linkcode HttpError} for answers outside 2xx;
+ * {@linkcode KognicClient.json} and {@linkcode KognicClient.get} also parse the JSON and unwrap
+ * its `data`.
  *
  * @example Call the Kognic API
  * ```ts ignore
  * import { createClient } from "@kognic/auth";
  *
  * const kognic = await createClient(); // credentials from the environment
- * const response = await kognic.request("GET", "/v1/projects");
- * console.log(await response.json());
+ * const projects = await kognic.get("/v1/projects");
  * ```
  */
 export class KognicClient {
-  /** The token provider behind this client. */
+  /** The token provider behind this client, shared with clients of the same credentials. */
   readonly provider: TokenProvider;
   /** The URL relative paths resolve against. */
   readonly baseUrl: URL;
-  /** `fetch` with the bearer token, the base URL and the default headers. */
+  /** `fetch` with the bearer token, the base URL, the default headers, retries and a timeout. */
   readonly fetch: typeof fetch;
+  // Held here so that the provider, which holds it weakly, calls it exactly as long as this
+  // client lives.
+  readonly #listener?: (event: TokenEvent) => void;
 
   /**
    * Creates a client over a provider. Most programs use {@linkcode createClient} instead.
    *
    * @param provider The token provider.
-   * @param options The base URL, default headers and `fetch`.
+   * @param options The base URL, default headers, retries, hooks and `fetch`.
    */
   constructor(provider: TokenProvider, options: AuthFetchOptions = {}) {
     this.provider = provider;
     this.baseUrl = new URL(options.baseUrl ?? DEFAULT_BASE_URL);
     assertSecureUrl(this.baseUrl, "the API", options.allowInsecureHttp);
     this.fetch = createAuthFetch(provider, { ...options, baseUrl: this.baseUrl });
+    const { onEvent, logger } = options;
+    if (onEvent || logger) {
+      this.#listener = (event) => {
+        if (logger) {
+          if (event.type === "token") {
+            logger.debug(
+              `Obtained an access token from ${JSON.stringify(event.tokenUrl)} by ${event.grant}` +
+                (event.expiresIn === undefined ? "" : `, valid for ${event.expiresIn} s`),
+            );
+          } else {
+            (event.background ? logger.warn : logger.debug)(
+              `Token request to ${JSON.stringify(event.tokenUrl)} failed: ${event.message}`,
+            );
+          }
+        }
+        onEvent?.(event);
+      };
+      provider.subscribe(this.#listener);
+    }
   }
 
   /**
-   * Sends a request and throws {@linkcode HttpError} when the answer is not 2xx.
+   * Sends a request and throws {@linkcode HttpError} when the answer is not 2xx: its status,
+   * method, URL without query, the body's `message` field or text (truncated to 500
+   * characters), and the `Response`.
    *
    * @example Post JSON
    * ```ts ignore
@@ -244,7 +631,7 @@ export class KognicClient {
    *
    * @param method The HTTP method.
    * @param path A path relative to the base URL, or an absolute URL.
-   * @param options A JSON or raw body, headers, a signal.
+   * @param options A JSON or raw body, headers, a signal, retry and timeout overrides.
    * @returns The response, its body unread.
    */
   async request(
@@ -253,42 +640,138 @@ export class KognicClient {
     options: RequestOptions = {},
   ): Promise<Response> {
     const { json, ...init } = options;
-    const headers = new Headers(init.headers);
+    const url = new URL(path, this.baseUrl);
+    let body = init.body;
+    let headers = init.headers;
     if (json !== undefined) {
-      if (typeof json === "string" || json instanceof Uint8Array || json instanceof ArrayBuffer) {
+      if (
+        typeof json === "string" || json instanceof ArrayBuffer || ArrayBuffer.isView(json) ||
+        json instanceof Blob
+      ) {
         throw new KognicAuthError(
           "INVALID_OPTIONS",
           "A JSON body must be an object, an array, a number, a boolean or null, not a string or bytes",
         );
       }
-      if (!headers.has("content-type")) headers.set("Content-Type", "application/json");
+      if (body !== undefined) {
+        throw new KognicAuthError("INVALID_OPTIONS", "Give either json or body, not both");
+      }
+      const withType = new Headers(headers);
+      if (!withType.has("content-type")) withType.set("Content-Type", "application/json");
+      headers = withType;
+      body = JSON.stringify(json);
     }
-    const body = json !== undefined ? JSON.stringify(json) : init.body;
-    const response = await this.fetch(new URL(path, this.baseUrl), {
-      ...init,
-      method,
-      headers,
-      body,
-    });
+    const response = await this.fetch(url, { ...init, method, headers, body });
     if (response.ok) return response;
-    const url = new URL(response.url || new URL(path, this.baseUrl));
-    const { text, truncated } = await readText(response, 4096);
-    let detail = text;
-    try {
-      const parsed = JSON.parse(text);
-      if (typeof parsed?.message === "string") detail = parsed.message;
-    } catch {
-      // Not JSON: keep the text.
-    }
-    if (detail.length > 500) detail = `${detail.slice(0, 500)}…`;
-    else if (truncated) detail += "…";
-    throw new HttpError({ method, url: url.origin + url.pathname, response, detail });
+    throw await httpError(response, method.toUpperCase(), url);
   }
+
+  /**
+   * Sends a request, throws {@linkcode HttpError} for answers outside 2xx, parses the JSON
+   * answer and returns its `data` (Kognic wraps payloads in `{"data": …}`). An empty answer
+   * (such as 204) gives `undefined`.
+   *
+   * @example Create a thing
+   * ```ts ignore
+   * import { createClient } from "@kognic/auth";
+   *
+   * const kognic = await createClient();
+   * const created = await kognic.json<{ id: string }>("POST", "/v1/things", {
+   *   json: { name: "a" },
+   * });
+   * ```
+   *
+   * @typeParam T The type of the payload (not checked).
+   * @param method The HTTP method.
+   * @param path A path relative to the base URL, or an absolute URL.
+   * @param options A JSON or raw body, headers, a signal, `unwrap: false` for the whole body.
+   * @returns The payload.
+   */
+  async json<T = unknown>(
+    method: string,
+    path: string | URL,
+    options: JsonRequestOptions = {},
+  ): Promise<T> {
+    const { unwrap = true, ...rest } = options;
+    const response = await this.request(method, path, rest);
+    const where = `${method.toUpperCase()} ${JSON.stringify(bare(new URL(path, this.baseUrl)))}`;
+    const text = await response.text();
+    if (text.trim() === "") return undefined as T;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      const type = response.headers.get("content-type") ?? "no content type";
+      throw new KognicAuthError(
+        "RESPONSE_INVALID_JSON",
+        `${where} answered ${response.status} with a body that is not JSON (${type})`,
+        { source: bare(new URL(path, this.baseUrl)) },
+      );
+    }
+    if (!unwrap) return parsed as T;
+    if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) {
+      if ("data" in parsed) return (parsed as { data: T }).data;
+      const keys = Object.keys(parsed);
+      const found = keys.length === 0
+        ? "an empty object"
+        : `keys ${keys.slice(0, 10).map((key) => JSON.stringify(key)).join(", ")}` +
+          (keys.length > 10 ? ` and ${keys.length - 10} more` : "");
+      throw new KognicAuthError(
+        "RESPONSE_NO_DATA",
+        `${where} answered JSON without a "data" key: found ${found}`,
+        { source: bare(new URL(path, this.baseUrl)) },
+      );
+    }
+    throw new KognicAuthError(
+      "RESPONSE_NO_DATA",
+      `${where} answered JSON without a "data" key: found ${
+        Array.isArray(parsed) ? "an array" : parsed === null ? "null" : `a ${typeof parsed}`
+      }`,
+      { source: bare(new URL(path, this.baseUrl)) },
+    );
+  }
+
+  /**
+   * `GET` a path and return the `data` of its JSON answer; see {@linkcode KognicClient.json}.
+   *
+   * @example List projects
+   * ```ts ignore
+   * import { createClient } from "@kognic/auth";
+   *
+   * const kognic = await createClient();
+   * const projects = await kognic.get<{ project: string }[]>("/v1/projects");
+   * ```
+   *
+   * @typeParam T The type of the payload (not checked).
+   * @param path A path relative to the base URL, or an absolute URL.
+   * @param options Headers, a signal, `unwrap: false` for the whole body.
+   * @returns The payload.
+   */
+  get<T = unknown>(path: string | URL, options: JsonRequestOptions = {}): Promise<T> {
+    return this.json<T>("GET", path, options);
+  }
+}
+
+/** Builds the error for a non-2xx response, reading at most 4 KiB of its body. */
+async function httpError(response: Response, method: string, url: URL): Promise<HttpError> {
+  const { text, truncated } = await readText(response, 4096);
+  let detail = text;
+  try {
+    const parsed = JSON.parse(text);
+    if (typeof parsed?.message === "string") detail = parsed.message;
+  } catch {
+    // Not JSON: keep the text.
+  }
+  if (detail.length > 500) detail = `${detail.slice(0, 500)}…`;
+  else if (truncated) detail += "…";
+  return new HttpError({ method, url: bare(url), response, detail });
 }
 
 /**
  * Resolves credentials (SPEC §2), checks them, and returns an authenticated client. No token is
- * fetched until the first request.
+ * fetched until the first request. Clients with the same credentials, auth host, token path,
+ * scopes and transport share one {@linkcode TokenProvider} (and so one token) for as long as
+ * any of them is in use.
  *
  * @example Credentials from the environment
  * ```ts ignore
@@ -298,7 +781,7 @@ export class KognicClient {
  * const response = await kognic.fetch("/v1/projects");
  * ```
  *
- * @example Explicit credentials and a local server
+ * @example Explicit credentials, a local server, wider retries and a logger
  * ```ts ignore
  * import { createClient } from "@kognic/auth";
  *
@@ -306,26 +789,46 @@ export class KognicClient {
  *   auth: "~/.config/kognic/credentials.json",
  *   baseUrl: "http://localhost:8080",
  *   authHost: "http://localhost:8080",
+ *   retry: { statuses: [408, 429, 500, 502, 503, 504], attempts: 10 },
+ *   logger: console,
  * });
  * ```
  *
- * @param options Where the credentials come from, the hosts and the transport.
+ * @param options Where the credentials come from, the hosts, retries, hooks and the transport.
  * @returns The client.
  */
 export async function createClient(options: ClientOptions = {}): Promise<KognicClient> {
   const runtime = options.runtime ?? await detectRuntime();
-  const clock = options.clock;
   const { credentials } = await resolveCredentials({
     ...options,
     runtime,
-    now: options.now ?? clock?.now(),
+    now: options.now ?? options.clock?.now(),
   });
-  const fetcher = options.fetch ?? runtime.fetch;
+  return buildClient(credentials, runtime, options);
+}
+
+/**
+ * Builds a client for credentials already resolved: the `User-Agent`, the default headers, the
+ * transport (a proxy, if asked for) and the token provider shared with every other client of
+ * the same options.
+ *
+ * @internal
+ */
+export function buildClient(
+  credentials: Credentials,
+  runtime: Runtime,
+  options: ClientOptions,
+): KognicClient {
+  if (options.proxy !== undefined && options.fetch) {
+    throw new KognicAuthError("INVALID_OPTIONS", "Options fetch and proxy cannot be used together");
+  }
+  const proxied = options.proxy === undefined ? undefined : runtime.fetchWith?.(options.proxy);
+  const fetcher = options.fetch ?? proxied ?? runtime.fetch;
   const agent = [`kognic-auth-js/${VERSION}`];
   if (runtime.version) agent.push(`${runtime.name}/${runtime.version}`);
   if (options.clientName) agent.push(options.clientName);
   const userAgent = agent.join(" ");
-  const provider = new TokenProvider({
+  const provider = sharedTokenProvider({
     credentials,
     authHost: options.authHost,
     tokenPath: options.tokenPath,
@@ -333,7 +836,7 @@ export async function createClient(options: ClientOptions = {}): Promise<KognicC
     authMethod: options.authMethod,
     fetch: fetcher,
     headers: { "User-Agent": userAgent },
-    clock,
+    clock: options.clock,
     store: options.store,
     allowInsecureHttp: options.allowInsecureHttp,
   });
@@ -347,5 +850,12 @@ export async function createClient(options: ClientOptions = {}): Promise<KognicC
     headers,
     fetch: fetcher,
     allowInsecureHttp: options.allowInsecureHttp,
+    retry: options.retry,
+    timeout: options.timeout,
+    clock: options.clock,
+    random: options.random,
+    onSunset: options.onSunset,
+    onEvent: options.onEvent,
+    logger: options.logger,
   });
 }

@@ -36,6 +36,13 @@
  * | `TOKEN_RESPONSE_INVALID` | a 2xx token response that is not a valid bearer token response |
  * | `HTTP_ERROR` | an API answered a non-2xx status |
  * | `ABORTED` | the caller's `AbortSignal` fired |
+ * | `TIMEOUT` | the token endpoint or an API gave no answer within the `timeout` (after any retries) |
+ * | `RESPONSE_INVALID_JSON` | a JSON helper got a 2xx answer whose body is not JSON |
+ * | `RESPONSE_NO_DATA` | a JSON helper got a body without the `data` envelope; the message names the keys found |
+ * | `PROXY_INVALID` | a proxy URL (the `proxy` option, `HTTPS_PROXY`, `HTTP_PROXY`) does not parse or is not `http://`/`https://` |
+ * | `PROXY_UNREACHABLE` | no connection could be made to the proxy; the message names its host and port |
+ * | `PROXY_FAILED` | the proxy was reached but the request through it failed (a refused tunnel, for example) |
+ * | `PROXY_UNAVAILABLE` | a proxy is configured on Node.js but the optional `undici` package is not installed |
  */
 export type KognicAuthErrorCode =
   | "CREDENTIALS_NOT_FOUND"
@@ -59,7 +66,14 @@ export type KognicAuthErrorCode =
   | "TOKEN_RATE_LIMITED"
   | "TOKEN_RESPONSE_INVALID"
   | "HTTP_ERROR"
-  | "ABORTED";
+  | "ABORTED"
+  | "TIMEOUT"
+  | "RESPONSE_INVALID_JSON"
+  | "RESPONSE_NO_DATA"
+  | "PROXY_INVALID"
+  | "PROXY_UNREACHABLE"
+  | "PROXY_FAILED"
+  | "PROXY_UNAVAILABLE";
 
 /** Options of {@linkcode KognicAuthError}. */
 export interface KognicAuthErrorOptions {

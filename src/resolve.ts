@@ -83,6 +83,58 @@ export async function resolveCredentials(
 }
 
 async function find(options: ResolveOptions, runtime: Runtime): Promise<ResolvedCredentials> {
+  const given = resolveGiven(options);
+  if (given) return given;
+  const { auth } = options;
+  if (auth !== undefined) return await fromAuth(auth, runtime);
+
+  const path = runtime.env("KOGNIC_CREDENTIALS");
+  if (path) {
+    const source = `KOGNIC_CREDENTIALS file ${quote(path)}`;
+    return { credentials: await readCredentialsFile(path, runtime, source), source };
+  }
+
+  const fromEnv = resolveEnvPair(runtime);
+  if (fromEnv) return fromEnv;
+
+  let keyringNote = "no keyring on this runtime";
+  if (runtime.keyring) {
+    const found = await fromKeyring("default", runtime, false);
+    if (found) return found;
+    keyringNote = "no such profile";
+  }
+  const state = (name: string) => runtime.env(name) === undefined ? "not set" : "empty";
+  throw new KognicAuthError(
+    "CREDENTIALS_NOT_FOUND",
+    "No Kognic credentials found. Tried: the auth option (not given); " +
+      "the clientId and clientSecret options (not given); " +
+      `KOGNIC_CREDENTIALS (${state("KOGNIC_CREDENTIALS")}); ` +
+      `KOGNIC_CLIENT_ID and KOGNIC_CLIENT_SECRET (${state("KOGNIC_CLIENT_ID")}, ${
+        state("KOGNIC_CLIENT_SECRET")
+      }); ` +
+      `keyring profile "default" (${keyringNote})` +
+      (runtime.readTextFile ? "" : `. ${noFilesHint(runtime.name)}`),
+  );
+}
+
+/**
+ * What to do on a runtime without a file system (edge functions), for error messages.
+ *
+ * @internal
+ */
+export function noFilesHint(name: string): string {
+  return `The ${name} runtime has no file system: set KOGNIC_CLIENT_ID and KOGNIC_CLIENT_SECRET ` +
+    "in its environment or bindings, or pass the auth option";
+}
+
+/**
+ * Steps 1 and 2 of the chain that need no I/O: the `clientId` and `clientSecret` options, and an
+ * `auth` option that is a `[clientId, clientSecret]` pair or a {@linkcode Credentials} object.
+ * Returns `undefined` when neither is given or `auth` is a path or a plain object.
+ *
+ * @internal
+ */
+export function resolveGiven(options: ResolveOptions): ResolvedCredentials | undefined {
   const { auth, clientId, clientSecret } = options;
   if (clientId !== undefined || clientSecret !== undefined) {
     if (auth !== undefined) {
@@ -104,14 +156,31 @@ async function find(options: ResolveOptions, runtime: Runtime): Promise<Resolved
       source: "clientId and clientSecret options",
     };
   }
-  if (auth !== undefined) return await fromAuth(auth, runtime);
-
-  const path = runtime.env("KOGNIC_CREDENTIALS");
-  if (path) {
-    const source = `KOGNIC_CREDENTIALS file ${quote(path)}`;
-    return { credentials: await readCredentialsFile(path, runtime, source), source };
+  if (auth instanceof Credentials) return { credentials: auth, source: "the auth option" };
+  if (Array.isArray(auth)) {
+    const [clientId, clientSecret] = auth;
+    if (
+      auth.length !== 2 || typeof clientId !== "string" || typeof clientSecret !== "string" ||
+      !clientId || !clientSecret
+    ) {
+      throw new KognicAuthError(
+        "CREDENTIALS_INVALID_PAIR",
+        `The auth option must be a [clientId, clientSecret] pair of two non-empty strings, got an array of ${auth.length}`,
+        { source: "the auth option" },
+      );
+    }
+    return { credentials: new Credentials({ clientId, clientSecret }), source: "the auth option" };
   }
+  return undefined;
+}
 
+/**
+ * Step 4 of the chain: `KOGNIC_CLIENT_ID` and `KOGNIC_CLIENT_SECRET`, both set and non-empty.
+ * Returns `undefined` when neither is set; only one of them set is an error.
+ *
+ * @internal
+ */
+export function resolveEnvPair(runtime: Runtime): ResolvedCredentials | undefined {
   const id = runtime.env("KOGNIC_CLIENT_ID");
   const secret = runtime.env("KOGNIC_CLIENT_SECRET");
   if (id && secret) {
@@ -130,42 +199,10 @@ async function find(options: ResolveOptions, runtime: Runtime): Promise<Resolved
       { source: missing },
     );
   }
-
-  let keyringNote = "no keyring on this runtime";
-  if (runtime.keyring) {
-    const found = await fromKeyring("default", runtime, false);
-    if (found) return found;
-    keyringNote = "no such profile";
-  }
-  const state = (name: string) => runtime.env(name) === undefined ? "not set" : "empty";
-  throw new KognicAuthError(
-    "CREDENTIALS_NOT_FOUND",
-    "No Kognic credentials found. Tried: the auth option (not given); " +
-      "the clientId and clientSecret options (not given); " +
-      `KOGNIC_CREDENTIALS (${state("KOGNIC_CREDENTIALS")}); ` +
-      `KOGNIC_CLIENT_ID and KOGNIC_CLIENT_SECRET (${state("KOGNIC_CLIENT_ID")}, ${
-        state("KOGNIC_CLIENT_SECRET")
-      }); ` +
-      `keyring profile "default" (${keyringNote})`,
-  );
+  return undefined;
 }
 
 async function fromAuth(auth: AuthInput, runtime: Runtime): Promise<ResolvedCredentials> {
-  if (auth instanceof Credentials) return { credentials: auth, source: "the auth option" };
-  if (Array.isArray(auth)) {
-    const [clientId, clientSecret] = auth;
-    if (
-      auth.length !== 2 || typeof clientId !== "string" || typeof clientSecret !== "string" ||
-      !clientId || !clientSecret
-    ) {
-      throw new KognicAuthError(
-        "CREDENTIALS_INVALID_PAIR",
-        `The auth option must be a [clientId, clientSecret] pair of two non-empty strings, got an array of ${auth.length}`,
-        { source: "the auth option" },
-      );
-    }
-    return { credentials: new Credentials({ clientId, clientSecret }), source: "the auth option" };
-  }
   if (typeof auth === "string") {
     if (auth.startsWith(KEYRING_PREFIX)) {
       const profile = auth.slice(KEYRING_PREFIX.length);
@@ -253,8 +290,7 @@ export async function readCredentialsFile(
   if (!runtime.readTextFile) {
     throw new KognicAuthError(
       "CREDENTIALS_FILE_UNREADABLE",
-      `Cannot read ${source}: the ${runtime.name} runtime has no file system; ` +
-        "pass the credentials as an object or through KOGNIC_CLIENT_ID and KOGNIC_CLIENT_SECRET",
+      `Cannot read ${source}: ${noFilesHint(runtime.name).replace(/^T/, "t")}`,
       { source: path },
     );
   }

@@ -8,8 +8,16 @@
  * @module
  */
 import type { Credentials } from "./credentials.ts";
-import { TokenError } from "./errors.ts";
-import { assertSecureUrl, parseRetryAfter, quote, readText, redact, sleep } from "./_util.ts";
+import { KognicAuthError, TokenError } from "./errors.ts";
+import {
+  anySignal,
+  assertSecureUrl,
+  parseRetryAfter,
+  quote,
+  readText,
+  redact,
+  sleep,
+} from "./_util.ts";
 
 /** The default Kognic auth host. */
 export const DEFAULT_AUTH_HOST = "https://auth.app.kognic.com";
@@ -55,10 +63,19 @@ export interface TokenRequestOptions {
   headers?: Record<string, string>;
   /** Aborts the request and any wait for a retry. */
   signal?: AbortSignal;
+  /**
+   * How long one attempt may take, answer body included, in milliseconds; default 30 000.
+   * A slower answer fails with `TIMEOUT`. `0` disables the limit.
+   */
+  timeout?: number;
   /** Allow plain `http://` to hosts that are not loopback. Default `false`. */
   allowInsecureHttp?: boolean;
-  /** How often to retry after a 429 answer; default 2. */
-  rateLimitRetries?: number;
+  /**
+   * How often to retry a transient failure — a 429 (after its `Retry-After`), a 500, 502, 503
+   * or 504 (after its `Retry-After` or 0.25 s, 0.5 s, … with jitter), or a failed connection;
+   * default 2. Timeouts and refusals are not retried.
+   */
+  retries?: number;
   /** The longest `Retry-After` to wait, in milliseconds; default 30 000. */
   maxRetryAfter?: number;
   /** Waits between retries; default a timer. Tests pass a fake clock's sleep. */
@@ -137,45 +154,71 @@ export async function requestToken(
   const fetcher = options.fetch ?? fetch;
   const wait = options.sleep ?? sleep;
   const now = options.now ?? Date.now;
-  const retries = options.rateLimitRetries ?? 2;
+  const retries = options.retries ?? 2;
   const where = `Token endpoint ${quote(url.href)}`;
 
+  const limit = options.timeout ?? 30_000;
   for (let attempt = 0;; attempt++) {
-    let response: Response;
+    const timeout = new AbortController();
+    const timer = limit > 0 ? setTimeout(() => timeout.abort(), limit) : undefined;
+    const signal = options.signal ? anySignal(options.signal, timeout.signal) : timeout.signal;
+    let failure: TokenError;
+    let retryAfter: number | undefined;
     try {
-      response = await fetcher(url, {
+      const response = await fetcher(url, {
         method: "POST",
         headers,
         body,
         redirect: "manual",
-        signal: options.signal,
+        signal,
       });
+      const status = response.status;
+      if (status !== 429 && !TRANSIENT.has(status)) {
+        return await parseTokenResponse(response, where, url.href, secrets);
+      }
+      retryAfter = parseRetryAfter(response.headers.get("retry-after"), now());
+      await response.body?.cancel().catch(() => {});
+      failure = status === 429
+        ? new TokenError(
+          "TOKEN_RATE_LIMITED",
+          `${where} is rate limiting this client (429) after ${attempt + 1} attempts` +
+            (retryAfter === undefined ? "" : `; retry after ${Math.ceil(retryAfter / 1000)} s`),
+          { source: url.href, status, ...(retryAfter === undefined ? {} : { retryAfter }) },
+        )
+        : new TokenError(
+          "TOKEN_HTTP_ERROR",
+          `${where} answered ${status} after ${attempt + 1} attempts`,
+          {
+            source: url.href,
+            status,
+          },
+        );
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason;
-      throw new TokenError(
+      if (timeout.signal.aborted) {
+        throw new TokenError("TIMEOUT", `${where} did not answer within ${limit} ms`, {
+          source: url.href,
+        });
+      }
+      // Refusals, and proxy failures the runtime's fetch explains itself (PROXY_*).
+      if (error instanceof KognicAuthError) throw error;
+      // A network failure, or a body cut off mid-way: the token endpoint could not answer.
+      failure = new TokenError(
         "TOKEN_REQUEST_FAILED",
         `${where} could not be reached: ${redact(describeError(error), secrets)}`,
         { source: url.href },
       );
+    } finally {
+      clearTimeout(timer);
     }
-    if (response.status === 429) {
-      const retryAfter = parseRetryAfter(response.headers.get("retry-after"), now()) ??
-        1000 * 2 ** attempt;
-      await response.body?.cancel().catch(() => {});
-      if (attempt < retries && retryAfter <= (options.maxRetryAfter ?? 30_000)) {
-        await wait(retryAfter, options.signal);
-        continue;
-      }
-      throw new TokenError(
-        "TOKEN_RATE_LIMITED",
-        `${where} is rate limiting this client (429) after ${attempt + 1} attempts; ` +
-          `retry after ${Math.ceil(retryAfter / 1000)} s`,
-        { source: url.href, status: 429, retryAfter },
-      );
-    }
-    return await parseTokenResponse(response, where, url.href, secrets);
+    const delay = retryAfter ?? 250 * 2 ** attempt * (0.5 + Math.random() / 2);
+    if (attempt >= retries || delay > (options.maxRetryAfter ?? 30_000)) throw failure;
+    await wait(delay, options.signal);
   }
 }
+
+/** Answers of the token endpoint that a later attempt may not get. */
+const TRANSIENT = new Set([500, 502, 503, 504]);
 
 function describeError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
@@ -198,7 +241,16 @@ async function parseTokenResponse(
     await response.body?.cancel().catch(() => {});
     fail("TOKEN_HTTP_ERROR", `answered a redirect (${status}), which is not followed`);
   }
-  const { text } = await readText(response, MAX_BODY);
+  let text: string;
+  try {
+    ({ text } = await readText(response, MAX_BODY));
+  } catch (error) {
+    throw new TokenError(
+      "TOKEN_REQUEST_FAILED",
+      `${where} answered ${status} but its body could not be read: ${describeError(error)}`,
+      { source, status },
+    );
+  }
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -83,6 +83,36 @@ export interface TokenSource {
   invalidate(accessToken: string): boolean;
 }
 
+/**
+ * What a {@linkcode TokenProvider} tells its subscribers: a token was obtained, or a token
+ * request failed. Never holds a token or a secret.
+ */
+export type TokenEvent =
+  | {
+    /** A new access token was obtained. */
+    readonly type: "token";
+    /** The grant that produced it. */
+    readonly grant: "client_credentials" | "refresh_token";
+    /** The token endpoint URL. */
+    readonly tokenUrl: string;
+    /** The token's lifetime in seconds, when the server said. */
+    readonly expiresIn?: number;
+    /** Whether the refresh ran in the background while the old token was still served. */
+    readonly background: boolean;
+  }
+  | {
+    /** A token request failed. */
+    readonly type: "token_error";
+    /** The token endpoint URL. */
+    readonly tokenUrl: string;
+    /** The error's code, such as `TOKEN_OAUTH_ERROR`. */
+    readonly code: string;
+    /** The error's message (it never holds a secret). */
+    readonly message: string;
+    /** Whether the refresh ran in the background while the old token was still served. */
+    readonly background: boolean;
+  };
+
 /** Options of {@linkcode TokenProvider}. */
 export interface TokenProviderOptions {
   /** The client id and secret. */
@@ -103,6 +133,8 @@ export interface TokenProviderOptions {
   clock?: Clock;
   /** Where to persist tokens between processes; default none. */
   store?: TokenStore;
+  /** How long one token request may take, in milliseconds; default 30 000, `0` for no limit. */
+  timeout?: number;
   /** Allow a plain `http://` auth host that is not loopback. Default `false`. */
   allowInsecureHttp?: boolean;
   /**
@@ -127,7 +159,10 @@ interface Held {
 }
 
 const systemClock: Clock = { now: () => Date.now() };
-/** After a failed background refresh, wait this long before trying again in the background. */
+/**
+ * After a failed background refresh, wait this long before trying again in the background — or
+ * half the time left before the token expires, if that is shorter.
+ */
 const BACKGROUND_RETRY = 5_000;
 
 /**
@@ -165,6 +200,7 @@ export class TokenProvider implements TokenSource {
   #backgroundAfter = 0;
   #rejected?: string;
   #cacheKey?: Promise<string>;
+  #listeners?: Set<{ deref(): ((event: TokenEvent) => void) | undefined }>;
 
   /**
    * Creates a provider. No request is made until the first {@linkcode TokenProvider.getToken}.
@@ -195,7 +231,10 @@ export class TokenProvider implements TokenSource {
       if (now < held.refreshAt) return Promise.resolve(held.accessToken);
       if (now < held.expireAt) {
         if (!this.#flight && now >= this.#backgroundAfter) {
-          this.#renew().catch(() => this.#backgroundAfter = this.#clock.now() + BACKGROUND_RETRY);
+          this.#renew(true).catch(() => {
+            const now = this.#clock.now();
+            this.#backgroundAfter = now + Math.min(BACKGROUND_RETRY, (held.expireAt - now) / 2);
+          });
         }
         return Promise.resolve(held.accessToken);
       }
@@ -216,6 +255,50 @@ export class TokenProvider implements TokenSource {
     this.#held = undefined;
     this.#rejected = accessToken;
     return true;
+  }
+
+  /**
+   * Calls `listener` with every {@linkcode TokenEvent} from now on. The provider holds the
+   * listener weakly where the runtime has `WeakRef`: keep a reference to it for as long as it
+   * should be called, so that a provider shared by many clients never keeps a dropped client's
+   * listener (or the client) alive.
+   *
+   * @example Log token refreshes
+   * ```ts
+   * import { Credentials, TokenProvider, type TokenEvent } from "@kognic/auth";
+   *
+   * const provider = new TokenProvider({
+   *   credentials: new Credentials({ clientId: "id", clientSecret: "secret" }),
+   * });
+   * const listener = (event: TokenEvent) => console.debug(event.type, event.tokenUrl);
+   * const unsubscribe = provider.subscribe(listener);
+   * unsubscribe();
+   * ```
+   *
+   * @param listener Called synchronously with each event; what it throws is ignored.
+   * @returns A function that unsubscribes.
+   */
+  subscribe(listener: (event: TokenEvent) => void): () => void {
+    const ref = typeof WeakRef === "function" ? new WeakRef(listener) : { deref: () => listener };
+    const listeners = this.#listeners ??= new Set();
+    for (const other of listeners) if (!other.deref()) listeners.delete(other);
+    listeners.add(ref);
+    return () => void listeners.delete(ref);
+  }
+
+  #emit(event: TokenEvent): void {
+    if (!this.#listeners) return;
+    for (const ref of this.#listeners) {
+      const listener = ref.deref();
+      if (!listener) this.#listeners.delete(ref);
+      else {
+        try {
+          listener(event);
+        } catch {
+          // A listener's failure is not the token request's.
+        }
+      }
+    }
   }
 
   /**
@@ -240,11 +323,31 @@ export class TokenProvider implements TokenSource {
     })();
   }
 
-  #renew(): Promise<Held> {
-    return this.#flight ??= this.#fetch().finally(() => this.#flight = undefined);
+  #renew(background = false): Promise<Held> {
+    return this.#flight ??= this.#fetch(background).then(
+      (held) => {
+        this.#flight = undefined;
+        return held;
+      },
+      (error) => {
+        this.#flight = undefined;
+        if (this.#listeners) {
+          const code = error instanceof TokenError ? error.code : "TOKEN_REQUEST_FAILED";
+          const message = error instanceof Error ? error.message : String(error);
+          this.#emit({
+            type: "token_error",
+            tokenUrl: this.tokenUrl.href,
+            code,
+            message,
+            background,
+          });
+        }
+        throw error;
+      },
+    );
   }
 
-  async #fetch(): Promise<Held> {
+  async #fetch(background: boolean): Promise<Held> {
     const options = this.#options;
     const store = options.store;
     const key = store ? await this.cacheKey() : "";
@@ -263,10 +366,13 @@ export class TokenProvider implements TokenSource {
       fetch: options.fetch,
       headers: options.headers,
       allowInsecureHttp: options.allowInsecureHttp,
-      sleep: (ms: number, signal?: AbortSignal) => (this.#clock.sleep ?? sleep)(ms, signal),
+      sleep: (ms: number, signal?: AbortSignal) =>
+        this.#clock.sleep ? this.#clock.sleep(ms, signal) : sleep(ms, signal),
+      timeout: options.timeout,
       now: () => this.#clock.now(),
     };
     let response: TokenResponse | undefined;
+    let grant: "client_credentials" | "refresh_token" = "refresh_token";
     const refreshToken = this.#held?.refreshToken;
     if (refreshToken) {
       try {
@@ -276,7 +382,19 @@ export class TokenProvider implements TokenSource {
         if (!(error instanceof TokenError && error.code === "TOKEN_OAUTH_ERROR")) throw error;
       }
     }
-    response ??= await requestToken(options.credentials, request);
+    if (!response) {
+      grant = "client_credentials";
+      response = await requestToken(options.credentials, request);
+    }
+    if (this.#listeners) {
+      this.#emit({
+        type: "token",
+        grant,
+        tokenUrl: this.tokenUrl.href,
+        ...(response.expires_in === undefined ? {} : { expiresIn: response.expires_in }),
+        background,
+      });
+    }
     const held = this.#held = this.#hold(response, started)!;
     const stored: StoredToken = { ...response };
     if (response.expires_in !== undefined) {

@@ -1,10 +1,20 @@
 /**
  * The runtime adapter for Bun: `Bun.env`, `Bun.file` and the global `fetch`.
  *
+ * Bun's `fetch` honours `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` itself, but applies `NO_PROXY`
+ * even to its per-request `proxy` option, so an explicit proxy could not override it. This
+ * adapter therefore chooses the proxy for each request with the same rules as the other
+ * adapters and passes it as the `proxy` option, with the variables that would contradict the
+ * choice hidden while `fetch` starts the request (Bun reads them synchronously then).
+ *
  * @module
  */
 import { homedir } from "node:os";
 import type { Runtime } from "./mod.ts";
+import { proxyAwareFetch, type ProxyTransport } from "./_proxy.ts";
+
+const PROXY_VARIABLES = ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"];
+const NO_PROXY_VARIABLES = ["NO_PROXY", "no_proxy"];
 
 interface BunNamespace {
   version: string;
@@ -27,12 +37,32 @@ interface BunNamespace {
  */
 export function bunRuntime(): Runtime {
   const bun = (globalThis as unknown as { Bun: BunNamespace }).Bun;
+  // Hides `names` from Bun while `send` starts a request; synchronous, so no other code sees it.
+  const without = (names: readonly string[], send: () => Promise<Response>) => {
+    const saved = names.map((name) => [name, bun.env[name]] as const);
+    for (const [name, value] of saved) if (value !== undefined) delete bun.env[name];
+    try {
+      return send();
+    } finally {
+      for (const [name, value] of saved) if (value !== undefined) bun.env[name] = value;
+    }
+  };
+  const transport: ProxyTransport = {
+    env: (name) => bun.env[name],
+    direct: (input, init) => without(PROXY_VARIABLES, () => fetch(input, init)),
+    through: (proxy) => (input, init) =>
+      without(
+        NO_PROXY_VARIABLES,
+        () => fetch(input, Object.assign({}, init, { proxy: proxy.href })),
+      ),
+  };
   return {
     name: "bun",
     version: bun.version,
     env: (name) => bun.env[name],
     homeDir: () => homedir(),
     readTextFile: (path) => bun.file(path).text(),
-    fetch: (input, init) => fetch(input, init),
+    fetch: proxyAwareFetch(transport),
+    fetchWith: (proxy) => proxyAwareFetch(transport, proxy),
   };
 }

@@ -1,15 +1,74 @@
 /**
- * The runtime adapter for Deno: `Deno.env`, `Deno.readTextFile` and the global `fetch`, which
- * honours `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` by itself.
+ * The runtime adapter for Deno: `Deno.env`, `Deno.readTextFile` and the global `fetch`.
+ *
+ * Deno's `fetch` reads `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` itself, but differs from the
+ * usual rules (upper case wins over lower case; `NO_PROXY` entries with a port, and `*` for IP
+ * addresses, are not honoured). When a proxy variable is set, this adapter therefore chooses the
+ * proxy itself and sends each request through a `Deno.createHttpClient` with exactly that proxy,
+ * or with none. Without proxy variables it is the plain global `fetch`.
  *
  * @module
  */
 import type { Runtime } from "./mod.ts";
+import { decodeUserinfo, proxyAwareFetch, type ProxyTransport } from "./_proxy.ts";
 
+interface HttpClient {
+  close(): void;
+}
 interface DenoNamespace {
   version: { deno: string };
-  env: { get(name: string): string | undefined };
+  env: {
+    get(name: string): string | undefined;
+    set(name: string, value: string): void;
+    delete(name: string): void;
+  };
   readTextFile(path: string): Promise<string>;
+  createHttpClient(options: {
+    proxy?: { url: string; basicAuth?: { username: string; password: string } };
+  }): HttpClient;
+}
+
+const PROXY_VARIABLES = ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"];
+
+function denoTransport(deno: DenoNamespace): ProxyTransport {
+  let directClient: HttpClient | undefined;
+  // Deno reads the proxy variables when a client is created: a client created while they are
+  // out of the way connects directly. Hiding them is synchronous, so no other code sees it.
+  const direct = () => {
+    if (directClient) return directClient;
+    const saved = PROXY_VARIABLES.map((name) => [name, deno.env.get(name)] as const);
+    for (const [name, value] of saved) if (value !== undefined) deno.env.delete(name);
+    try {
+      return directClient = deno.createHttpClient({});
+    } finally {
+      for (const [name, value] of saved) if (value !== undefined) deno.env.set(name, value);
+    }
+  };
+  const fetchWith = (client: HttpClient): typeof fetch => (input, init) =>
+    fetch(input, Object.assign({}, init, { client }));
+  const proxyInEnv = () => {
+    try {
+      return PROXY_VARIABLES.some((name) => deno.env.get(name)?.trim());
+    } catch {
+      return false; // No --allow-env: Deno's fetch applies the variables by itself.
+    }
+  };
+  return {
+    env: (name) => deno.env.get(name),
+    direct: (input, init) => proxyInEnv() ? fetchWith(direct())(input, init) : fetch(input, init),
+    through: (proxy) => {
+      const url = new URL(proxy);
+      const basicAuth = url.username || url.password
+        ? {
+          username: decodeUserinfo(url.username),
+          password: decodeUserinfo(url.password),
+        }
+        : undefined;
+      url.username = "";
+      url.password = "";
+      return fetchWith(deno.createHttpClient({ proxy: { url: url.href, basicAuth } }));
+    },
+  };
 }
 
 /**
@@ -28,12 +87,14 @@ interface DenoNamespace {
  */
 export function denoRuntime(): Runtime {
   const deno = (globalThis as unknown as { Deno: DenoNamespace }).Deno;
+  const transport = denoTransport(deno);
   return {
     name: "deno",
     version: deno.version.deno,
     env: (name) => deno.env.get(name),
     homeDir: () => deno.env.get("HOME") ?? deno.env.get("USERPROFILE"),
     readTextFile: (path) => deno.readTextFile(path),
-    fetch: (input, init) => fetch(input, init),
+    fetch: proxyAwareFetch(transport),
+    fetchWith: (proxy) => proxyAwareFetch(transport, proxy),
   };
 }

@@ -6,6 +6,9 @@
  */
 import type { Runtime } from "./mod.ts";
 
+// One function for every adapter made here, so that clients built per request share a provider.
+const globalFetch: typeof fetch = (input, init) => fetch(input, init);
+
 /** Options of {@linkcode edgeRuntime}. */
 export interface EdgeRuntimeOptions {
   /**
@@ -45,6 +48,6 @@ export function edgeRuntime(options: EdgeRuntimeOptions = {}): Runtime {
     version: "",
     env: (name) => typeof env[name] === "string" ? env[name] as string : undefined,
     homeDir: () => undefined,
-    fetch: fetcher ?? ((input, init) => fetch(input, init)),
+    fetch: fetcher ?? globalFetch,
   };
 }

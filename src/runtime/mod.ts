@@ -78,8 +78,20 @@ export interface Runtime {
    * @returns The file's text.
    */
   readTextFile?(path: string): Promise<string>;
-  /** The `fetch` used for the token endpoint and API calls. */
+  /**
+   * The `fetch` used for the token endpoint and API calls. On Deno, Bun and Node it honours
+   * `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` (either case).
+   */
   readonly fetch: typeof fetch;
+  /**
+   * Returns a `fetch` that sends every request through `proxy`, whatever the environment says.
+   * Absent where there is no proxy support (edge functions). Throws `PROXY_INVALID` for a URL
+   * that does not parse.
+   *
+   * @param proxy The proxy URL, such as `http://user:password@proxy.corp:3128`.
+   * @returns The proxied `fetch`.
+   */
+  fetchWith?(proxy: string): typeof fetch;
   /** The system keyring, where one is available. */
   readonly keyring?: Keyring;
 }

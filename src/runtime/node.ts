@@ -2,12 +2,59 @@
  * The runtime adapter for Node.js: `process.env`, `node:fs/promises`, `node:os` and the global
  * `fetch`.
  *
+ * Node's own `fetch` ignores `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY`. This adapter honours
+ * them: a request that should go through a proxy is sent with the `fetch` and `ProxyAgent` of
+ * the [`undici`](https://www.npmjs.com/package/undici) package, so the two always match. `undici`
+ * is an optional peer dependency: it is imported only when a proxy is configured, and programs
+ * that use a proxy on Node install it themselves (`npm install undici`).
+ *
  * @module
  */
 import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { homedir } from "node:os";
 import process from "node:process";
+import { KognicAuthError } from "../errors.ts";
 import type { Runtime } from "./mod.ts";
+import { proxyAwareFetch, type ProxyTransport } from "./_proxy.ts";
+
+// The parts of undici this adapter uses.
+interface Undici {
+  ProxyAgent: new (options: { uri: string }) => object;
+  fetch: (input: string | URL, init: RequestInit & { dispatcher: object }) => Promise<Response>;
+}
+
+function throughUndici(proxy: URL): typeof fetch {
+  let undici: Undici;
+  try {
+    // `require`, not `import()`: `deno publish` and bundlers must not try to resolve the
+    // optional peer dependency. Node loads it only here, when a proxy is chosen.
+    undici = createRequire(import.meta.url)("undici");
+  } catch {
+    throw new KognicAuthError(
+      "PROXY_UNAVAILABLE",
+      `A proxy ("${proxy.host}") is configured, but on Node.js requests through a proxy need ` +
+        `the "undici" package: run "npm install undici"`,
+    );
+  }
+  const dispatcher = new undici.ProxyAgent({ uri: proxy.href });
+  return (input, init) => {
+    if (input instanceof Request) {
+      // undici's fetch knows only its own Request class: pass the parts of this one.
+      const { method, headers, body, redirect, signal } = input;
+      const request: RequestInit & { duplex?: "half" } = { method, headers, redirect, signal };
+      if (body) Object.assign(request, { body, duplex: "half" });
+      return undici.fetch(input.url, { ...request, ...init, dispatcher });
+    }
+    return undici.fetch(input, { ...init, dispatcher });
+  };
+}
+
+const transport: ProxyTransport = {
+  env: (name) => process.env[name],
+  direct: (input, init) => fetch(input, init),
+  through: throughUndici,
+};
 
 /**
  * Creates the Node.js adapter.
@@ -29,6 +76,7 @@ export function nodeRuntime(): Runtime {
     env: (name) => process.env[name],
     homeDir: () => homedir(),
     readTextFile: (path) => readFile(path, "utf8"),
-    fetch: (input, init) => fetch(input, init),
+    fetch: proxyAwareFetch(transport),
+    fetchWith: (proxy) => proxyAwareFetch(transport, proxy),
   };
 }

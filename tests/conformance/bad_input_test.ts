@@ -33,7 +33,8 @@ async function tokenFrom(
   fault: { status?: number; json?: unknown; body?: string; headers?: Record<string, string> },
 ) {
   const { server, client } = await setup();
-  server.tokenFaults.push(fault);
+  // Transient failures are retried twice: the fault stands for all three attempts.
+  server.tokenFaults.push(fault, fault, fault);
   return client.provider.getToken();
 }
 

@@ -131,11 +131,12 @@ test("provider: a failed background refresh keeps serving the current token", as
   const tokens = provider(server, clock);
   const first = await tokens.getToken();
   clock.advance(3600_000 - 50_000);
-  server.tokenFaults.push({ status: 503, body: "down" });
+  const down = { status: 503, body: "down" };
+  server.tokenFaults.push(down, down, down); // the first attempt and its two retries
   assert.equal(await tokens.getToken(), first);
   await new Promise((resolve) => setTimeout(resolve, 10));
   assert.equal(await tokens.getToken(), first, "no retry storm: the failed refresh backs off");
-  assert.equal(server.tokenRequests.length, 2);
+  assert.equal(server.tokenRequests.length, 4);
   clock.advance(6_000);
   assert.equal(await tokens.getToken(), first);
   await new Promise((resolve) => setTimeout(resolve, 10));

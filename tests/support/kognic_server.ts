@@ -16,6 +16,12 @@ import type { Context } from "hono";
  */
 export const CANARY_SECRET = "canary-secret-7f3b9c2e-DO-NOT-PRINT";
 
+/**
+ * A marker inside every access and refresh token the server issues, so that a scan of
+ * everything the test suite printed can prove that no token leaked (scripts/test.sh does).
+ */
+export const TOKEN_CANARY = "CanaryToken4d1e";
+
 /** The default client id. */
 export const TEST_CLIENT_ID = "test-client-id";
 
@@ -193,14 +199,14 @@ export function createKognicServer(options: KognicServerOptions = {}): KognicSer
     const accessToken = [
       base64url(JSON.stringify({ alg: "none", typ: "JWT" })),
       base64url(JSON.stringify(payload)),
-      base64url(`sig-${jti}`),
+      `${TOKEN_CANARY}Sig${jti}`,
     ].join(".");
     tokens.set(accessToken, { jti, scopes, expiresAt, revoked: false });
     server.issuedTokens.push(accessToken);
 
     let refreshToken: string | undefined;
     if (issueRefreshTokens) {
-      refreshToken = `rt-${jti}-${crypto.randomUUID()}`;
+      refreshToken = `${TOKEN_CANARY}Refresh${jti}-${crypto.randomUUID()}`;
       refreshTokens.set(refreshToken, scopes);
     }
     return {

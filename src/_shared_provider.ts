@@ -1,0 +1,89 @@
+// One token provider per (credentials, auth host, token path, scopes, transport) for as long as
+// anybody uses it (SPEC §6, DESIGN property 4). Private: buildClient uses it for createClient
+// and the edge entry; nothing else needs to.
+//
+// workerd (Cloudflare Workers) ends a request's I/O with the request: a token request started
+// by one request and awaited by the next never settles there, and a background refresh is
+// cancelled half-way. So on workerd every client gets a provider of its own, and the token is
+// shared through an isolate-wide store in front of the caller's store (such as KV).
+import {
+  type StoredToken,
+  TokenProvider,
+  type TokenProviderOptions,
+  type TokenStore,
+} from "./token_provider.ts";
+import { DEFAULT_AUTH_HOST, DEFAULT_TOKEN_PATH } from "./token_endpoint.ts";
+
+interface Ref {
+  deref(): TokenProvider | undefined;
+}
+
+const providers = new Map<string, Ref>();
+// Where the runtime can tell us that a provider was collected, its entry goes too.
+const finalizer = typeof FinalizationRegistry === "function"
+  ? new FinalizationRegistry<string>((key) => {
+    if (!providers.get(key)?.deref()) providers.delete(key);
+  })
+  : undefined;
+
+// Objects (fetch, clock, store) are part of the key by identity: two clients that talk to
+// different servers through different `fetch` functions must not share tokens.
+const ids = new WeakMap<object, number>();
+let nextId = 0;
+function idOf(value: object | undefined): number {
+  if (value === undefined) return 0;
+  let id = ids.get(value);
+  if (id === undefined) ids.set(value, id = ++nextId);
+  return id;
+}
+
+/** On workerd: the latest token of each registry key, for the whole isolate. */
+const isolateTokens = new Map<string, StoredToken>();
+
+/** An isolate-wide token store in front of `next`: reads fall through, writes go to both. */
+function isolateStore(shared: string, next?: TokenStore): TokenStore {
+  return {
+    async load(key) {
+      return isolateTokens.get(shared) ?? await next?.load(key);
+    },
+    async save(key, token) {
+      isolateTokens.set(shared, token);
+      await next?.save(key, token);
+    },
+  };
+}
+
+/**
+ * Returns the live provider for these options, or creates one. The key (kept in memory only)
+ * holds the client id and secret, the auth host, the token path, the scopes, the authentication
+ * method and the identities of `fetch`, `clock` and `store`. Providers are held weakly: one that
+ * no client references any more can be collected. On workerd, see above.
+ */
+export function sharedTokenProvider(options: TokenProviderOptions): TokenProvider {
+  const { credentials } = options;
+  const key = JSON.stringify([
+    credentials.clientId,
+    credentials.clientSecret,
+    (options.authHost ?? DEFAULT_AUTH_HOST).replace(/\/+$/, ""),
+    options.tokenPath ?? DEFAULT_TOKEN_PATH,
+    options.scopes ?? [],
+    options.authMethod ?? "client_secret_post",
+    options.allowInsecureHttp ?? false,
+    idOf(options.fetch),
+    idOf(options.clock),
+    idOf(options.store),
+  ]);
+  if (globalThis.navigator?.userAgent === "Cloudflare-Workers") {
+    return new TokenProvider({ ...options, store: isolateStore(key, options.store) });
+  }
+  const live = providers.get(key)?.deref();
+  if (live) return live;
+  const provider = new TokenProvider(options);
+  if (typeof WeakRef === "function") {
+    providers.set(key, new WeakRef(provider));
+    finalizer?.register(provider, key);
+  } else {
+    providers.set(key, { deref: () => provider });
+  }
+  return provider;
+}

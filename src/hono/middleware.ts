@@ -1,0 +1,137 @@
+/**
+ * Hono middleware that puts an authenticated Kognic client on the context.
+ *
+ * @module
+ */
+import { type ClientOptions, createClient, type KognicClient } from "../client.ts";
+
+/** The Hono environment the middleware sets up: `c.var.kognic` is the client. */
+export type KognicEnv = { Variables: { kognic: KognicClient } };
+
+/**
+ * What these handlers use of a Hono request context; Hono's `Context` has all of it. (Typed
+ * structurally so that this module names no Hono type: any Hono 4 version fits.)
+ */
+export interface HonoContext {
+  /** The request. */
+  req: {
+    /** The request URL. */
+    url: string;
+    /** The request as a web `Request`. */
+    raw: Request;
+    /**
+     * Reads a request header.
+     *
+     * @param name The header's name.
+     * @returns Its value, if present.
+     */
+    header(name: string): string | undefined;
+  };
+  /** The bindings: a Workers `env`, or what the runtime's adapter puts there. */
+  env?: unknown;
+}
+
+/** What the middleware needs in addition: setting a context variable. */
+export interface HonoVariablesContext extends HonoContext {
+  /**
+   * Sets a context variable.
+   *
+   * @param key `"kognic"`.
+   * @param value The client.
+   */
+  set(key: "kognic", value: KognicClient): void;
+}
+
+/**
+ * A Hono handler or middleware.
+ *
+ * @typeParam C The context type, Hono's `Context`.
+ */
+export type HonoHandler<C> = (c: C, next: () => Promise<void>) => Promise<Response | void>;
+
+/**
+ * Where the client of a request comes from: a client, or a function of the request's context.
+ *
+ * @typeParam C The context type, Hono's `Context`.
+ */
+export type ClientSource<C = HonoContext> =
+  | KognicClient
+  | ((c: C) => KognicClient | Promise<KognicClient>);
+
+/**
+ * Options of {@linkcode kognicClient}.
+ *
+ * @typeParam C The context type, Hono's `Context`.
+ */
+export interface KognicClientOptions<C = HonoContext> extends ClientOptions {
+  /**
+   * The client, or a function of the request's context that returns it. Default: one client
+   * from `createClient` with the other options, made on the first request and reused.
+   *
+   * On Cloudflare Workers use `(c) => edgeClient(c.env)` from `@kognic/auth/edge`: workerd ends
+   * a request's I/O with the request, so a client kept across requests could wait forever for
+   * a token request that an earlier request started; `edgeClient` shares the token instead.
+   */
+  client?: ClientSource<C>;
+}
+
+/**
+ * Returns the client of a request: the given one, the factory's result, or one made by
+ * `createClient` on the first request and kept (a failed attempt is not kept).
+ *
+ * @internal
+ */
+export function clientSource<C>(
+  options: KognicClientOptions<C>,
+): (c: C) => Promise<KognicClient> {
+  const { client, ...rest } = options;
+  if (typeof client === "function") return async (c) => await client(c);
+  if (client) return () => Promise.resolve(client);
+  let made: Promise<KognicClient> | undefined;
+  return () =>
+    made ??= createClient(rest).catch((error) => {
+      made = undefined;
+      throw error;
+    });
+}
+
+/**
+ * Creates middleware that sets `c.var.kognic` to an authenticated Kognic client. The token is
+ * fetched on the first API call and reused by every later request that gets the same client.
+ *
+ * @example On Deno, Bun or Node, credentials from the environment
+ * ```ts
+ * import { Hono } from "hono";
+ * import { kognicClient, type KognicEnv } from "@kognic/auth/hono";
+ *
+ * const app = new Hono<KognicEnv>();
+ * app.use("/projects", kognicClient());
+ * app.get("/projects", async (c) => {
+ *   const response = await c.var.kognic.request("GET", "/v1/projects");
+ *   return c.json(await response.json());
+ * });
+ * ```
+ *
+ * @example On Cloudflare Workers, credentials from the bindings
+ * ```ts
+ * import { Hono } from "hono";
+ * import { edgeClient } from "@kognic/auth/edge";
+ * import { kognicClient, type KognicEnv } from "@kognic/auth/hono";
+ *
+ * const app = new Hono<KognicEnv>();
+ * app.use(kognicClient({ client: (c) => edgeClient(c.env) }));
+ * ```
+ *
+ * @typeParam C The context type, Hono's `Context`.
+ * @param options The client, a factory, or the options of `createClient`.
+ * @returns The middleware.
+ */
+export function kognicClient<C extends HonoVariablesContext = HonoVariablesContext>(
+  options: KognicClientOptions<C> = {},
+): HonoHandler<C> {
+  const get = clientSource(options);
+  return async (c, next) => {
+    c.set("kognic", await get(c));
+    await next();
+  };
+}

@@ -1,0 +1,255 @@
+// Proxy selection shared by the Deno, Bun and Node adapters: reading HTTPS_PROXY, HTTP_PROXY and
+// NO_PROXY, matching NO_PROXY, choosing the proxy for a target URL, and wrapping a runtime's
+// proxied fetch so its failures name the proxy and never its password. Pure: Web APIs only.
+// Private to src/runtime/.
+import { KognicAuthError } from "../errors.ts";
+
+/** Reads an environment variable. */
+export type EnvReader = (name: string) => string | undefined;
+
+/** The proxy chosen for one request and where the choice came from. */
+export interface ProxyChoice {
+  /** The proxy URL, credentials included. */
+  url: URL;
+  /** What configured it: an environment variable's name, or `the proxy option`. */
+  source: string;
+}
+
+// Lower case first: where both are set, the lower-case one wins (curl, Python, undici, Bun).
+const VARIABLES: Record<string, readonly string[]> = {
+  "http:": ["http_proxy", "HTTP_PROXY"],
+  "https:": ["https_proxy", "HTTPS_PROXY"],
+};
+const NO_PROXY = ["no_proxy", "NO_PROXY"] as const;
+
+/** The option's name in messages. */
+export const PROXY_OPTION = "the proxy option";
+
+function first(env: EnvReader, names: readonly string[]): [string, string] | undefined {
+  for (const name of names) {
+    const value = env(name)?.trim();
+    if (value) return [name, value];
+  }
+  return undefined;
+}
+
+/** Whether `HTTP_PROXY` or `HTTPS_PROXY` is set in either case. */
+export function hasProxyEnv(env: EnvReader): boolean {
+  return first(env, [...VARIABLES["http:"], ...VARIABLES["https:"]]) !== undefined;
+}
+
+/**
+ * A proxy URL with its password replaced by `***`, for messages. It works on text that does not
+ * parse: everything up to the last `@` counts as user information, and without a `:` in it all
+ * of it is hidden.
+ */
+export function redactProxyUrl(text: string): string {
+  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)?(.*)@/is, (_, scheme = "", userinfo: string) => {
+    const colon = userinfo.indexOf(":");
+    return `${scheme}${colon < 0 ? "***" : `${userinfo.slice(0, colon)}:***`}@`;
+  });
+}
+
+/** The `host:port` of a proxy, for messages. */
+export function proxyLabel(url: URL): string {
+  const port = url.port || (url.protocol === "https:" ? "443" : "80");
+  return `${url.hostname}:${port}`;
+}
+
+/**
+ * Parses a proxy URL. A value without a scheme (`proxy.corp:3128`) means `http://`. Throws
+ * `PROXY_INVALID` naming `source` and the value without its password.
+ */
+export function parseProxyUrl(text: string, source: string): URL {
+  const value = text.trim();
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
+  let url: URL | undefined;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    // Reported below.
+  }
+  const problem = !url || !url.hostname
+    ? "not a valid URL"
+    : url.protocol !== "http:" && url.protocol !== "https:"
+    ? `unsupported protocol "${url.protocol}" (use http:// or https://)`
+    : undefined;
+  if (problem || !url) {
+    throw new KognicAuthError(
+      "PROXY_INVALID",
+      `Proxy URL from ${source} is ${problem}: ${JSON.stringify(redactProxyUrl(value))}`,
+      { source },
+    );
+  }
+  return url;
+}
+
+function hostOf(url: URL): string {
+  return url.hostname.toLowerCase().replace(/^\[(.*)\]$/, "$1").replace(/\.$/, "");
+}
+
+function portOf(url: URL): string {
+  return url.port || (url.protocol === "https:" ? "443" : "80");
+}
+
+/**
+ * Whether `NO_PROXY` exempts `target` from the proxy. Entries are separated by commas or
+ * spaces and match case-insensitively: `*` matches everything; `example.com` and
+ * `.example.com` match that host and every subdomain (as curl and Python do); an IP address
+ * matches itself (IPv6 with or without brackets); any entry may end in `:port` to match only
+ * that port.
+ */
+export function bypassesProxy(target: URL, noProxy: string): boolean {
+  const host = hostOf(target);
+  const port = portOf(target);
+  for (const raw of noProxy.toLowerCase().split(/[\s,]+/)) {
+    let entry = raw;
+    if (!entry) continue;
+    if (entry === "*") return true;
+    let entryPort: string | undefined;
+    const bracketed = /^\[(.*)\](?::(\d+))?$/.exec(entry);
+    if (bracketed) {
+      entry = bracketed[1];
+      entryPort = bracketed[2];
+    } else if (/^[^:]*:\d+$/.test(entry)) {
+      [entry, entryPort] = entry.split(":");
+    }
+    if (entryPort !== undefined && entryPort !== port) continue;
+    entry = entry.replace(/^\*?\./, "").replace(/\.$/, "");
+    if (!entry) continue;
+    if (host === entry || host.endsWith(`.${entry}`)) return true;
+  }
+  return false;
+}
+
+/**
+ * Chooses the proxy for `target`: the explicit proxy when one is given (for every URL, whatever
+ * the environment says), else `https_proxy`/`HTTPS_PROXY` for `https:` URLs and
+ * `http_proxy`/`HTTP_PROXY` for `http:` URLs unless `no_proxy`/`NO_PROXY` exempts the target.
+ * Returns `undefined` for a direct connection. Throws `PROXY_INVALID` for a bad proxy URL.
+ */
+export function selectProxy(
+  target: URL,
+  env: EnvReader,
+  explicit?: string,
+): ProxyChoice | undefined {
+  if (explicit !== undefined) {
+    return { url: parseProxyUrl(explicit, PROXY_OPTION), source: PROXY_OPTION };
+  }
+  const names = VARIABLES[target.protocol];
+  const found = names && first(env, names);
+  if (!found) return undefined;
+  const noProxy = first(env, NO_PROXY);
+  if (noProxy && bypassesProxy(target, noProxy[1])) return undefined;
+  return { url: parseProxyUrl(found[1], found[0]), source: found[0] };
+}
+
+// Failures to open a connection to the proxy, as Node (undici), Deno and Bun word them.
+const UNREACHABLE =
+  /ECONNREFUSED|ConnectionRefused|Connection refused|ENOTFOUND|EAI_AGAIN|getaddrinfo|dns error|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|UND_ERR_CONNECT_TIMEOUT|Unable to connect|tcp connect|FailedToOpenSocket/i;
+
+function describe(error: unknown): string {
+  const parts: string[] = [];
+  for (let item = error, depth = 0; item !== undefined && depth < 4; depth++) {
+    if (item instanceof Error || (typeof item === "object" && item !== null)) {
+      const { code, message } = item as { code?: unknown; message?: unknown };
+      if (typeof message === "string" && message && !parts.includes(message)) parts.push(message);
+      if (typeof code === "string" && !parts.some((part) => part.includes(code))) parts.push(code);
+      item = (item as { cause?: unknown }).cause;
+    } else {
+      parts.push(String(item));
+      break;
+    }
+  }
+  return parts.join(": ");
+}
+
+/** `decodeURIComponent` that leaves malformed escapes as they are. */
+export function decodeUserinfo(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+function scrub(text: string, proxy: URL): string {
+  const secrets = [proxy.href, proxy.password, decodeUserinfo(proxy.password)];
+  for (const secret of secrets) {
+    if (secret) {
+      text = text.split(secret).join(secret === proxy.href ? redactProxyUrl(proxy.href) : "***");
+    }
+  }
+  return text;
+}
+
+/**
+ * Turns a failure of a request sent through `choice` into `PROXY_UNREACHABLE` (no connection to
+ * the proxy) or `PROXY_FAILED` (anything else), naming the proxy's host and port, where it was
+ * configured and the target, never the proxy's password. The original error is not kept as
+ * `cause`: runtimes may print the proxy URL, password included.
+ */
+export function proxyError(error: unknown, choice: ProxyChoice, target: URL): KognicAuthError {
+  const detail = scrub(describe(error), choice.url);
+  const proxy = `proxy "${proxyLabel(choice.url)}" (from ${choice.source})`;
+  const to = JSON.stringify(target.origin);
+  return UNREACHABLE.test(detail)
+    ? new KognicAuthError(
+      "PROXY_UNREACHABLE",
+      `Cannot reach ${proxy} for a request to ${to}: ${detail}`,
+      { source: choice.source },
+    )
+    : new KognicAuthError(
+      "PROXY_FAILED",
+      `Request to ${to} through ${proxy} failed: ${detail}`,
+      { source: choice.source },
+    );
+}
+
+/** How an adapter sends requests: directly, or through one proxy. */
+export interface ProxyTransport {
+  /** Reads the environment; a throwing reader counts as an empty environment. */
+  env: EnvReader;
+  /** Sends a request directly, ignoring any proxy in the environment. */
+  direct: typeof fetch;
+  /**
+   * Returns a `fetch` that sends every request through `proxy` (credentials in its URL). Called
+   * once per distinct proxy URL; the result is reused.
+   */
+  through(proxy: URL): typeof fetch | Promise<typeof fetch>;
+}
+
+/**
+ * Builds an adapter's `fetch`: each request goes through the proxy {@linkcode selectProxy}
+ * chooses for its URL, or directly. `explicit` overrides the environment.
+ */
+export function proxyAwareFetch(transport: ProxyTransport, explicit?: string): typeof fetch {
+  const env: EnvReader = (name) => {
+    try {
+      return transport.env(name);
+    } catch {
+      return undefined; // No permission to read the environment: no proxy from it.
+    }
+  };
+  if (explicit !== undefined) parseProxyUrl(explicit, PROXY_OPTION);
+  const opened = new Map<string, Promise<typeof fetch>>();
+  return async function proxiedFetch(input, init) {
+    const target = new URL(input instanceof Request ? input.url : input);
+    const choice = selectProxy(target, env, explicit);
+    if (!choice) return transport.direct(input, init);
+    let send = opened.get(choice.url.href);
+    if (!send) {
+      send = Promise.resolve().then(() => transport.through(choice.url));
+      opened.set(choice.url.href, send);
+      send.catch(() => opened.delete(choice.url.href));
+    }
+    const sender = await send;
+    try {
+      return await sender(input, init);
+    } catch (error) {
+      const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined);
+      if (signal?.aborted || error instanceof KognicAuthError) throw error;
+      throw proxyError(error, choice, target);
+    }
+  };
+}

@@ -1,0 +1,488 @@
+// The API client's retries, timeouts, sunset handling, errors, JSON helpers, shared providers
+// and observability (SPEC §6, issue 6), against the fault switches of the Kognic test server.
+import assert from "node:assert/strict";
+import {
+  type ClientEvent,
+  createClient,
+  HttpError,
+  KognicAuthError,
+  type Logger,
+} from "../../mod.ts";
+import { memoryRuntime } from "../../src/runtime/memory.ts";
+import { test } from "../support/harness.ts";
+import { FakeClock } from "../support/clock.ts";
+import {
+  API_BASE,
+  assertNoSecrets,
+  AUTH_HOST,
+  CANARY_SECRET,
+  setup,
+  TEST_CLIENT_ID,
+  thrown,
+} from "../support/fixtures.ts";
+import { createKognicServer } from "../support/kognic_server.ts";
+
+const DAY = 86_400_000;
+
+/** A random source that replays `values` (then repeats the last one). */
+function replay(...values: number[]): () => number {
+  let index = 0;
+  return () => values[Math.min(index++, values.length - 1)];
+}
+
+/** A logger that records every line with its level. */
+function recordingLogger(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  return {
+    lines,
+    debug: (message) => lines.push(`debug ${message}`),
+    info: (message) => lines.push(`info ${message}`),
+    warn: (message) => lines.push(`warn ${message}`),
+    error: (message) => lines.push(`error ${message}`),
+  };
+}
+
+test("retry: GET is retried on 502, 503 and 504 by default, and not on 500", async () => {
+  const { server, client, clock } = await setup();
+  server.apiFaults.push({ status: 502 }, { status: 503 }, { status: 504 });
+  const response = await client.fetch("/v1/whoami");
+  assert.equal(response.status, 200);
+  assert.equal(server.apiRequests.length, 4);
+  assert.equal(clock.sleeps.length, 3);
+
+  server.apiFaults.push({ status: 500, json: { message: "Boom" } });
+  const failed = await client.fetch("/v1/whoami");
+  assert.equal(failed.status, 500, "500 is not in the default list");
+  assert.equal(server.apiRequests.length, 5);
+});
+
+test("retry: the last answer is returned as it came once the attempts are used up", async () => {
+  const { server, client } = await setup({}, { retry: { attempts: 3 } });
+  for (let i = 0; i < 5; i++) server.apiFaults.push({ status: 503, json: { message: `try ${i}` } });
+  const response = await client.fetch("/v1/whoami");
+  assert.equal(response.status, 503);
+  assert.equal((await response.json()).message, "try 2");
+  assert.equal(server.apiRequests.length, 3);
+});
+
+test("retry: a POST is not retried unless POST is among the retried methods", async () => {
+  const { server, client } = await setup();
+  server.apiFaults.push({ status: 503 });
+  const response = await client.fetch("/v1/echo", { method: "POST", body: "x" });
+  assert.equal(response.status, 503);
+  assert.equal(server.apiRequests.length, 1);
+
+  const optedIn = await setup({}, { retry: { methods: ["GET", "POST"] } });
+  optedIn.server.apiFaults.push({ status: 503 });
+  const retried = await optedIn.client.fetch("/v1/echo", { method: "POST", body: "again" });
+  assert.equal(retried.status, 200);
+  assert.equal((await retried.json()).data.body, "again", "the body was sent again");
+  assert.equal(optedIn.server.apiRequests.length, 2);
+});
+
+test("retry: a single request can opt in or out", async () => {
+  const { server, client } = await setup();
+  server.apiFaults.push({ status: 503 });
+  const response = await client.request("POST", "/v1/echo", {
+    json: { a: 1 },
+    retry: { methods: ["POST"] },
+  });
+  assert.equal(response.status, 200);
+  assert.equal(server.apiRequests.length, 2);
+
+  server.apiFaults.push({ status: 503 });
+  const error = await thrown(() => client.request("GET", "/v1/whoami", { retry: false }));
+  assert.equal((error as HttpError).status, 503);
+  assert.equal(server.apiRequests.length, 3);
+});
+
+test("retry: the status list and methods are configurable (408, 429, 500–511)", async () => {
+  const statuses = [408, 429, ...Array.from({ length: 12 }, (_, i) => 500 + i)];
+  const { server, client } = await setup({}, {
+    retry: { statuses, attempts: 20 },
+    random: () => 0, // fourteen random waits could add up past the default deadline
+  });
+  for (const status of statuses) server.apiFaults.push({ status });
+  const response = await client.fetch("/v1/whoami");
+  assert.equal(response.status, 200);
+  assert.equal(server.apiRequests.length, statuses.length + 1);
+
+  const narrow = await setup({}, { retry: { statuses: [429], methods: ["delete"] } });
+  narrow.server.apiFaults.push({ status: 429 }, { status: 429 });
+  assert.equal((await narrow.client.fetch("/v1/echo", { method: "DELETE" })).status, 200);
+  narrow.server.apiFaults.push({ status: 429 });
+  assert.equal((await narrow.client.fetch("/v1/whoami")).status, 429, "GET is not listed");
+});
+
+test("retry: delays follow exponential backoff with full jitter, within their bounds", async () => {
+  const { server, client, clock } = await setup({}, {
+    retry: { attempts: 6, baseDelay: 500, maxDelay: 3_000 },
+    random: replay(0.999, 0.5, 0, 0.25, 0.999),
+  });
+  for (let i = 0; i < 5; i++) server.apiFaults.push({ status: 503 });
+  assert.equal((await client.fetch("/v1/whoami")).status, 200);
+  const bounds = [500, 1_000, 2_000, 3_000, 3_000]; // base·2^(n-1), capped at maxDelay
+  assert.deepEqual(clock.sleeps, [0.999 * 500, 0.5 * 1_000, 0, 0.25 * 3_000, 0.999 * 3_000]);
+  clock.sleeps.forEach((ms, i) => assert.ok(ms >= 0 && ms < bounds[i], `${ms} < ${bounds[i]}`));
+
+  // With the platform's own randomness every delay still stays inside its bound.
+  const plain = await setup({}, { retry: { attempts: 4 } });
+  for (let i = 0; i < 3; i++) plain.server.apiFaults.push({ status: 502 });
+  await plain.client.fetch("/v1/whoami");
+  assert.equal(plain.clock.sleeps.length, 3);
+  plain.clock.sleeps.forEach((ms, i) => assert.ok(ms >= 0 && ms < 500 * 2 ** i));
+});
+
+test("retry: Retry-After in seconds and as an HTTP date is obeyed", async () => {
+  const { server, client, clock } = await setup({}, { retry: { statuses: [429, 503] } });
+  server.apiFaults.push({ status: 429, headers: { "retry-after": "7" } });
+  assert.equal((await client.fetch("/v1/whoami")).status, 200);
+  assert.deepEqual(clock.sleeps, [7_000]);
+
+  const date = new Date(clock.now() + 12_000).toUTCString();
+  server.apiFaults.push({ status: 503, headers: { "retry-after": date } });
+  assert.equal((await client.fetch("/v1/whoami")).status, 200);
+  assert.deepEqual(clock.sleeps, [7_000, 12_000]);
+});
+
+test("retry: a Retry-After beyond the cap, or a wait past the deadline, returns the answer", async () => {
+  const { server, client, clock } = await setup({}, { retry: { maxRetryAfter: 10_000 } });
+  server.apiFaults.push({ status: 503, headers: { "retry-after": "11" } });
+  assert.equal((await client.fetch("/v1/whoami")).status, 503);
+  assert.equal(clock.sleeps.length, 0);
+  assert.equal(server.apiRequests.length, 1);
+
+  const late = await setup({}, { retry: { deadline: 5_000 } });
+  late.server.apiFaults.push(
+    { status: 503, headers: { "retry-after": "4" } },
+    { status: 503, headers: { "retry-after": "4" } },
+  );
+  assert.equal((await late.client.fetch("/v1/whoami")).status, 503);
+  assert.deepEqual(late.clock.sleeps, [4_000], "the second wait would end after the deadline");
+  assert.equal(late.server.apiRequests.length, 2);
+});
+
+test("retry: a body that cannot be sent again is never retried", async () => {
+  const { server, client } = await setup({}, { retry: { methods: ["PUT", "POST"] } });
+  server.apiFaults.push({ status: 503 });
+  const body = new Blob(["streamed"]).stream();
+  const response = await client.fetch(
+    "/v1/echo",
+    { method: "PUT", body, duplex: "half" } as RequestInit,
+  );
+  assert.equal(response.status, 503);
+  assert.equal(server.apiRequests.length, 1);
+});
+
+test("retry: connection errors are retried for idempotent methods only", async () => {
+  const server = createKognicServer();
+  let failures = 0;
+  const flaky = ((input: Request | URL | string, init?: RequestInit) => {
+    const url = input instanceof Request ? input.url : String(input);
+    if (url.startsWith(API_BASE) && failures > 0) {
+      failures--;
+      return Promise.reject(new TypeError("fetch failed"));
+    }
+    return server.fetch(input, init);
+  }) as typeof fetch;
+  const events: ClientEvent[] = [];
+  const client = await createClient({
+    auth: [TEST_CLIENT_ID, CANARY_SECRET],
+    runtime: memoryRuntime(),
+    authHost: AUTH_HOST,
+    baseUrl: API_BASE,
+    fetch: flaky,
+    clock: new FakeClock(),
+    onEvent: (event) => events.push(event),
+  });
+  failures = 2;
+  assert.equal((await client.fetch("/v1/whoami?q=1")).status, 200);
+  const retries = events.filter((event) => event.type === "retry");
+  assert.equal(retries.length, 2);
+  assert.deepEqual(
+    { ...retries[0], delayMs: 0 },
+    {
+      type: "retry",
+      method: "GET",
+      url: `${API_BASE}/v1/whoami`,
+      attempt: 2,
+      delayMs: 0,
+      error: "TypeError: fetch failed",
+    },
+  );
+  failures = 1;
+  const error = await thrown(() => client.fetch("/v1/echo", { method: "POST", body: "x" }));
+  assert.ok(error instanceof TypeError, "the connection error of a POST surfaces as it came");
+});
+
+test("retry: an abort during a backoff ends the call at once", async () => {
+  const { server, clock: fake } = await setup();
+  const controller = new AbortController();
+  const waits: number[] = [];
+  // Real timers for the wait, so that only the abort can end it early.
+  const clock = {
+    now: () => fake.now(),
+    sleep(ms: number, signal?: AbortSignal) {
+      waits.push(ms);
+      queueMicrotask(() => controller.abort(new Error("caller gave up")));
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(resolve, ms);
+        signal?.addEventListener("abort", () => {
+          clearTimeout(timer);
+          reject(signal.reason);
+        }, { once: true });
+      });
+    },
+  };
+  const client = await createClient({
+    auth: [TEST_CLIENT_ID, CANARY_SECRET],
+    runtime: memoryRuntime(),
+    authHost: AUTH_HOST,
+    baseUrl: API_BASE,
+    fetch: server.fetch as typeof fetch,
+    clock,
+  });
+  server.apiFaults.push({ status: 503, headers: { "retry-after": "30" } });
+  const error = await thrown(() => client.fetch("/v1/whoami", { signal: controller.signal }));
+  assert.equal((error as Error).message, "caller gave up");
+  assert.deepEqual(waits, [30_000], "the call was in its 30 s backoff when it ended");
+  assert.equal(server.apiRequests.length, 1);
+});
+
+test("timeout: an attempt that takes too long is aborted, retried, and finally reported", async () => {
+  const { server, client } = await setup({}, { timeout: 20 });
+  server.apiFaults.push({ delayMs: 5_000 });
+  assert.equal((await client.fetch("/v1/whoami")).status, 200, "the second attempt answered");
+  assert.equal(server.apiRequests.length, 2);
+
+  server.apiFaults.push({ delayMs: 5_000 });
+  const error = await thrown(() =>
+    client.request("GET", "/v1/whoami?token=x", { retry: false, timeout: 10 })
+  );
+  assert.ok(error instanceof KognicAuthError);
+  assert.equal(error.code, "TIMEOUT");
+  assert.equal(error.message, `GET "${API_BASE}/v1/whoami" did not answer within 10 ms`);
+});
+
+test("timeout: an abort during the token wait ends the call at once", async () => {
+  const { server, client } = await setup();
+  server.tokenFaults.push({ delayMs: 1_000, status: 503 });
+  const controller = new AbortController();
+  const call = client.fetch("/v1/whoami", { signal: controller.signal });
+  controller.abort(new Error("no more waiting"));
+  assert.equal(((await thrown(() => call)) as Error).message, "no more waiting");
+  assert.equal(server.apiRequests.length, 0);
+});
+
+test("sunset: both formats call the handler with the date, the method and the URL without query", async () => {
+  const seen: unknown[] = [];
+  const { server, client } = await setup({}, {
+    onSunset: (info) => seen.push({ ...info, date: info.date.toISOString() }),
+  });
+  server.apiFaults.push(
+    { json: { data: 1 }, headers: { "sunset-date": "2026-03-01T12:00:00Z" } },
+    { json: { data: 2 }, headers: { "sunset-date": "2026-03-02T12:00:00.123456Z" } },
+  );
+  await client.get("/v1/old?page=2");
+  await client.request("DELETE", "/v1/older#x");
+  await client.get("/v1/whoami");
+  assert.deepEqual(seen, [
+    { date: "2026-03-01T12:00:00.000Z", method: "GET", url: `${API_BASE}/v1/old` },
+    { date: "2026-03-02T12:00:00.123Z", method: "DELETE", url: `${API_BASE}/v1/older` },
+  ]);
+});
+
+test("sunset: the default handler warns, and logs an error under 14 days; false disables it", async () => {
+  const logger = recordingLogger();
+  const { server, client, clock } = await setup({}, { logger });
+  const later = new Date(clock.now() + 30 * DAY).toISOString();
+  const soon = new Date(clock.now() + 13 * DAY).toISOString();
+  server.apiFaults.push(
+    { json: {}, headers: { "sunset-date": later } },
+    { json: {}, headers: { "sunset-date": soon } },
+    { json: {}, headers: { "sunset-date": "next tuesday" } },
+  );
+  for (let i = 0; i < 3; i++) await client.fetch("/v1/thing?id=secret-query");
+  const sunsets = logger.lines.filter((line) => !line.startsWith("debug Obtained"));
+  assert.deepEqual(sunsets, [
+    `warn GET "${API_BASE}/v1/thing" is deprecated and will be removed on ${later}`,
+    `error GET "${API_BASE}/v1/thing" is deprecated and will be removed on ${soon}`,
+    `debug Ignoring an unparseable sunset-date "next tuesday" from ${API_BASE}/v1/thing`,
+  ]);
+
+  const quiet = recordingLogger();
+  const off = await setup({}, { logger: quiet, onSunset: false });
+  off.server.apiFaults.push({ json: {}, headers: { "sunset-date": soon } });
+  await off.client.fetch("/v1/thing");
+  assert.deepEqual(quiet.lines.filter((line) => !line.startsWith("debug Obtained")), []);
+});
+
+test("errors: status, method, URL without query, the message or truncated text, the response", async () => {
+  const { server, client } = await setup();
+  server.apiFaults.push({ status: 404, json: { message: "No such project", code: 7 } });
+  const notFound = await thrown(() => client.get("/v1/projects/9?expand=all"));
+  assert.ok(notFound instanceof HttpError);
+  assert.equal(notFound.status, 404);
+  assert.equal(notFound.method, "GET");
+  assert.equal(notFound.url, `${API_BASE}/v1/projects/9`);
+  assert.equal(notFound.detail, "No such project");
+  assert.equal(notFound.response.status, 404);
+  assert.equal(notFound.message, `GET "${API_BASE}/v1/projects/9" answered 404: No such project`);
+
+  server.apiFaults.push({ status: 400, body: "x".repeat(10_000) });
+  const long = await thrown(() => client.request("post", "/v1/echo", { json: [1] }));
+  assert.ok(long instanceof HttpError);
+  assert.equal(long.method, "POST");
+  assert.equal(long.detail, `${"x".repeat(500)}…`);
+
+  server.apiFaults.push({ status: 418, body: "short text" });
+  assert.equal(((await thrown(() => client.get("/v1/tea"))) as HttpError).detail, "short text");
+});
+
+test("json: bodies from plain values, the data envelope unwrapped, 204 as undefined", async () => {
+  const { server, client } = await setup();
+  const echoed = await client.json<{ body: string; headers: Record<string, string> }>(
+    "PUT",
+    "/v1/echo",
+    { json: { name: "ä", list: [1, null, true] } },
+  );
+  assert.deepEqual(JSON.parse(echoed.body), { name: "ä", list: [1, null, true] });
+  assert.equal(echoed.headers["content-type"], "application/json");
+  for (const value of [0, false, null, [1]]) {
+    const sent = await client.json<{ body: string }>("POST", "/v1/echo", { json: value });
+    assert.equal(sent.body, JSON.stringify(value));
+  }
+  assert.deepEqual(await client.get("/v1/items"), [{ id: 1, name: "a" }, { id: 2, name: "b" }]);
+  assert.deepEqual(await client.get("/v1/items", { unwrap: false }), {
+    data: [{ id: 1, name: "a" }, { id: 2, name: "b" }],
+  });
+  server.apiFaults.push({ status: 204 });
+  assert.equal(await client.json("DELETE", "/v1/items/1"), undefined);
+  server.apiFaults.push({ json: { data: null } });
+  assert.equal(await client.get("/v1/nothing"), null);
+});
+
+test("json: a top-level string or bytes is refused before anything is sent", async () => {
+  const { server, client } = await setup();
+  for (const value of ["text", new Uint8Array([1]), new ArrayBuffer(1)]) {
+    const error = await thrown(() => client.json("POST", "/v1/echo", { json: value }));
+    assert.ok(error instanceof KognicAuthError);
+    assert.equal(error.code, "INVALID_OPTIONS");
+  }
+  assert.equal(server.apiRequests.length, 0);
+});
+
+test("json: a body without the data envelope fails, naming the keys it found", async () => {
+  const { server, client } = await setup();
+  server.apiFaults.push(
+    { json: { items: [], total: 0 } },
+    { json: [1, 2] },
+    { json: {} },
+    { body: "<html>oops</html>", headers: { "content-type": "text/html" } },
+  );
+  const keys = await thrown(() => client.get("/v1/list?cursor=abc"));
+  assert.ok(keys instanceof KognicAuthError);
+  assert.equal(keys.code, "RESPONSE_NO_DATA");
+  assert.equal(
+    keys.message,
+    `GET "${API_BASE}/v1/list" answered JSON without a "data" key: found keys "items", "total"`,
+  );
+  assert.match((await thrown(() => client.get("/v1/list")) as Error).message, /found an array$/);
+  assert.match(
+    (await thrown(() => client.get("/v1/list")) as Error).message,
+    /found an empty object$/,
+  );
+  const html = await thrown(() => client.get("/v1/list"));
+  assert.equal((html as KognicAuthError).code, "RESPONSE_INVALID_JSON");
+  assert.equal(
+    (html as Error).message,
+    `GET "${API_BASE}/v1/list" answered 200 with a body that is not JSON (text/html)`,
+  );
+});
+
+test("shared provider: two clients from the same credentials make one token request", async () => {
+  const server = createKognicServer();
+  const clock = new FakeClock();
+  const options = {
+    auth: [TEST_CLIENT_ID, CANARY_SECRET] as [string, string],
+    runtime: memoryRuntime(),
+    authHost: AUTH_HOST,
+    baseUrl: API_BASE,
+    fetch: server.fetch as typeof fetch,
+    clock,
+  };
+  const a = await createClient(options);
+  const b = await createClient({ ...options, headers: { "X-Workspace-Id": "w" } });
+  if (globalThis.navigator?.userAgent === "Cloudflare-Workers") {
+    // workerd cannot share a request's pending I/O with another request: each client has its
+    // own provider there, and the token is shared through the isolate-wide store.
+    await a.get("/v1/whoami");
+    await Promise.all([b.get("/v1/whoami"), a.get("/v1/items")]);
+  } else {
+    assert.equal(a.provider, b.provider);
+    await Promise.all([a.get("/v1/whoami"), b.get("/v1/whoami"), a.get("/v1/items")]);
+  }
+  assert.equal(server.tokenRequests.length, 1);
+  assert.equal(server.apiRequests.length, 3);
+
+  const scoped = await createClient({ ...options, scopes: ["api:read"] });
+  const elsewhere = await createClient({ ...options, authHost: "https://auth2.kognic.test" });
+  assert.notEqual(scoped.provider, a.provider);
+  assert.notEqual(elsewhere.provider, a.provider);
+  await scoped.get("/v1/whoami");
+  assert.equal(server.tokenRequests.length, 2);
+  const other = createKognicServer();
+  const otherFetch = await createClient({ ...options, fetch: other.fetch as typeof fetch });
+  assert.notEqual(otherFetch.provider, a.provider, "another transport gets its own provider");
+});
+
+test("observability: token, retry and sunset events and log lines never hold a secret or a token", async () => {
+  const logger = recordingLogger();
+  const events: ClientEvent[] = [];
+  const { server, client, clock } = await setup({ tokenLifetime: 600 }, {
+    logger,
+    onEvent: (event) => events.push(event),
+    retry: { statuses: [429, 503] },
+  });
+  await client.get("/v1/whoami");
+  server.apiFaults.push(
+    { status: 401 },
+    { status: 503, headers: { "retry-after": "1" } },
+    { json: { data: 1 }, headers: { "sunset-date": "2026-01-05T00:00:00Z" } },
+  );
+  await client.get("/v1/whoami?x=1");
+  clock.advance(560_000); // inside the refresh leeway: a background refresh that fails
+  server.tokenFaults.push({ status: 400, json: { error: "invalid_client" } }, {
+    status: 400,
+    json: { error: "invalid_client" },
+  });
+  await client.get("/v1/whoami");
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.deepEqual(events.map((event) => event.type), [
+    "token",
+    "token",
+    "retry",
+    "sunset",
+    "token_error",
+  ]);
+  // The 401 dropped the token together with its refresh token: a new client-credentials grant.
+  assert.deepEqual(events.slice(0, 2).map((e) => e.type === "token" && e.grant), [
+    "client_credentials",
+    "client_credentials",
+  ]);
+  assert.ok(events[4].type === "token_error" && events[4].background);
+  assert.deepEqual(logger.lines.map((line) => line.split(" ")[0]), [
+    "debug",
+    "debug",
+    "info",
+    "error",
+    "warn",
+  ]);
+  const refreshTokens = server.tokenRequests.map((request) =>
+    new URLSearchParams(request.body).get("refresh_token")
+  ).filter((token): token is string => token !== null);
+  assert.ok(refreshTokens.length > 0);
+  const secrets = [CANARY_SECRET, ...server.issuedTokens, ...refreshTokens];
+  assertNoSecrets(events, secrets);
+  assertNoSecrets(logger.lines, secrets);
+});

@@ -1,0 +1,144 @@
+import assert from "node:assert/strict";
+import { Credentials, type KognicAuthError, resolveCredentials, TokenProvider } from "../../mod.ts";
+import { edgeClient, kvTokenStore } from "../../src/edge/mod.ts";
+import { edgeRuntime } from "../../src/runtime/edge.ts";
+import { test } from "../support/harness.ts";
+import { API_BASE, assertNoSecrets, CANARY_SECRET, thrown } from "../support/fixtures.ts";
+import { FakeClock } from "../support/clock.ts";
+import { createKognicServer } from "../support/kognic_server.ts";
+import { MemoryKv } from "../support/memory_kv.ts";
+
+// Providers are shared per isolate: every case uses an auth host of its own.
+let hosts = 0;
+const uniqueAuthHost = () => `https://auth-${++hosts}.edge.kognic.test`;
+
+test("edge: edgeClient takes credentials from string bindings and calls the API", async () => {
+  const server = createKognicServer({ clientId: "edge-id" });
+  const env = { KOGNIC_CLIENT_ID: "edge-id", KOGNIC_CLIENT_SECRET: CANARY_SECRET, TOKENS: {} };
+  const kognic = edgeClient(env, {
+    authHost: uniqueAuthHost(),
+    baseUrl: API_BASE,
+    fetch: server.fetch as typeof fetch,
+  });
+  const response = await kognic.request("GET", "/v1/whoami");
+  assert.equal((await response.json()).data.clientId, "edge-id");
+  assert.equal(server.tokenRequests.length, 1);
+  assert.match(server.tokenRequests[0].body, /^grant_type=client_credentials&client_id=edge-id&/);
+});
+
+test("edge: missing bindings give an error naming the variables expected, never a file", async () => {
+  const missing = await thrown(() => edgeClient({ OTHER: "x" }));
+  assert.equal((missing as KognicAuthError).code, "CREDENTIALS_NOT_FOUND");
+  assert.match((missing as Error).message, /KOGNIC_CLIENT_ID and KOGNIC_CLIENT_SECRET/);
+
+  const path = await thrown(() => edgeClient({ KOGNIC_CREDENTIALS: "/creds.json" }));
+  assert.equal((path as KognicAuthError).code, "CREDENTIALS_NOT_FOUND");
+  assert.match((path as Error).message, /KOGNIC_CREDENTIALS is set, but it names a file/);
+  assert.match((path as Error).message, /no file system/);
+
+  const half = await thrown(() => edgeClient({ KOGNIC_CLIENT_SECRET: CANARY_SECRET }));
+  assert.equal((half as KognicAuthError).code, "CREDENTIALS_ENV_INCOMPLETE");
+  assert.match((half as Error).message, /KOGNIC_CLIENT_ID/);
+  for (const error of [missing, path, half]) assertNoSecrets(error);
+
+  // resolveCredentials on the edge adapter says the same.
+  const resolved = await thrown(() => resolveCredentials({ runtime: edgeRuntime({ env: {} }) }));
+  assert.equal((resolved as KognicAuthError).code, "CREDENTIALS_NOT_FOUND");
+  assert.match(
+    (resolved as Error).message,
+    /edge runtime has no file system: set KOGNIC_CLIENT_ID and KOGNIC_CLIENT_SECRET/,
+  );
+});
+
+test("edge: the auth option and explicit id and secret win over the bindings", async () => {
+  const authHost = uniqueAuthHost();
+  const env = { KOGNIC_CLIENT_ID: "from-env", KOGNIC_CLIENT_SECRET: "env-secret" };
+  const pair = edgeClient(env, { auth: ["from-pair", CANARY_SECRET], authHost });
+  const credentials = new Credentials({ clientId: "from-object", clientSecret: CANARY_SECRET });
+  const object = edgeClient(env, { auth: credentials, authHost });
+  const explicit = edgeClient(env, {
+    clientId: "from-options",
+    clientSecret: CANARY_SECRET,
+    authHost,
+  });
+  assert.equal(await pair.provider.cacheKey(), `${authHost}:from-pair`);
+  assert.equal(await object.provider.cacheKey(), `${authHost}:from-object`);
+  assert.equal(await explicit.provider.cacheKey(), `${authHost}:from-options`);
+  const expired = new Credentials({
+    clientId: "old",
+    clientSecret: CANARY_SECRET,
+    expires: new Date(Date.UTC(2020, 0, 1)),
+  });
+  const error = await thrown(() => edgeClient({}, { auth: expired }));
+  assert.equal((error as KognicAuthError).code, "CREDENTIALS_EXPIRED");
+});
+
+test("edge: clients made per request share one token per isolate", async () => {
+  const server = createKognicServer({ clientId: "edge-reuse" });
+  const authHost = uniqueAuthHost();
+  const env = { KOGNIC_CLIENT_ID: "edge-reuse", KOGNIC_CLIENT_SECRET: CANARY_SECRET };
+  const options = { authHost, baseUrl: API_BASE, fetch: server.fetch as typeof fetch };
+  const first = edgeClient(env, options);
+  await first.request("GET", "/v1/whoami");
+  const clients = [edgeClient(env, options), edgeClient(env, options), edgeClient(env, options)];
+  await Promise.all(clients.map((kognic) => kognic.request("GET", "/v1/whoami")));
+  assert.equal(server.tokenRequests.length, 1);
+  assert.equal(server.apiRequests.length, 4);
+  if (globalThis.navigator?.userAgent === "Cloudflare-Workers") {
+    // A provider per client: a request's token request is never awaited by another request.
+    assert.notEqual(clients[0].provider, first.provider);
+  } else {
+    assert.equal(clients[0].provider, first.provider, "one provider for the isolate");
+  }
+  // Another scope set or auth host is another token.
+  await edgeClient(env, { ...options, scopes: ["api:read"] }).request("GET", "/v1/whoami");
+  await edgeClient(env, { ...options, authHost: uniqueAuthHost() }).request("GET", "/v1/whoami");
+  assert.equal(server.tokenRequests.length, 3);
+  // Rotated credentials with the same id get a provider of their own.
+  const rotated = edgeClient({ ...env, KOGNIC_CLIENT_SECRET: "rotated-secret" }, options);
+  assert.notEqual(rotated.provider, first.provider);
+});
+
+test("edge: the KV store saves JSON with a time to live and serves it back", async () => {
+  const kv = new MemoryKv();
+  const clock = new FakeClock();
+  const store = kvTokenStore(kv, { now: () => clock.now() });
+  const expiresAt = clock.now() / 1000 + 3600;
+  await store.save("https://auth.kognic.test:id", {
+    access_token: "a",
+    token_type: "Bearer",
+    expires_at: expiresAt,
+  });
+  assert.deepEqual(kv.puts.map(({ key, expirationTtl }) => [key, expirationTtl]), [
+    ["kognic-auth:https://auth.kognic.test:id", 3600],
+  ]);
+  assert.equal((await store.load("https://auth.kognic.test:id"))?.access_token, "a");
+  assert.equal(await store.load("https://auth.kognic.test:other"), undefined);
+  // Workers KV refuses a TTL under 60 s; a token without expiry gets none.
+  await store.save("short", {
+    access_token: "b",
+    token_type: "Bearer",
+    expires_at: expiresAt - 3590,
+  });
+  await store.save("forever", { access_token: "c", token_type: "Bearer" });
+  assert.deepEqual(kv.puts.slice(1).map(({ expirationTtl }) => expirationTtl), [60, undefined]);
+});
+
+test("edge: two providers sharing a KV store make one token request between them", async () => {
+  const clock = new FakeClock();
+  const server = createKognicServer({ now: () => clock.now() });
+  const kv = new MemoryKv();
+  const make = () =>
+    new TokenProvider({
+      credentials: new Credentials({ clientId: "test-client-id", clientSecret: CANARY_SECRET }),
+      authHost: "https://auth.kognic.test",
+      fetch: server.fetch as typeof fetch,
+      clock,
+      store: kvTokenStore(kv, { now: () => clock.now() }),
+    });
+  const first = await make().getToken();
+  const second = await make().getToken();
+  assert.equal(second, first);
+  assert.equal(server.tokenRequests.length, 1);
+  assertNoSecrets([...kv.entries.keys()].join(" "));
+});

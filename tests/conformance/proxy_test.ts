@@ -1,0 +1,498 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import process from "node:process";
+import { createClient, type KognicAuthError, TokenError } from "../../mod.ts";
+import { detectRuntime } from "../../src/runtime/mod.ts";
+import {
+  bypassesProxy,
+  type EnvReader,
+  proxyAwareFetch,
+  redactProxyUrl,
+  selectProxy,
+} from "../../src/runtime/_proxy.ts";
+import { test } from "../support/harness.ts";
+import { assertNoSecrets, CANARY_SECRET, TEST_CLIENT_ID, thrown } from "../support/fixtures.ts";
+import { createKognicServer, type KognicServer } from "../support/kognic_server.ts";
+import { serve, type Served } from "../support/serve.ts";
+import { freePort, startTinyproxy, type Tinyproxy } from "../support/tinyproxy.ts";
+
+/** The proxy password: like the client secret, it must never be printed. */
+const PROXY_CANARY = "proxy-canary-4c7a1e-DO-NOT-PRINT";
+const SECRETS = [CANARY_SECRET, PROXY_CANARY];
+
+const reader = (vars: Record<string, string>): EnvReader => (name) => vars[name];
+const chosen = (target: string, vars: Record<string, string>, explicit?: string) =>
+  selectProxy(new URL(target), reader(vars), explicit)?.url.href;
+
+// ---------------------------------------------------------------------------------------------
+// Selection: pure, every runtime.
+
+test("proxy: HTTPS_PROXY for https URLs, HTTP_PROXY for http URLs, no cross-over", () => {
+  const vars = { HTTPS_PROXY: "http://secure.corp:3128", HTTP_PROXY: "http://plain.corp:8080" };
+  assert.equal(chosen("https://auth.app.kognic.com/x", vars), "http://secure.corp:3128/");
+  assert.equal(chosen("http://localhost:8080/x", vars), "http://plain.corp:8080/");
+  assert.equal(chosen("https://a.example/", { HTTP_PROXY: "http://p:1" }), undefined);
+  assert.equal(chosen("http://a.example/", { HTTPS_PROXY: "http://p:1" }), undefined);
+  assert.equal(chosen("https://a.example/", {}), undefined);
+});
+
+test("proxy: lower-case variables win over upper-case ones; empty ones count as unset", () => {
+  assert.equal(
+    chosen("https://a.example/", { HTTPS_PROXY: "http://upper:1", https_proxy: "http://lower:2" }),
+    "http://lower:2/",
+  );
+  assert.equal(
+    chosen("http://a.example/", { HTTP_PROXY: "http://upper:1", http_proxy: "  " }),
+    "http://upper:1/",
+  );
+  assert.equal(
+    chosen("http://a.example/", {
+      HTTP_PROXY: "http://p:1",
+      NO_PROXY: "other.example",
+      no_proxy: "a.example",
+    }),
+    undefined,
+  );
+});
+
+test("proxy: a proxy without a scheme means http://", () => {
+  assert.equal(
+    chosen("https://a.example/", { HTTPS_PROXY: "10.9.8.7:1234" }),
+    "http://10.9.8.7:1234/",
+  );
+});
+
+test("proxy: NO_PROXY forms: *, host, .domain, *.domain, host:port, IPv4, IPv6, lists", () => {
+  const cases: [string, string, boolean][] = [
+    ["*", "https://anything.example/", true],
+    ["example.com", "https://example.com/", true],
+    ["example.com", "https://api.example.com/", true],
+    ["example.com", "https://notexample.com/", false],
+    [".example.com", "https://example.com/", true],
+    [".example.com", "https://deep.api.example.com/", true],
+    ["*.example.com", "https://api.example.com/", true],
+    ["EXAMPLE.com", "https://Api.Example.COM/", true],
+    ["example.com:8443", "https://example.com:8443/", true],
+    ["example.com:8443", "https://example.com/", false],
+    ["example.com:443", "https://example.com/", true],
+    ["example.com:80", "http://example.com/", true],
+    ["127.0.0.1", "http://127.0.0.1:9000/", true],
+    ["127.0.0.1", "http://127.0.0.10/", false],
+    ["127.0.0.1:9000", "http://127.0.0.1:9000/", true],
+    ["127.0.0.1:9000", "http://127.0.0.1:9001/", false],
+    ["::1", "http://[::1]:9000/", true],
+    ["[::1]", "http://[::1]:9000/", true],
+    ["[::1]:9000", "http://[::1]:9000/", true],
+    ["[::1]:9000", "http://[::1]:9001/", false],
+    ["a.test, b.test  c.test", "https://c.test/", true],
+    ["a.test,,b.test", "https://b.test/", true],
+    ["a.test,b.test", "https://d.test/", false],
+    ["", "https://a.test/", false],
+    ["localhost", "http://localhost:3000/", true],
+  ];
+  for (const [noProxy, target, bypass] of cases) {
+    assert.equal(bypassesProxy(new URL(target), noProxy), bypass, `${noProxy} vs ${target}`);
+  }
+});
+
+test("proxy: the explicit option wins over every variable, NO_PROXY included", () => {
+  const vars = { HTTPS_PROXY: "http://env:1", HTTP_PROXY: "http://env:1", NO_PROXY: "*" };
+  assert.equal(chosen("https://a.example/", vars, "http://explicit:3128"), "http://explicit:3128/");
+  assert.equal(chosen("http://a.example/", vars, "http://explicit:3128"), "http://explicit:3128/");
+});
+
+test("proxy: unparseable or unsupported proxy URLs are PROXY_INVALID without the password", () => {
+  const bad: [Record<string, string>, string | undefined, RegExp][] = [
+    [{}, `http://kognic:${PROXY_CANARY}@proxy.corp:notaport`, /the proxy option.*proxy\.corp/],
+    [{ HTTPS_PROXY: `http://kognic:${PROXY_CANARY}@proxy.corp:99999` }, undefined, /HTTPS_PROXY/],
+    [{ https_proxy: `socks5://kognic:${PROXY_CANARY}@proxy.corp:1080` }, undefined, /socks5/],
+    [{ HTTPS_PROXY: "http://" }, undefined, /HTTPS_PROXY.*not a valid URL/],
+  ];
+  for (const [vars, explicit, message] of bad) {
+    const error = (() => {
+      try {
+        selectProxy(new URL("https://a.example/"), reader(vars), explicit);
+      } catch (error) {
+        return error;
+      }
+      assert.fail("expected PROXY_INVALID");
+    })() as KognicAuthError;
+    assert.equal(error.code, "PROXY_INVALID");
+    assert.match(error.message, message);
+    assert.match(error.message, /^[A-Z]/);
+    assertNoSecrets(error, SECRETS);
+  }
+  assert.equal(
+    redactProxyUrl(`http://kognic:${PROXY_CANARY}@proxy.corp:1`),
+    "http://kognic:***@proxy.corp:1",
+  );
+  assert.equal(redactProxyUrl(`kognic:p@ss@proxy.corp:1`), "kognic:***@proxy.corp:1");
+  assert.equal(redactProxyUrl("http://proxy.corp:1"), "http://proxy.corp:1");
+});
+
+test("proxy: failures through a proxy name its host and port and never its password", async () => {
+  const proxy = `http://kognic:${PROXY_CANARY}@proxy.corp:3128`;
+  const failing = (error: unknown) =>
+    proxyAwareFetch({
+      env: reader({}),
+      direct: () => Promise.reject(new Error("direct must not be used")),
+      through: () => () => Promise.reject(error),
+    }, proxy);
+  const refused = Object.assign(new TypeError("fetch failed"), {
+    cause: Object.assign(new Error(`connect ECONNREFUSED via ${proxy}`), { code: "ECONNREFUSED" }),
+  });
+  const unreachable = await thrown(() => failing(refused)("https://auth.kognic.test/token"));
+  assert.equal((unreachable as KognicAuthError).code, "PROXY_UNREACHABLE");
+  assert.match((unreachable as Error).message, /"proxy\.corp:3128".*the proxy option/);
+  assert.match((unreachable as Error).message, /"https:\/\/auth\.kognic\.test"/);
+  assertNoSecrets(unreachable, SECRETS);
+  const tunnel = new TypeError(`Proxy response (407) !== 200 when HTTP Tunneling ${PROXY_CANARY}`);
+  const failed = await thrown(() => failing(tunnel)("https://auth.kognic.test/token"));
+  assert.equal((failed as KognicAuthError).code, "PROXY_FAILED");
+  assert.match((failed as Error).message, /407.*Tunneling/);
+  assertNoSecrets(failed, SECRETS);
+  // An abort stays the caller's abort.
+  const controller = new AbortController();
+  controller.abort(new Error("stop"));
+  const aborted = await thrown(() =>
+    failing(new Error("aborted"))("https://a.test/", { signal: controller.signal })
+  );
+  assert.equal((aborted as Error).message, "aborted");
+});
+
+test("proxy: without a proxy variable requests go directly, with one through the proxy", async () => {
+  const calls: string[] = [];
+  const vars: Record<string, string> = {};
+  const proxied = proxyAwareFetch({
+    env: reader(vars),
+    direct: (
+      input,
+    ) => (calls.push(`direct ${input instanceof Request ? input.url : input}`),
+      Promise.resolve(new Response("d"))),
+    through: (proxy) =>
+    (
+      input,
+    ) => (calls.push(`${proxy.host} ${input}`), Promise.resolve(new Response("p"))),
+  });
+  await proxied("https://a.test/");
+  vars.HTTPS_PROXY = "http://p.corp:1";
+  vars.NO_PROXY = "b.test";
+  await proxied(new URL("https://a.test/"));
+  await proxied(new Request("https://b.test/"));
+  assert.deepEqual(calls, [
+    "direct https://a.test/",
+    "p.corp:1 https://a.test/",
+    "direct https://b.test/",
+  ]);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Through a real proxy (tinyproxy) on this runtime's adapter.
+
+const PROXY_VARIABLES = [
+  "HTTPS_PROXY",
+  "https_proxy",
+  "HTTP_PROXY",
+  "http_proxy",
+  "NO_PROXY",
+  "no_proxy",
+];
+
+/** Runs `fn` with exactly `vars` as the proxy variables, restoring them afterwards. */
+async function withProxyEnv<T>(vars: Record<string, string>, fn: () => Promise<T>): Promise<T> {
+  const saved = PROXY_VARIABLES.map((name) => [name, process.env[name]] as const);
+  for (const name of PROXY_VARIABLES) delete process.env[name];
+  Object.assign(process.env, vars);
+  try {
+    return await fn();
+  } finally {
+    for (const [name, value] of saved) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
+}
+
+interface Rig {
+  proxy: Tinyproxy;
+  server: KognicServer;
+  served: Served;
+  /** A closed loopback port: a proxy there is unreachable. */
+  dead: string;
+}
+
+async function withRig(
+  fn: (rig: Rig) => Promise<void>,
+  options: Parameters<typeof startTinyproxy>[0] = {},
+): Promise<void> {
+  const proxy = await startTinyproxy(options);
+  const server = createKognicServer();
+  const served = await serve(server.fetch);
+  try {
+    await fn({ proxy, server, served, dead: `http://127.0.0.1:${await freePort()}` });
+  } finally {
+    await served.close();
+    await proxy.close();
+  }
+}
+
+/** Gets a token and calls the API with a fresh client; returns the `via` headers seen. */
+async function roundTrip(rig: Rig, proxy?: string): Promise<[string, string]> {
+  rig.server.reset();
+  const client = await createClient({
+    auth: [TEST_CLIENT_ID, CANARY_SECRET],
+    runtime: await detectRuntime(),
+    authHost: rig.served.url,
+    baseUrl: rig.served.url,
+    proxy,
+    // A clock of its own gives this client its own token provider (clients sharing every
+    // option share one), so the token it gets is one the reset server knows.
+    clock: { now: () => Date.now() },
+  });
+  const response = await client.request("GET", "/v1/items");
+  await response.body?.cancel();
+  assert.equal(rig.server.tokenRequests.length, 1);
+  assert.equal(rig.server.apiRequests.length, 1);
+  return [
+    rig.server.tokenRequests[0].headers.via ?? "direct",
+    rig.server.apiRequests[0].headers.via ?? "direct",
+  ];
+}
+
+const VIA = /tinyproxy/;
+const REAL = { needs: ["sockets", "subprocess"] as const, timeout: 20_000 };
+
+test(
+  "proxy: HTTP_PROXY / http_proxy carry token and API requests through a real proxy",
+  async () => {
+    await withRig(async (rig) => {
+      await withProxyEnv({ HTTP_PROXY: rig.proxy.url }, async () => {
+        const [token, api] = await roundTrip(rig);
+        assert.match(token, VIA, "token request through the proxy");
+        assert.match(api, VIA, "API request through the proxy");
+      });
+      const logged = await rig.proxy.requests();
+      assert.ok(
+        logged.some((line) => line.startsWith(`POST ${rig.served.url}/v1/auth/oauth/token`)),
+      );
+      assert.ok(logged.some((line) => line.startsWith(`GET ${rig.served.url}/v1/items`)));
+      // Lower case wins: the upper-case variable names a dead proxy.
+      await withProxyEnv({ HTTP_PROXY: rig.dead, http_proxy: rig.proxy.url }, async () => {
+        assert.deepEqual((await roundTrip(rig)).map((via) => VIA.test(via)), [true, true]);
+      });
+    });
+  },
+  REAL,
+);
+
+test(
+  "proxy: NO_PROXY (IP, IP:port, *, domain) bypasses the real proxy; other entries do not",
+  async () => {
+    await withRig(async (rig) => {
+      const port = new URL(rig.served.url).port;
+      for (const noProxy of ["127.0.0.1", `127.0.0.1:${port}`, "*", "example.com, .127.0.0.1"]) {
+        await withProxyEnv({ HTTP_PROXY: rig.proxy.url, NO_PROXY: noProxy }, async () => {
+          assert.deepEqual(await roundTrip(rig), ["direct", "direct"], `NO_PROXY=${noProxy}`);
+        });
+      }
+      const before = (await rig.proxy.requests()).length;
+      assert.equal(before, 0, "nothing went through the proxy");
+      await withProxyEnv(
+        { HTTP_PROXY: rig.proxy.url, no_proxy: "127.0.0.1:1,example.com" },
+        async () => {
+          assert.deepEqual((await roundTrip(rig)).map((via) => VIA.test(via)), [true, true]);
+        },
+      );
+    });
+  },
+  REAL,
+);
+
+test(
+  "proxy: https URLs go through HTTPS_PROXY as a CONNECT tunnel, HTTP_PROXY is not used",
+  async () => {
+    await withRig(async (rig) => {
+      // The loopback server speaks plain http, so TLS through the tunnel fails; what counts is
+      // that the tunnel was asked of the proxy named by HTTPS_PROXY, and what the error says.
+      const port = new URL(rig.served.url).port;
+      const url = new URL(rig.proxy.url);
+      url.username = "kognic";
+      url.password = PROXY_CANARY;
+      const error = await withProxyEnv(
+        { HTTPS_PROXY: url.href, HTTP_PROXY: rig.dead },
+        async () => {
+          const client = await createClient({
+            auth: [TEST_CLIENT_ID, CANARY_SECRET],
+            runtime: await detectRuntime(),
+            authHost: `https://127.0.0.1:${port}`,
+            baseUrl: `https://127.0.0.1:${port}`,
+          });
+          return await thrown(() => client.request("GET", "/v1/items"));
+        },
+      );
+      const logged = await rig.proxy.requests();
+      assert.ok(
+        logged.some((line) => line.startsWith(`CONNECT 127.0.0.1:${port}`)),
+        String(logged),
+      );
+      assert.equal((error as KognicAuthError).code, "PROXY_FAILED", String(error));
+      assert.match((error as Error).message, /proxy "127\.0\.0\.1:\d+" \(from HTTPS_PROXY\)/);
+      assertNoSecrets(error, SECRETS);
+      assert.equal(rig.server.tokenRequests.length, 0);
+    });
+  },
+  REAL,
+);
+
+test("proxy: the explicit proxy option wins over HTTP_PROXY and NO_PROXY", async () => {
+  await withRig(async (rig) => {
+    await withProxyEnv({ HTTP_PROXY: rig.dead, NO_PROXY: "*" }, async () => {
+      // A Request object with a body, through the runtime's fetchWith, as TokenProvider gets it.
+      const fetchWith = (await detectRuntime()).fetchWith!(rig.proxy.url);
+      rig.server.reset();
+      const response = await fetchWith(
+        new Request(`${rig.served.url}/v1/auth/oauth/token`, {
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded" },
+          body: new URLSearchParams({
+            grant_type: "client_credentials",
+            client_id: TEST_CLIENT_ID,
+            client_secret: CANARY_SECRET,
+          }).toString(),
+        }),
+      );
+      assert.equal(response.status, 200);
+      assert.ok((await response.json()).access_token);
+      assert.match(rig.server.tokenRequests[0].headers.via ?? "direct", VIA);
+      assert.deepEqual((await roundTrip(rig, rig.proxy.url)).map((via) => VIA.test(via)), [
+        true,
+        true,
+      ]);
+    });
+  });
+}, REAL);
+
+test("proxy: an authenticated proxy works from the option and from HTTP_PROXY", async () => {
+  await withRig(async (rig) => {
+    const url = new URL(rig.proxy.url);
+    url.username = "kognic";
+    url.password = PROXY_CANARY;
+    await withProxyEnv({}, async () => {
+      assert.deepEqual((await roundTrip(rig, url.href)).map((via) => VIA.test(via)), [true, true]);
+    });
+    await withProxyEnv({ HTTP_PROXY: url.href }, async () => {
+      assert.deepEqual((await roundTrip(rig)).map((via) => VIA.test(via)), [true, true]);
+    });
+    // A wrong password: the proxy refuses (tinyproxy answers 401 and closes the connection,
+    // which Deno reports as a broken body), and no message shows either password.
+    url.password = `wrong-${PROXY_CANARY}`;
+    const error = await withProxyEnv({}, () => thrown(() => roundTrip(rig, url.href)));
+    if (error instanceof TokenError) assert.match(error.message, /40[17]/);
+    else assert.match(String(error), /body|connection/i);
+    assertNoSecrets(error, SECRETS);
+    assert.equal(rig.server.tokenRequests.length, 0);
+  }, { auth: { user: "kognic", password: PROXY_CANARY } });
+}, REAL);
+
+test(
+  "proxy: an unreachable proxy is PROXY_UNREACHABLE naming host and port, never the password",
+  async () => {
+    const port = await freePort();
+    const proxy = `http://kognic:${PROXY_CANARY}@127.0.0.1:${port}`;
+    const target = `http://127.0.0.1:${await freePort()}`;
+    const options = {
+      auth: [TEST_CLIENT_ID, CANARY_SECRET] as [string, string],
+      runtime: await detectRuntime(),
+      authHost: target,
+      baseUrl: target,
+    };
+    for (
+      const [vars, explicit, source] of [
+        [{}, proxy, "the proxy option"],
+        [{ HTTP_PROXY: proxy }, undefined, "HTTP_PROXY"],
+      ] as const
+    ) {
+      const error = await withProxyEnv(vars, async () => {
+        const client = await createClient({ ...options, proxy: explicit });
+        return await thrown(() => client.request("GET", "/v1/items"));
+      });
+      assert.equal((error as KognicAuthError).code, "PROXY_UNREACHABLE", String(error));
+      assert.match(
+        (error as Error).message,
+        new RegExp(`"127\\.0\\.0\\.1:${port}" \\(from ${source}\\)`),
+      );
+      assertNoSecrets(error, SECRETS);
+    }
+    const invalid = await thrown(() =>
+      createClient({ ...options, proxy: `http://kognic:${PROXY_CANARY}@proxy.corp:notaport` })
+    );
+    assert.equal((invalid as KognicAuthError).code, "PROXY_INVALID");
+    assertNoSecrets(invalid, SECRETS);
+  },
+  { needs: ["sockets"] },
+);
+
+// ---------------------------------------------------------------------------------------------
+// Node: undici is loaded only when a proxy is configured.
+
+const NODE_PROBE = `
+import { registerHooks } from "node:module";
+const loaded = [];
+registerHooks({
+  resolve(specifier, context, next) {
+    const result = next(specifier, context);
+    if (/undici/.test(result.url)) loaded.push(result.url);
+    return result;
+  },
+});
+const { nodeRuntime } = await import(process.argv[1]);
+const runtime = nodeRuntime();
+const code = await runtime.fetch("http://127.0.0.1:9/").then(() => "", (error) => error.code);
+console.log(JSON.stringify({ loaded, code }));
+`;
+// The same with undici not installed: resolving it fails.
+const HIDE_UNDICI = `
+import { registerHooks as hide } from "node:module";
+hide({
+  resolve(specifier, context, next) {
+    if (specifier === "undici") throw Object.assign(new Error("Cannot find module 'undici'"), { code: "MODULE_NOT_FOUND" });
+    return next(specifier, context);
+  },
+});
+`;
+
+function runNode(
+  node: string,
+  env: Record<string, string | undefined>,
+  prelude = "",
+): Promise<{ loaded: string[]; code: string }> {
+  const adapter = new URL("../../src/runtime/node.ts", import.meta.url).href;
+  return new Promise((resolve, reject) => {
+    execFile(
+      node,
+      ["--input-type=module", "-e", prelude + NODE_PROBE, adapter],
+      { env: env as Record<string, string>, timeout: 10_000 },
+      (error, stdout, stderr) => {
+        if (error) return reject(new Error(`${error.message}\n${stderr}`));
+        resolve(JSON.parse(stdout.trim().split("\n").pop()!));
+      },
+    );
+  });
+}
+
+test(
+  "proxy: on Node undici is loaded only with a proxy, and its absence is PROXY_UNAVAILABLE",
+  async () => {
+    const node = globalThis.navigator?.userAgent?.startsWith("Node.js/")
+      ? process.execPath
+      : new URL("../../node_modules/node24/bin/node", import.meta.url).pathname;
+    const env: Record<string, string | undefined> = { ...process.env };
+    for (const name of PROXY_VARIABLES) delete env[name];
+    assert.deepEqual((await runNode(node, env)).loaded, [], "no proxy: nothing loaded");
+    const { loaded } = await runNode(node, { ...env, HTTP_PROXY: "http://127.0.0.1:9" });
+    assert.ok(loaded.some((url) => url.includes("/node_modules/undici/")), "with a proxy: undici");
+    const missing = await runNode(node, { ...env, HTTP_PROXY: "http://127.0.0.1:9" }, HIDE_UNDICI);
+    assert.equal(missing.code, "PROXY_UNAVAILABLE", "with a proxy but no undici: a clear error");
+  },
+  REAL,
+);

@@ -1,0 +1,65 @@
+// Shared by the workerd runners: bundling a worker with esbuild and starting Miniflare.
+import { readFile } from "node:fs/promises";
+import { build, type Plugin } from "esbuild";
+import { Miniflare, type WorkerOptions } from "miniflare";
+
+/** The compatibility date of every test worker: recent, with `nodejs_compat`. */
+export const COMPATIBILITY_DATE = "2026-07-01";
+
+const root = new URL("../../", import.meta.url);
+
+/** Resolves `@kognic/auth/...` as deno.json's import map does, for the examples. */
+const selfImports: Plugin = {
+  name: "kognic-auth-imports",
+  setup(build) {
+    build.onResolve({ filter: /^@kognic\/auth(\/|$)/ }, async ({ path }) => {
+      const { imports } = JSON.parse(await readFile(new URL("deno.json", root), "utf8"));
+      if (!imports[path]) return { errors: [{ text: `${path} is not in deno.json's imports` }] };
+      return { path: new URL(imports[path], root).pathname };
+    });
+  },
+};
+
+/** Bundles a file (relative to this folder) into one ES module for workerd. */
+export async function bundleWorker(file: string): Promise<string> {
+  const result = await build({
+    entryPoints: [new URL(file, import.meta.url).pathname],
+    plugins: [selfImports],
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    target: "es2022",
+    conditions: ["workerd", "worker", "browser"],
+    mainFields: ["module", "main"],
+    // node: modules come from workerd's nodejs_compat; the Node-only server adapter is only
+    // reached by socket cases, which do not run in a worker.
+    external: ["node:*", "@hono/node-server"],
+    write: false,
+    logLevel: "error",
+  });
+  return result.outputFiles[0].text;
+}
+
+/** The version of the workerd binary Miniflare runs, e.g. `1.20260730.1`. */
+export async function workerdVersion(): Promise<string> {
+  const url = new URL("../../node_modules/workerd/package.json", import.meta.url);
+  return JSON.parse(await readFile(url, "utf8")).version;
+}
+
+/** Starts Miniflare with the given workers (each in its own isolate). */
+export async function startWorkers(
+  workers: (Omit<WorkerOptions, "modules" | "script"> & { name: string; script: string })[],
+  shared: { kvPersist?: boolean; outboundService?: (request: Request) => Promise<Response> } = {},
+): Promise<Miniflare> {
+  const mf = new Miniflare({
+    workers: workers.map(({ script, ...worker }) => ({
+      ...worker,
+      modules: [{ type: "ESModule" as const, path: `${worker.name}.mjs`, contents: script }],
+      compatibilityDate: COMPATIBILITY_DATE,
+      compatibilityFlags: ["nodejs_compat"],
+      ...(shared.outboundService ? { outboundService: shared.outboundService as never } : {}),
+    })),
+  });
+  await mf.ready;
+  return mf;
+}

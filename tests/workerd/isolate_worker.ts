@@ -1,0 +1,26 @@
+// A worker for tests/workerd/isolates.ts: calls the Kognic test server through edgeClient with
+// a Workers KV token store, and says which isolate it is.
+import { edgeClient, type KvNamespace, kvTokenStore } from "../../src/edge/mod.ts";
+
+interface Env {
+  KOGNIC_CLIENT_ID: string;
+  KOGNIC_CLIENT_SECRET: string;
+  KOGNIC_URL: string;
+  TOKENS: KvNamespace;
+}
+
+let isolate: string | undefined;
+
+export default {
+  async fetch(_request: Request, env: Env): Promise<Response> {
+    isolate ??= crypto.randomUUID();
+    const kognic = edgeClient(env, {
+      store: kvTokenStore(env.TOKENS),
+      authHost: env.KOGNIC_URL,
+      baseUrl: env.KOGNIC_URL,
+    });
+    const response = await kognic.request("GET", "/v1/whoami");
+    const { tokenId } = (await response.json()).data;
+    return Response.json({ isolate, tokenId });
+  },
+};

@@ -1,0 +1,205 @@
+// Cases that need several workerd isolates and Miniflare's real KV; run in Node by
+// tests/workerd/run.ts after the conformance suite. The Kognic test server runs in this Node
+// process and answers every outbound request of the workers.
+import assert from "node:assert/strict";
+import { test } from "../support/harness.ts";
+import { CANARY_SECRET, createKognicServer, TEST_CLIENT_ID } from "../support/kognic_server.ts";
+import { bundleWorker, startWorkers } from "./_support.ts";
+
+/**
+ * Hands a Miniflare request to the in-process test server and its answer back, whatever host it
+ * was for; the examples' `/v1/projects` is served by the test server's `/v1/items`.
+ */
+function outbound(
+  server: ReturnType<typeof createKognicServer>,
+  seen: string[] = [],
+  tokenDelayMs = 0,
+) {
+  return async (request: Request): Promise<Response> => {
+    seen.push(request.url);
+    // A slow token endpoint keeps a token request in flight after the request that started it.
+    if (tokenDelayMs && request.url.endsWith("/token") && server.tokenRequests.length > 0) {
+      await new Promise((resolve) => setTimeout(resolve, tokenDelayMs));
+    }
+    const body = ["GET", "HEAD"].includes(request.method) ? undefined : await request.text();
+    const url = new URL(request.url);
+    if (url.pathname.startsWith("/v1/projects")) {
+      url.pathname = url.pathname.replace("/v1/projects", "/v1/items");
+    }
+    const response = await server.fetch(url, {
+      method: request.method,
+      headers: request.headers,
+      body,
+    });
+    return new Response(await response.arrayBuffer(), response);
+  };
+}
+
+test(
+  "workerd: two isolates sharing a KV namespace make one token request between them",
+  async () => {
+    const server = createKognicServer();
+    const script = await bundleWorker("isolate_worker.ts");
+    const worker = (name: string) => ({
+      name,
+      script,
+      bindings: {
+        KOGNIC_CLIENT_ID: TEST_CLIENT_ID,
+        KOGNIC_CLIENT_SECRET: CANARY_SECRET,
+        KOGNIC_URL: "http://127.0.0.1:9",
+      },
+      kvNamespaces: { TOKENS: "shared-token-namespace" },
+      routes: [`${name}.test/*`],
+    });
+    const mf = await startWorkers([worker("first"), worker("second")], {
+      outboundService: outbound(server),
+    });
+    try {
+      const answers = [];
+      for (const name of ["first", "second", "first", "second"]) {
+        const response = await mf.dispatchFetch(`http://${name}.test/`);
+        answers.push(await response.json() as { isolate: string; tokenId: number });
+      }
+      assert.notEqual(answers[0].isolate, answers[1].isolate, "two isolates");
+      assert.deepEqual(answers.map((a) => a.tokenId), [1, 1, 1, 1]);
+      assert.equal(server.tokenRequests.length, 1);
+      assert.equal(server.apiRequests.length, 4);
+    } finally {
+      await mf.dispose();
+    }
+  },
+  { timeout: 30_000 },
+);
+
+test("workerd: requests around a token's refresh and expiry never hang", async () => {
+  // Tokens live 2 s: later requests fall into the refresh window and past the expiry margin,
+  // where a token request started by an earlier, finished request would never settle.
+  const server = createKognicServer({ tokenLifetime: 2 });
+  const mf = await startWorkers([{
+    name: "expiry",
+    script: await bundleWorker("isolate_worker.ts"),
+    bindings: {
+      KOGNIC_CLIENT_ID: TEST_CLIENT_ID,
+      KOGNIC_CLIENT_SECRET: CANARY_SECRET,
+      KOGNIC_URL: "http://127.0.0.1:9",
+    },
+    kvNamespaces: { TOKENS: "expiry-tokens" },
+  }], { outboundService: outbound(server, [], 400) });
+  const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  try {
+    for (const pause of [0, 1100, 600, 200]) {
+      await wait(pause);
+      const answers = await Promise.all(
+        [1, 2, 3].map(() => mf.dispatchFetch("http://localhost/").then((r) => r.status)),
+      );
+      assert.deepEqual(answers, [200, 200, 200]);
+    }
+  } finally {
+    await mf.dispose();
+  }
+}, { timeout: 30_000 });
+
+const EXAMPLE_BINDINGS = { KOGNIC_CLIENT_ID: TEST_CLIENT_ID, KOGNIC_CLIENT_SECRET: CANARY_SECRET };
+
+test("workerd: the README's Cloudflare Workers example, two isolates sharing KV", async () => {
+  const server = createKognicServer();
+  const seen: string[] = [];
+  const script = await bundleWorker("../../examples/cloudflare_worker.ts");
+  const worker = (name: string) => ({
+    name,
+    script,
+    bindings: EXAMPLE_BINDINGS,
+    kvNamespaces: { TOKENS: "example-tokens" },
+    routes: [`${name}.test/*`],
+  });
+  const mf = await startWorkers([worker("one"), worker("two")], {
+    outboundService: outbound(server, seen),
+  });
+  try {
+    for (const name of ["one", "two", "one"]) {
+      const response = await mf.dispatchFetch(`http://${name}.test/`);
+      assert.equal(response.status, 200);
+      assert.deepEqual((await response.json() as { data: unknown[] }).data.length, 2);
+    }
+    assert.equal(server.tokenRequests.length, 1);
+    assert.deepEqual([...new Set(seen.map((url) => new URL(url).origin))], [
+      "https://auth.app.kognic.com",
+      "https://app.kognic.com",
+    ]);
+  } finally {
+    await mf.dispose();
+  }
+}, { timeout: 30_000 });
+
+test("workerd: the README's Hono example, middleware and proxy", async () => {
+  const server = createKognicServer();
+  const seen: string[] = [];
+  const mf = await startWorkers([{
+    name: "hono",
+    script: await bundleWorker("../../examples/hono_worker.ts"),
+    bindings: { ...EXAMPLE_BINDINGS, PROXY_API_KEY: "let-me-in" },
+  }], { outboundService: outbound(server, seen) });
+  try {
+    const projects = await mf.dispatchFetch("http://hono.test/projects");
+    assert.equal(projects.status, 200);
+    assert.equal((await projects.json() as { data: unknown[] }).data.length, 2);
+
+    const proxied = await mf.dispatchFetch("http://hono.test/kognic/v1/projects?page=1", {
+      headers: { "x-api-key": "let-me-in", cookie: "session=abc", authorization: "Bearer forged" },
+    });
+    assert.equal(proxied.status, 200);
+    const text = await proxied.text();
+    assert.equal(JSON.parse(text).data.length, 2);
+    const last = server.apiRequests.at(-1)!;
+    assert.equal(last.url, "https://app.kognic.com/v1/items?page=1");
+    assert.equal(last.headers.authorization, `Bearer ${server.issuedTokens[0]}`);
+    assert.equal(last.headers.cookie, undefined);
+
+    const refused = [
+      ["/kognic/v1/projects", { "x-api-key": "wrong" }, 403],
+      ["/kognic/v1/items", { "x-api-key": "let-me-in" }, 403],
+      ["/kognic/v1/projects/..%2F..%2Fitems", { "x-api-key": "let-me-in" }, 400],
+      ["/kognic//evil.example/v1/projects", { "x-api-key": "let-me-in" }, 400],
+    ] as const;
+    for (const [path, headers, status] of refused) {
+      const response = await mf.dispatchFetch(`http://hono.test${path}`, { headers });
+      assert.equal(response.status, status, path);
+      const body = await response.text();
+      for (const secret of [CANARY_SECRET, ...server.issuedTokens]) {
+        assert.ok(
+          !body.includes(secret) && !JSON.stringify([...response.headers]).includes(secret),
+        );
+      }
+    }
+    const hosted = await mf.dispatchFetch("http://hono.test/kognic/v1/projects", {
+      headers: {
+        "x-api-key": "let-me-in",
+        host: "evil.example",
+        "x-forwarded-host": "evil.example",
+      },
+    });
+    assert.equal(hosted.status, 200);
+    await hosted.text();
+    for (const secret of [CANARY_SECRET, ...server.issuedTokens]) assert.ok(!text.includes(secret));
+    assert.deepEqual([...new Set(seen.map((url) => new URL(url).origin))], [
+      "https://auth.app.kognic.com",
+      "https://app.kognic.com",
+    ]);
+    assert.equal(server.tokenRequests.length, 1);
+  } finally {
+    await mf.dispose();
+  }
+}, { timeout: 30_000 });
+
+test("README: the edge examples are the files these cases run", async () => {
+  const { readFile } = await import("node:fs/promises");
+  const root = new URL("../../", import.meta.url);
+  const readme = await readFile(new URL("README.md", root), "utf8");
+  for (const file of ["cloudflare_worker.ts", "deno_deploy.ts", "hono_worker.ts"]) {
+    const code = await readFile(new URL(`examples/${file}`, root), "utf8");
+    assert.ok(
+      readme.includes("```ts\n" + code + "```"),
+      `README.md shows examples/${file} as it is`,
+    );
+  }
+});
