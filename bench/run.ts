@@ -105,10 +105,11 @@ function log(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
-function credentialsFor(base: string, send: typeof fetch, now?: () => number) {
+/** A client of the test server at `base`; without `send`, on this runtime's own transport. */
+function credentialsFor(base: string, send?: typeof fetch, now?: () => number) {
   return createClient({
     auth: [TEST_CLIENT_ID, CANARY_SECRET],
-    runtime: memoryRuntime({ fetch: send }),
+    runtime: send ? memoryRuntime({ fetch: send }) : undefined,
     baseUrl: base,
     authHost: base,
     fetch: send,
@@ -173,7 +174,9 @@ async function hotPath(transport: HotResult["transport"]): Promise<HotResult> {
   const base = served?.url ?? IN_PROCESS;
   const send = (served ? (input, init) => fetch(input, init) : server.fetch) as typeof fetch;
   try {
-    const client = await credentialsFor(base, send);
+    // Over loopback the library uses its default transport (the runtime adapter's fetch, with
+    // its proxy selection), as a program would; plain fetch is the global one.
+    const client = await credentialsFor(base, served ? undefined : send);
     await (await client.fetch("/v1/items")).arrayBuffer();
     // The plain variant sends exactly the headers the library sent, fixed once.
     const seen = server.apiRequests[0].headers;

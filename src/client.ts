@@ -281,7 +281,8 @@ function replayable(input: FetchInput, init?: RequestInit): boolean {
  */
 export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions = {}): typeof fetch {
   const base = options.baseUrl === undefined ? undefined : new URL(options.baseUrl);
-  const defaults = [...new Headers(options.headers)];
+  // Lower-case names, so a record spread with `authorization` replaces any default of it.
+  const defaults: Record<string, string> = Object.fromEntries(new Headers(options.headers));
   const send = options.fetch ?? ((input, init) => fetch(input, init));
   const policy = policyOf(options.retry);
   const defaultTimeout = options.timeout ?? 120_000;
@@ -313,6 +314,19 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
     return new URL(input instanceof Request ? input.url : input, base);
   }
 
+  // Hot path: the same string URL is parsed and checked once, not on every request.
+  let lastInput: string | undefined;
+  let lastUrl: URL | undefined;
+
+  /** {@linkcode urlOf}, checked by `assertSecureUrl`; remembered for a repeated string. */
+  function secureUrlOf(input: FetchInput): URL {
+    if (typeof input === "string" && input === lastInput) return lastUrl!;
+    const url = urlOf(input);
+    assertSecureUrl(url, "the API", options.allowInsecureHttp);
+    if (typeof input === "string") [lastInput, lastUrl] = [input, url];
+    return url;
+  }
+
   function sunset(response: Response, input: FetchInput, init?: RequestInit): void {
     const header = response.headers.get("sunset-date");
     if (header === null || (onSunset === false && !onEvent)) return;
@@ -334,16 +348,22 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
     token: string,
     signal: AbortSignal | undefined,
   ): Promise<[Response, boolean]> {
-    const url = urlOf(input);
-    assertSecureUrl(url, "the API", options.allowInsecureHttp);
-    const headers = new Headers(
-      init?.headers ?? (input instanceof Request ? input.headers : undefined),
-    );
-    for (const [name, value] of defaults) if (!headers.has(name)) headers.set(name, value);
-    headers.set("Authorization", `Bearer ${token}`);
+    const url = secureUrlOf(input);
+    const own = init?.headers ?? (input instanceof Request ? input.headers : undefined);
+    let headers: HeadersInit;
+    if (own === undefined) {
+      // Hot path: runtimes take a plain record in faster than a Headers object.
+      headers = { ...defaults, authorization: `Bearer ${token}` };
+    } else {
+      const merged = new Headers(own);
+      for (const name in defaults) if (!merged.has(name)) merged.set(name, defaults[name]);
+      merged.set("Authorization", `Bearer ${token}`);
+      headers = merged;
+    }
     const follow =
       (init?.redirect ?? (input instanceof Request ? input.redirect : "follow")) === "follow";
-    const target = input instanceof Request ? input : url;
+    // A string is cheaper for the runtime's Request constructor than a URL object.
+    const target = input instanceof Request ? input : url.href;
     let response = await send(target, {
       ...init,
       headers,
