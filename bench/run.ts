@@ -62,6 +62,10 @@ export interface HotResult {
    * latency, per round. Both variants meet the same disturbances, so this is the steadiest figure.
    */
   pairedRatios: number[];
+  /** The same for plain fetch with a 120 s timeout signal, as the library sets by default. */
+  pairedPlainTimeout: number[];
+  /** The same for the library with `timeout: 0`. */
+  pairedLibraryNoTimeout: number[];
 }
 
 export interface StampedeResult {
@@ -143,29 +147,25 @@ async function rate(
 }
 
 /**
- * One caller alternating `a` and `b` request by request (who goes first alternates too) for
- * `ms` milliseconds; returns the median latency of each in milliseconds. The median, because
- * on a shared machine a few requests stall for a whole scheduler time slice, and the mean would
+ * One caller taking turns with `variants` request by request (the order rotates too) for `ms`
+ * milliseconds; returns the median latency of each in milliseconds. The median, because on a
+ * shared machine a few requests stall for a whole scheduler time slice, and the mean would
  * mostly count those stalls.
  */
-async function paired(
-  a: () => Promise<unknown>,
-  b: () => Promise<unknown>,
-  ms: number,
-): Promise<[number, number]> {
-  const times: [number[], number[]] = [[], []];
-  const pair = [a, b];
+async function paired(variants: (() => Promise<unknown>)[], ms: number): Promise<number[]> {
+  const times: number[][] = variants.map(() => []);
   let count = 0;
   const end = performance.now() + ms;
   while (performance.now() < end) {
-    for (const which of count % 2 === 0 ? [0, 1] : [1, 0]) {
+    for (let i = 0; i < variants.length; i++) {
+      const which = (i + count) % variants.length;
       const start = performance.now();
-      await pair[which]();
+      await variants[which]();
       times[which].push(performance.now() - start);
     }
     count++;
   }
-  return [median(times[0]), median(times[1])];
+  return times.map(median);
 }
 
 async function hotPath(transport: HotResult["transport"]): Promise<HotResult> {
@@ -198,6 +198,26 @@ async function hotPath(transport: HotResult["transport"]): Promise<HotResult> {
         await response.arrayBuffer();
       },
     };
+    // To take the library's hot path apart: its default per-request timeout (120 s) costs an
+    // AbortController, a timer and a signal handed to fetch. The same on plain fetch, and the
+    // library with the timeout off.
+    const plainWithTimeout = async () => {
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), 120_000);
+      let response: Response;
+      try {
+        response = await send(url, { headers, signal: controller.signal });
+      } finally {
+        clearTimeout(timer);
+      }
+      if (response.status !== 200) throw new Error(`Plain fetch got ${response.status}`);
+      await response.arrayBuffer();
+    };
+    const libraryWithoutTimeout = async () => {
+      const response = await client.fetch("/v1/items", { timeout: 0 } as RequestInit);
+      if (response.status !== 200) throw new Error(`Library got ${response.status}`);
+      await response.arrayBuffer();
+    };
     const result: HotResult = {
       transport,
       library: [],
@@ -207,6 +227,8 @@ async function hotPath(transport: HotResult["transport"]): Promise<HotResult> {
       plainCpu: [],
       cpuRatios: [],
       pairedRatios: [],
+      pairedPlainTimeout: [],
+      pairedLibraryNoTimeout: [],
     };
     // One warm-up round of each, then rounds in alternating order (ABBA…).
     for (let round = -1; round < config.hotRounds; round++) {
@@ -223,9 +245,14 @@ async function hotPath(transport: HotResult["transport"]): Promise<HotResult> {
       result.libraryCpu.push(rates.library[1]);
       result.plainCpu.push(rates.plain[1]);
       result.cpuRatios.push(rates.plain[1] / rates.library[1]);
-      const [library, plain] = await paired(variants.library, variants.plain, config.hotMs);
+      const [library, plain, plainTimeout, libraryNoTimeout] = await paired(
+        [variants.library, variants.plain, plainWithTimeout, libraryWithoutTimeout],
+        config.hotMs,
+      );
       server.apiRequests.length = 0;
       result.pairedRatios.push(plain / library);
+      result.pairedPlainTimeout.push(plain / plainTimeout);
+      result.pairedLibraryNoTimeout.push(plain / libraryNoTimeout);
     }
     return result;
   } finally {
