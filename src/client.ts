@@ -281,7 +281,6 @@ function replayable(input: FetchInput, init?: RequestInit): boolean {
  */
 export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions = {}): typeof fetch {
   const base = options.baseUrl === undefined ? undefined : new URL(options.baseUrl);
-  // Lower-case names, so a record spread with `authorization` replaces any default of it.
   const defaults: Record<string, string> = Object.fromEntries(new Headers(options.headers));
   const send = options.fetch ?? ((input, init) => fetch(input, init));
   const policy = policyOf(options.retry);
@@ -310,20 +309,13 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
     }
   }
 
+  // Hot path: a repeated string URL is parsed once (the URL objects are never changed).
+  let last: [string, URL] | undefined;
+
   function urlOf(input: FetchInput): URL {
-    return new URL(input instanceof Request ? input.url : input, base);
-  }
-
-  // Hot path: the same string URL is parsed and checked once, not on every request.
-  let lastInput: string | undefined;
-  let lastUrl: URL | undefined;
-
-  /** {@linkcode urlOf}, checked by `assertSecureUrl`; remembered for a repeated string. */
-  function secureUrlOf(input: FetchInput): URL {
-    if (typeof input === "string" && input === lastInput) return lastUrl!;
-    const url = urlOf(input);
-    assertSecureUrl(url, "the API", options.allowInsecureHttp);
-    if (typeof input === "string") [lastInput, lastUrl] = [input, url];
+    if (last?.[0] === input) return last[1];
+    const url = new URL(input instanceof Request ? input.url : input, base);
+    if (typeof input === "string") last = [input, url];
     return url;
   }
 
@@ -348,18 +340,16 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
     token: string,
     signal: AbortSignal | undefined,
   ): Promise<[Response, boolean]> {
-    const url = secureUrlOf(input);
+    const url = urlOf(input);
+    assertSecureUrl(url, "the API", options.allowInsecureHttp);
     const own = init?.headers ?? (input instanceof Request ? input.headers : undefined);
-    let headers: HeadersInit;
-    if (own === undefined) {
-      // Hot path: runtimes take a plain record in faster than a Headers object.
-      headers = { ...defaults, authorization: `Bearer ${token}` };
-    } else {
-      const merged = new Headers(own);
-      for (const name in defaults) if (!merged.has(name)) merged.set(name, defaults[name]);
-      merged.set("Authorization", `Bearer ${token}`);
-      headers = merged;
-    }
+    // A plain record (runtimes take it in faster than a Headers object), lower-case names: the
+    // caller's headers win over the defaults, the token over both.
+    const headers: Record<string, string> = {
+      ...defaults,
+      ...(own ? Object.fromEntries(new Headers(own)) : {}),
+      authorization: `Bearer ${token}`,
+    };
     const follow =
       (init?.redirect ?? (input instanceof Request ? input.redirect : "follow")) === "follow";
     // A string is cheaper for the runtime's Request constructor than a URL object.
