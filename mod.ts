@@ -39,6 +39,15 @@ export {
   parseCredentials,
 } from "./src/credentials.ts";
 export {
+  chooseEnvironment,
+  DEFAULT_ENVIRONMENT,
+  defaultEnvironmentsPath,
+  type Environment,
+  type EnvironmentsConfig,
+  loadEnvironments,
+  type LoadEnvironmentsOptions,
+} from "./src/environments.ts";
+export {
   HttpError,
   type HttpErrorOptions,
   KognicAuthError,
@@ -73,5 +82,10 @@ export {
   type TokenSource,
   type TokenStore,
 } from "./src/token_provider.ts";
-export { type Keyring, type Runtime } from "./src/runtime/mod.ts";
+export {
+  type CommandOutput,
+  type Keyring,
+  type Runtime,
+  type WriteTextFileOptions,
+} from "./src/runtime/mod.ts";
 export { VERSION } from "./src/version.ts";

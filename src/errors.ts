@@ -27,6 +27,9 @@
  * | `CREDENTIALS_ENV_INCOMPLETE` | only one of `KOGNIC_CLIENT_ID` and `KOGNIC_CLIENT_SECRET` is set |
  * | `KEYRING_UNAVAILABLE` | a `keyring://` profile was asked for where no keyring is available |
  * | `KEYRING_PROFILE_NOT_FOUND` | the keyring holds no credentials for the profile |
+ * | `ENVIRONMENTS_INVALID` | an `environments.json` that is not valid JSON or has the wrong shape |
+ * | `ENVIRONMENT_NOT_FOUND` | an environment name that `environments.json` does not define |
+ * | `JWT_INVALID` | `get-access-token --decode` got a token that is not a JWT |
  * | `INVALID_OPTIONS` | options that contradict each other or have the wrong shape |
  * | `INSECURE_URL` | a plain `http://` URL for a host that is not loopback |
  * | `TOKEN_REQUEST_FAILED` | the token endpoint could not be reached |
@@ -58,6 +61,9 @@ export type KognicAuthErrorCode =
   | "CREDENTIALS_ENV_INCOMPLETE"
   | "KEYRING_UNAVAILABLE"
   | "KEYRING_PROFILE_NOT_FOUND"
+  | "ENVIRONMENTS_INVALID"
+  | "ENVIRONMENT_NOT_FOUND"
+  | "JWT_INVALID"
   | "INVALID_OPTIONS"
   | "INSECURE_URL"
   | "TOKEN_REQUEST_FAILED"

@@ -99,9 +99,16 @@ async function find(options: ResolveOptions, runtime: Runtime): Promise<Resolved
 
   let keyringNote = "no keyring on this runtime";
   if (runtime.keyring) {
-    const found = await fromKeyring("default", runtime, false);
+    let found: ResolvedCredentials | undefined;
+    try {
+      found = await fromKeyring("default", runtime, false);
+      keyringNote = "no such profile";
+    } catch (error) {
+      // A keyring that cannot be reached is a source that holds nothing, not a failure.
+      if (error instanceof KognicAuthError) throw error;
+      keyringNote = `keyring unavailable: ${(error as Error)?.message ?? error}`;
+    }
     if (found) return found;
-    keyringNote = "no such profile";
   }
   const state = (name: string) => runtime.env(name) === undefined ? "not set" : "empty";
   throw new KognicAuthError(

@@ -3,12 +3,12 @@
 import process from "node:process";
 import "./conformance/mod.ts";
 import { detectRuntime } from "../src/runtime/mod.ts";
-import { run } from "./support/harness.ts";
+import { type Capability, run } from "./support/harness.ts";
+import { keyringReachable } from "./support/cli.ts";
 
 const runtime = await detectRuntime();
 const label = `${runtime.name}-${runtime.version}`;
-const { failed } = await run(label, {
-  capabilities: ["fs", "sockets", "subprocess"],
-  filter: process.argv[2],
-});
+const capabilities: Capability[] = ["fs", "sockets", "subprocess"];
+if (await keyringReachable()) capabilities.push("keyring");
+const { failed } = await run(label, { capabilities, filter: process.argv[2] });
 process.exit(failed ? 1 : 0);

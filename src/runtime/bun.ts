@@ -1,5 +1,6 @@
 /**
- * The runtime adapter for Bun: `Bun.env`, `Bun.file` and the global `fetch`.
+ * The runtime adapter for Bun: `Bun.env`, `Bun.file`, the global `fetch`, and Bun's own
+ * `node:fs` and `node:child_process` for writing files and running the keyring tools.
  *
  * Bun's `fetch` honours `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` itself, but applies `NO_PROXY`
  * even to its per-request `proxy` option, so an explicit proxy could not override it. This
@@ -12,6 +13,7 @@
 import { homedir } from "node:os";
 import type { Runtime } from "./mod.ts";
 import { proxyAwareFetch, type ProxyTransport } from "./_proxy.ts";
+import { nodeMembers } from "./_node_fs.ts";
 
 const PROXY_VARIABLES = ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"];
 const NO_PROXY_VARIABLES = ["NO_PROXY", "no_proxy"];
@@ -64,5 +66,6 @@ export function bunRuntime(): Runtime {
     readTextFile: (path) => bun.file(path).text(),
     fetch: proxyAwareFetch(transport),
     fetchWith: (proxy) => proxyAwareFetch(transport, proxy),
+    ...nodeMembers((name) => bun.env[name]),
   };
 }

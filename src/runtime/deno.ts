@@ -1,5 +1,6 @@
 /**
- * The runtime adapter for Deno: `Deno.env`, `Deno.readTextFile` and the global `fetch`.
+ * The runtime adapter for Deno: `Deno.env`, Deno's file API, `Deno.Command` for the keyring
+ * tools, and `fetch`.
  *
  * Deno's `fetch` reads `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` itself, but differs from the
  * usual rules (upper case wins over lower case; `NO_PROXY` entries with a port, and `*` for IP
@@ -9,7 +10,8 @@
  *
  * @module
  */
-import type { Runtime } from "./mod.ts";
+import type { CommandOutput, Keyring, Runtime } from "./mod.ts";
+import { commandKeyring } from "./_keyring.ts";
 import { decodeUserinfo, proxyAwareFetch, type ProxyTransport } from "./_proxy.ts";
 
 interface HttpClient {
@@ -17,12 +19,32 @@ interface HttpClient {
 }
 interface DenoNamespace {
   version: { deno: string };
+  build: { os: string };
   env: {
     get(name: string): string | undefined;
     set(name: string, value: string): void;
     delete(name: string): void;
   };
   readTextFile(path: string): Promise<string>;
+  writeTextFile(
+    path: string,
+    text: string,
+    options?: { mode?: number; createNew?: boolean },
+  ): Promise<void>;
+  mkdir(path: string, options?: { recursive?: boolean; mode?: number }): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  remove(path: string): Promise<void>;
+  Command: new (command: string, options: {
+    args: string[];
+    stdin: "piped";
+    stdout: "piped";
+    stderr: "piped";
+  }) => {
+    spawn(): {
+      stdin: WritableStream<Uint8Array>;
+      output(): Promise<{ code: number; stdout: Uint8Array; stderr: Uint8Array }>;
+    };
+  };
   createHttpClient(options: {
     proxy?: { url: string; basicAuth?: { username: string; password: string } };
   }): HttpClient;
@@ -87,13 +109,56 @@ function denoTransport(deno: DenoNamespace): ProxyTransport {
  */
 export function denoRuntime(): Runtime {
   const deno = (globalThis as unknown as { Deno: DenoNamespace }).Deno;
+  const env = (name: string) => deno.env.get(name);
+  const run = async (
+    command: string,
+    args: readonly string[],
+    options: { stdin?: string } = {},
+  ): Promise<CommandOutput> => {
+    const child = new deno.Command(command, {
+      args: [...args],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(options.stdin ?? "")).catch(() => {});
+    await writer.close().catch(() => {});
+    const output = await child.output();
+    const decoder = new TextDecoder();
+    return {
+      code: output.code,
+      stdout: decoder.decode(output.stdout),
+      stderr: decoder.decode(output.stderr),
+    };
+  };
+  const os = deno.build.os;
   const transport = denoTransport(deno);
+  let keyring: Keyring | undefined | null = null;
   return {
     name: "deno",
     version: deno.version.deno,
-    env: (name) => deno.env.get(name),
-    homeDir: () => deno.env.get("HOME") ?? deno.env.get("USERPROFILE"),
+    os,
+    env,
+    homeDir: () => env("HOME") ?? env("USERPROFILE"),
     readTextFile: (path) => deno.readTextFile(path),
+    writeTextFile: (path, text, options = {}) =>
+      deno.writeTextFile(path, text, { mode: options.mode, createNew: options.createNew }),
+    mkdir: (path, options = {}) => deno.mkdir(path, { recursive: true, mode: options.mode }),
+    rename: (from, to) => deno.rename(from, to),
+    remove: (path) => deno.remove(path),
+    run,
+    // Looked up on first use: without --allow-env, reading DBUS_SESSION_BUS_ADDRESS throws.
+    get keyring() {
+      if (keyring === null) {
+        try {
+          keyring = commandKeyring(os, env, run);
+        } catch {
+          keyring = undefined;
+        }
+      }
+      return keyring;
+    },
     fetch: proxyAwareFetch(transport),
     fetchWith: (proxy) => proxyAwareFetch(transport, proxy),
   };

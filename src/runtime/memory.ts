@@ -10,7 +10,10 @@ import type { Keyring, Runtime } from "./mod.ts";
 export interface MemoryRuntimeOptions {
   /** Environment variables. */
   env?: Record<string, string>;
-  /** Files by path. A path that other files lie below (`path + "/"`) reads as a directory. */
+  /**
+   * Files by path. A path that other files lie below (`path + "/"`) reads as a directory. The
+   * record is changed in place by `writeTextFile`, `rename` and `remove`.
+   */
   files?: Record<string, string>;
   /** The home directory; default `"/home/user"`. */
   home?: string;
@@ -73,6 +76,29 @@ export function memoryRuntime(options: MemoryRuntimeOptions = {}): Runtime {
         return Promise.reject(fileError("EISDIR", "Is a directory", path));
       }
       return Promise.reject(fileError("ENOENT", "No such file", path));
+    },
+    writeTextFile: (path, text, write = {}) => {
+      if (write.createNew && Object.hasOwn(files, path)) {
+        return Promise.reject(fileError("EEXIST", "File exists", path));
+      }
+      files[path] = text;
+      return Promise.resolve();
+    },
+    mkdir: () => Promise.resolve(),
+    rename: (from, to) => {
+      if (!Object.hasOwn(files, from)) {
+        return Promise.reject(fileError("ENOENT", "No such file", from));
+      }
+      files[to] = files[from];
+      delete files[from];
+      return Promise.resolve();
+    },
+    remove: (path) => {
+      if (!Object.hasOwn(files, path)) {
+        return Promise.reject(fileError("ENOENT", "No such file", path));
+      }
+      delete files[path];
+      return Promise.resolve();
     },
     fetch: options.fetch ?? ((input, init) => fetch(input, init)),
     ...(keyring ? { keyring } : {}),

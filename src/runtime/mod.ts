@@ -47,6 +47,27 @@ export interface Keyring {
   delete(service: string, account: string): Promise<boolean>;
 }
 
+/** Options of {@linkcode Runtime.writeTextFile}. */
+export interface WriteTextFileOptions {
+  /** The permission bits of a newly created file, such as `0o600`. */
+  mode?: number;
+  /**
+   * Fail with `EEXIST` / `AlreadyExists` when the file exists (an exclusive create, usable as a
+   * lock).
+   */
+  createNew?: boolean;
+}
+
+/** What a finished subprocess left behind, from {@linkcode Runtime.run}. */
+export interface CommandOutput {
+  /** The exit code; `-1` when the process was killed by a signal. */
+  code: number;
+  /** Everything it wrote to standard output, as UTF-8 text. */
+  stdout: string;
+  /** Everything it wrote to standard error, as UTF-8 text. */
+  stderr: string;
+}
+
 /**
  * What the core needs from a runtime. One adapter per runtime implements it.
  *
@@ -78,6 +99,48 @@ export interface Runtime {
    * @returns The file's text.
    */
   readTextFile?(path: string): Promise<string>;
+  /**
+   * Writes a UTF-8 text file. Absent on runtimes without a file system.
+   *
+   * @param path The file's path.
+   * @param text The text to write.
+   * @param options The mode of a new file, and whether the file must not exist yet.
+   */
+  writeTextFile?(path: string, text: string, options?: WriteTextFileOptions): Promise<void>;
+  /**
+   * Creates a directory and its missing parents; an existing directory is not an error.
+   *
+   * @param path The directory's path.
+   * @param options The mode of directories it creates.
+   */
+  mkdir?(path: string, options?: { mode?: number }): Promise<void>;
+  /**
+   * Renames a file, atomically replacing the target where the file system allows it.
+   *
+   * @param from The current path.
+   * @param to The new path.
+   */
+  rename?(from: string, to: string): Promise<void>;
+  /**
+   * Removes a file.
+   *
+   * @param path The file's path.
+   */
+  remove?(path: string): Promise<void>;
+  /**
+   * Runs a program and waits for it to end. Used for the keyring tools (`secret-tool`,
+   * `security`); absent where subprocesses are not possible.
+   *
+   * @param command The program, looked up on `PATH`.
+   * @param args Its arguments.
+   * @param options Text to write to its standard input.
+   * @returns Its exit code and output.
+   */
+  run?(command: string, args: readonly string[], options?: { stdin?: string }): Promise<
+    CommandOutput
+  >;
+  /** The operating system, as `navigator.platform`-like lower-case name: `"linux"`, `"darwin"`, `"windows"`. */
+  readonly os?: string;
   /**
    * The `fetch` used for the token endpoint and API calls. On Deno, Bun and Node it honours
    * `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` (either case).

@@ -1,6 +1,6 @@
 /**
- * The runtime adapter for Node.js: `process.env`, `node:fs/promises`, `node:os` and the global
- * `fetch`.
+ * The runtime adapter for Node.js: `process.env`, `node:fs/promises`, `node:os`,
+ * `node:child_process` (for the keyring tools) and the global `fetch`.
  *
  * Node's own `fetch` ignores `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY`. This adapter honours
  * them: a request that should go through a proxy is sent with the `fetch` and `ProxyAgent` of
@@ -17,6 +17,7 @@ import process from "node:process";
 import { KognicAuthError } from "../errors.ts";
 import type { Runtime } from "./mod.ts";
 import { proxyAwareFetch, type ProxyTransport } from "./_proxy.ts";
+import { nodeMembers } from "./_node_fs.ts";
 
 // The parts of undici this adapter uses.
 interface Undici {
@@ -78,5 +79,6 @@ export function nodeRuntime(): Runtime {
     readTextFile: (path) => readFile(path, "utf8"),
     fetch: proxyAwareFetch(transport),
     fetchWith: (proxy) => proxyAwareFetch(transport, proxy),
+    ...nodeMembers((name) => process.env[name]),
   };
 }

@@ -234,3 +234,67 @@ test("property: proxy URLs parse or give PROXY_INVALID, never echoing the passwo
     RUNS,
   );
 });
+
+test("property: --decode of any token gives Python-style JSON or JWT_INVALID, never quoting the token", async () => {
+  const { decodeJwt } = await import("../../src/cli/_jwt.ts");
+  const b64url = (text: string) =>
+    btoa(String.fromCharCode(...new TextEncoder().encode(text))).replace(/\+/g, "-")
+      .replace(/\//g, "_").replace(/=+$/, "");
+  const part = fc.oneof(
+    fc.string(),
+    fc.jsonValue().map((value) => b64url(JSON.stringify(value))),
+    fc.string().map(b64url),
+  );
+  fc.assert(
+    fc.property(
+      fc.oneof(fc.tuple(part, part, part).map((p) => p.join(".")), fc.string()),
+      (token) => {
+        try {
+          const out = decodeJwt(token);
+          const parsed = JSON.parse(out);
+          assert.deepEqual(Object.keys(parsed), ["header", "payload", "signature"]);
+        } catch (error) {
+          assert.ok(
+            error instanceof KognicAuthError && error.code === "JWT_INVALID",
+            String(error),
+          );
+          if (token.length >= 8) assertNoSecrets(error, [token]);
+        }
+      },
+    ),
+    RUNS,
+  );
+});
+
+test("property: environments.json with any content loads or gives ENVIRONMENTS_INVALID", async () => {
+  const { loadEnvironments } = await import("../../src/environments.ts");
+  const environment = fc.record({
+    host: fc.oneof(fc.domain(), fc.string(), fc.integer()),
+    auth_server: fc.oneof(fc.webUrl(), fc.string(), fc.constant(null)),
+    credentials: fc.oneof(fc.string(), fc.constant("keyring://demo"), fc.integer()),
+    scopes: fc.oneof(fc.array(fc.string()), fc.string()),
+  }, { requiredKeys: [] });
+  const text = fc.oneof(
+    fc.string(),
+    fc.jsonValue().map((value) => JSON.stringify(value)),
+    fc.record({
+      default_environment: fc.oneof(fc.string(), fc.integer()),
+      environments: fc.oneof(fc.dictionary(fc.string(), environment), fc.array(environment)),
+    }, { requiredKeys: [] }).map((value) => JSON.stringify(value)),
+  );
+  await fc.assert(
+    fc.asyncProperty(text, async (content) => {
+      const runtime = memoryRuntime({ files: { "/e/environments.json": content } });
+      try {
+        const config = await loadEnvironments({ path: "/e/environments.json", runtime });
+        assert.equal(typeof config.environments, "object");
+      } catch (error) {
+        assert.ok(
+          error instanceof KognicAuthError && error.code === "ENVIRONMENTS_INVALID",
+          String(error),
+        );
+      }
+    }),
+    RUNS,
+  );
+});

@@ -6,8 +6,12 @@
  * @module
  */
 
-/** What a case needs from its host; a host without it reports the case as not applicable. */
-export type Capability = "fs" | "sockets" | "subprocess";
+/**
+ * What a case needs from its host; a host without it reports the case as not applicable.
+ * `keyring`: a reachable Secret Service (scripts/test.sh starts a D-Bus session with an
+ * unlocked gnome-keyring when the tools are installed).
+ */
+export type Capability = "fs" | "sockets" | "subprocess" | "keyring";
 
 interface Case {
   name: string;

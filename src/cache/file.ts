@@ -1,0 +1,203 @@
+/**
+ * The token cache file shared with Kognic's Python tools (SPEC §8):
+ * `$XDG_CACHE_HOME/kognic-auth/tokens.json`, a JSON object from cache key to the token as the
+ * server returned it plus `expires_at`.
+ *
+ * Unlike the Python library, writes never lose another process's entries (read, merge and
+ * write happen under a lock file), replace the file atomically (a temporary file renamed over
+ * it), and create it with mode 0600.
+ *
+ * @module
+ */
+import { expandHome } from "../resolve.ts";
+import { detectRuntime, type Runtime } from "../runtime/mod.ts";
+import type { StoredToken, TokenStore } from "../token_provider.ts";
+import { sleep } from "../_util.ts";
+import { usable } from "./_shared.ts";
+
+/**
+ * The default location of the token cache file: `$XDG_CACHE_HOME/kognic-auth/tokens.json`, or
+ * `~/.cache/kognic-auth/tokens.json`.
+ *
+ * @example Where tokens are cached
+ * ```ts
+ * import { defaultTokenCachePath } from "@kognic/auth/cache";
+ * import { memoryRuntime } from "@kognic/auth/runtime/memory";
+ *
+ * console.log(defaultTokenCachePath(memoryRuntime({ home: "/home/me" })));
+ * // /home/me/.cache/kognic-auth/tokens.json
+ * ```
+ *
+ * @param runtime The runtime that knows the environment variables and the home directory.
+ * @returns The path.
+ */
+export function defaultTokenCachePath(runtime: Runtime): string {
+  const base = runtime.env("XDG_CACHE_HOME") || expandHome("~/.cache", runtime);
+  return `${base.replace(/[\\/]+$/, "")}/kognic-auth/tokens.json`;
+}
+
+/** Options of {@linkcode FileTokenStore}. */
+export interface FileTokenStoreOptions {
+  /** The cache file; default {@linkcode defaultTokenCachePath}. */
+  path?: string;
+  /** The runtime to read and write through; detected by default. */
+  runtime?: Runtime;
+  /** The current time in milliseconds; default `Date.now()`. */
+  now?: () => number;
+  /** How long to wait for another process's lock before breaking it, in ms; default 2 000. */
+  lockTimeout?: number;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function errorCode(error: unknown): string | undefined {
+  const { code, name } = (error ?? {}) as { code?: string; name?: string };
+  return code ?? name;
+}
+
+/**
+ * A {@linkcode TokenStore} on the shared token cache file, readable and writable by the Python
+ * tools too. A missing, unreadable or corrupt file reads as empty (and a corrupt one is replaced
+ * on the next save).
+ *
+ * @example Share tokens between processes
+ * ```ts ignore
+ * import { createClient } from "@kognic/auth";
+ * import { FileTokenStore } from "@kognic/auth/cache";
+ *
+ * const kognic = await createClient({ store: new FileTokenStore() });
+ * ```
+ */
+export class FileTokenStore implements TokenStore {
+  readonly #options: FileTokenStoreOptions;
+  #runtime?: Promise<Runtime>;
+
+  /**
+   * Creates the store. Nothing is read until the first {@linkcode FileTokenStore.load}.
+   *
+   * @param options The file, the runtime and the clock.
+   */
+  constructor(options: FileTokenStoreOptions = {}) {
+    this.#options = options;
+  }
+
+  /**
+   * The cache file's path.
+   *
+   * @returns The path.
+   */
+  async path(): Promise<string> {
+    const runtime = await this.#getRuntime();
+    return this.#options.path === undefined
+      ? defaultTokenCachePath(runtime)
+      : expandHome(this.#options.path, runtime);
+  }
+
+  /**
+   * Loads the token stored under `key`, if it is still usable (`now < expires_at - 30`).
+   *
+   * @param key The cache key.
+   * @returns The token, or `undefined`.
+   */
+  async load(key: string): Promise<StoredToken | undefined> {
+    const entries = await this.#read(await this.path());
+    const now = this.#options.now?.() ?? Date.now();
+    return Object.hasOwn(entries, key) ? usable(entries[key], now) : undefined;
+  }
+
+  /**
+   * Stores `token` under `key`, keeping every other entry of the file.
+   *
+   * @param key The cache key.
+   * @param token The token with `expires_at`.
+   */
+  async save(key: string, token: StoredToken): Promise<void> {
+    await this.#update((entries) => {
+      entries[key] = token;
+    });
+  }
+
+  /**
+   * Removes the entry under `key`, keeping every other one.
+   *
+   * @param key The cache key.
+   */
+  async delete(key: string): Promise<void> {
+    await this.#update((entries) => {
+      delete entries[key];
+    });
+  }
+
+  #getRuntime(): Promise<Runtime> {
+    return this.#runtime ??= this.#options.runtime
+      ? Promise.resolve(this.#options.runtime)
+      : detectRuntime();
+  }
+
+  async #read(path: string): Promise<Record<string, unknown>> {
+    const runtime = await this.#getRuntime();
+    if (!runtime.readTextFile) return {};
+    try {
+      const data = JSON.parse(await runtime.readTextFile(path));
+      return isObject(data) ? data : {};
+    } catch {
+      return {};
+    }
+  }
+
+  async #update(change: (entries: Record<string, unknown>) => void): Promise<void> {
+    const runtime = await this.#getRuntime();
+    const { writeTextFile, mkdir, rename, remove } = runtime;
+    if (!writeTextFile || !mkdir || !rename || !remove) {
+      throw new Error(`The ${runtime.name} runtime cannot write files`);
+    }
+    const path = await this.path();
+    await mkdir(path.replace(/[\\/][^\\/]*$/, "") || "/", { mode: 0o700 });
+    const nonce = crypto.randomUUID();
+    const lock = `${path}.lock`;
+    const locked = await this.#lock(runtime, lock, nonce);
+    try {
+      const entries = await this.#read(path);
+      change(entries);
+      const temporary = `${path}.${nonce}.tmp`;
+      try {
+        await writeTextFile(temporary, JSON.stringify(entries, null, 2), { mode: 0o600 });
+        await rename(temporary, path);
+      } catch (error) {
+        await remove(temporary).catch(() => {});
+        throw error;
+      }
+    } finally {
+      if (locked) await this.#unlock(runtime, lock, nonce);
+    }
+  }
+
+  /** Takes the lock file; after `lockTimeout` a lock left by a dead process is broken. */
+  async #lock(runtime: Runtime, lock: string, nonce: string): Promise<boolean> {
+    const deadline = Date.now() + (this.#options.lockTimeout ?? 2_000);
+    let broken = false;
+    while (true) {
+      try {
+        await runtime.writeTextFile!(lock, nonce, { mode: 0o600, createNew: true });
+        return true;
+      } catch (error) {
+        const code = errorCode(error);
+        if (code !== "EEXIST" && code !== "AlreadyExists") return false;
+      }
+      if (Date.now() >= deadline) {
+        if (broken) return false;
+        broken = true;
+        await runtime.remove!(lock).catch(() => {});
+        continue;
+      }
+      await sleep(5 + Math.random() * 20);
+    }
+  }
+
+  async #unlock(runtime: Runtime, lock: string, nonce: string): Promise<void> {
+    const owner = await runtime.readTextFile?.(lock).catch(() => undefined);
+    if (owner === nonce) await runtime.remove!(lock).catch(() => {});
+  }
+}

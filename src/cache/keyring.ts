@@ -1,0 +1,90 @@
+/**
+ * The token cache in the system keyring, shared with Kognic's Python tools (SPEC §8): service
+ * `kognic-auth`, account = the cache key, secret = the token JSON.
+ *
+ * @module
+ */
+import { KognicAuthError } from "../errors.ts";
+import type { Keyring } from "../runtime/mod.ts";
+import type { StoredToken, TokenStore } from "../token_provider.ts";
+import { usable } from "./_shared.ts";
+
+/** The keyring service under which tokens are cached. */
+export const TOKEN_KEYRING_SERVICE = "kognic-auth";
+
+/**
+ * A {@linkcode TokenStore} in the system keyring.
+ *
+ * @example Cache tokens in the keyring
+ * ```ts
+ * import { KeyringTokenStore } from "@kognic/auth/cache";
+ * import { memoryRuntime } from "@kognic/auth/runtime/memory";
+ *
+ * const entries: Record<string, string> = {};
+ * const store = new KeyringTokenStore(memoryRuntime({ keyring: entries }).keyring);
+ * await store.save("https://auth.app.kognic.com:id", {
+ *   access_token: "token",
+ *   token_type: "Bearer",
+ *   expires_at: Date.now() / 1000 + 3600,
+ * });
+ * console.log(Object.keys(entries)); // [ "kognic-auth/https://auth.app.kognic.com:id" ]
+ * ```
+ */
+export class KeyringTokenStore implements TokenStore {
+  readonly #keyring: Keyring;
+  readonly #now: () => number;
+
+  /**
+   * Creates the store.
+   *
+   * @param keyring The keyring, usually `runtime.keyring`; `undefined` is an error
+   * (`KEYRING_UNAVAILABLE`).
+   * @param options The current time in milliseconds; default `Date.now()`.
+   */
+  constructor(keyring: Keyring | undefined, options: { now?: () => number } = {}) {
+    if (!keyring) {
+      throw new KognicAuthError(
+        "KEYRING_UNAVAILABLE",
+        "Cannot cache tokens in the keyring: no system keyring is available " +
+          "(on Linux: a D-Bus session with a Secret Service and secret-tool; on macOS: security)",
+      );
+    }
+    this.#keyring = keyring;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /**
+   * Loads the token cached under `key`, if it is still usable.
+   *
+   * @param key The cache key.
+   * @returns The token, or `undefined`.
+   */
+  async load(key: string): Promise<StoredToken | undefined> {
+    const text = await this.#keyring.get(TOKEN_KEYRING_SERVICE, key);
+    if (text === undefined) return undefined;
+    try {
+      return usable(JSON.parse(text), this.#now());
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Caches `token` under `key`.
+   *
+   * @param key The cache key.
+   * @param token The token with `expires_at`.
+   */
+  async save(key: string, token: StoredToken): Promise<void> {
+    await this.#keyring.set(TOKEN_KEYRING_SERVICE, key, JSON.stringify(token));
+  }
+
+  /**
+   * Removes the token cached under `key`.
+   *
+   * @param key The cache key.
+   */
+  async delete(key: string): Promise<void> {
+    await this.#keyring.delete(TOKEN_KEYRING_SERVICE, key);
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * Token caches for the `store` option of `TokenProvider` and `createClient`, shared between processes and
+ * with Kognic's Python tools (SPEC §8): the cache file, the keyring, and
+ * {@linkcode createTokenStore} that picks one by mode like the CLI's `--token-cache`.
+ *
+ * @example Share tokens with other processes and the Python tools
+ * ```ts ignore
+ * import { createClient } from "@kognic/auth";
+ * import { createTokenStore } from "@kognic/auth/cache";
+ *
+ * const kognic = await createClient({ store: await createTokenStore("auto") });
+ * ```
+ *
+ * @module
+ */
+import { detectRuntime, type Runtime } from "../runtime/mod.ts";
+import type { StoredToken, TokenStore } from "../token_provider.ts";
+import { FileTokenStore } from "./file.ts";
+import { KeyringTokenStore } from "./keyring.ts";
+
+export { defaultTokenCachePath, FileTokenStore, type FileTokenStoreOptions } from "./file.ts";
+export { KeyringTokenStore, TOKEN_KEYRING_SERVICE } from "./keyring.ts";
+
+/**
+ * Where tokens are cached: `auto` (the keyring when there is one, else the file), `keyring`,
+ * `file`, or `none`.
+ */
+export type TokenCacheMode = "auto" | "keyring" | "file" | "none";
+
+/** The modes of {@linkcode TokenCacheMode}, in the order the CLI lists them. */
+export const TOKEN_CACHE_MODES: readonly TokenCacheMode[] = ["auto", "keyring", "file", "none"];
+
+/** Options of {@linkcode createTokenStore}. */
+export interface TokenStoreOptions {
+  /** The runtime; detected by default. */
+  runtime?: Runtime;
+  /** The cache file for the `file` mode (and `auto` without a keyring). */
+  path?: string;
+  /** The current time in milliseconds; default `Date.now()`. */
+  now?: () => number;
+}
+
+/** Tries the keyring first and falls back to the file when the keyring fails. */
+class FallbackTokenStore implements TokenStore {
+  readonly #first: TokenStore;
+  readonly #second: TokenStore;
+  constructor(first: TokenStore, second: TokenStore) {
+    this.#first = first;
+    this.#second = second;
+  }
+  load(key: string): Promise<StoredToken | undefined> {
+    return this.#first.load(key).catch(() => this.#second.load(key));
+  }
+  save(key: string, token: StoredToken): Promise<void> {
+    return this.#first.save(key, token).catch(() => this.#second.save(key, token));
+  }
+}
+
+/**
+ * Creates the token store for a cache mode, as the CLI's `--token-cache` does. In `auto` mode
+ * the keyring is used where the runtime has one (and the file when the keyring fails), the file
+ * otherwise; on a runtime without a file system `auto` gives no store.
+ *
+ * @example Pick the store like the CLI
+ * ```ts
+ * import { createTokenStore, FileTokenStore } from "@kognic/auth/cache";
+ * import { memoryRuntime } from "@kognic/auth/runtime/memory";
+ *
+ * const store = await createTokenStore("auto", { runtime: memoryRuntime() });
+ * console.log(store instanceof FileTokenStore); // true: the memory runtime has no keyring
+ * ```
+ *
+ * @param mode The cache mode.
+ * @param options The runtime, the file and the clock.
+ * @returns The store, or `undefined` for `none`.
+ */
+export async function createTokenStore(
+  mode: TokenCacheMode,
+  options: TokenStoreOptions = {},
+): Promise<TokenStore | undefined> {
+  if (mode === "none") return undefined;
+  const runtime = options.runtime ?? await detectRuntime();
+  const file = () => new FileTokenStore({ runtime, path: options.path, now: options.now });
+  if (mode === "file") return file();
+  if (mode === "keyring") return new KeyringTokenStore(runtime.keyring, { now: options.now });
+  if (runtime.keyring) {
+    const keyring = new KeyringTokenStore(runtime.keyring, { now: options.now });
+    return runtime.writeTextFile ? new FallbackTokenStore(keyring, file()) : keyring;
+  }
+  return runtime.writeTextFile ? file() : undefined;
+}

@@ -1,0 +1,241 @@
+/**
+ * Named environments (SPEC §7): `environments.json` maps names to an API host, an auth server,
+ * credentials and scopes, and a URL chooses its environment by host.
+ *
+ * @module
+ */
+import { KognicAuthError } from "./errors.ts";
+import { expandHome } from "./resolve.ts";
+import { detectRuntime, type Runtime } from "./runtime/mod.ts";
+import { DEFAULT_AUTH_HOST } from "./token_endpoint.ts";
+import { quote } from "./_util.ts";
+
+/** One named environment of `environments.json`. */
+export interface Environment {
+  /** The environment's name; `"default"` for the built-in one. */
+  name: string;
+  /** The API host, such as `app.kognic.com`; URLs on it or its subdomains choose this environment. */
+  host: string;
+  /** The auth server URL, such as `https://auth.app.kognic.com`. */
+  authServer: string;
+  /**
+   * A credentials file path (`~` already expanded) or `keyring://PROFILE`; `undefined` means the
+   * usual sources (`KOGNIC_CREDENTIALS`, `KOGNIC_CLIENT_ID`/`KOGNIC_CLIENT_SECRET`, the keyring).
+   */
+  credentials?: string;
+  /** The scopes to ask for; empty for none. */
+  scopes: string[];
+}
+
+/** The contents of `environments.json`. */
+export interface EnvironmentsConfig {
+  /** The environment used when no host matches. */
+  defaultEnvironment?: string;
+  /** The environments by name, in file order. */
+  environments: Record<string, Environment>;
+}
+
+/** The environment used when nothing is configured: Kognic's production hosts. */
+export const DEFAULT_ENVIRONMENT: Readonly<Environment> = Object.freeze({
+  name: "default",
+  host: "app.kognic.com",
+  authServer: DEFAULT_AUTH_HOST,
+  credentials: undefined,
+  scopes: [],
+});
+
+/**
+ * The default location of `environments.json`: `$XDG_CONFIG_HOME/kognic/environments.json`, or
+ * `~/.config/kognic/environments.json`.
+ *
+ * @example Where the file is looked for
+ * ```ts
+ * import { defaultEnvironmentsPath } from "@kognic/auth";
+ * import { memoryRuntime } from "@kognic/auth/runtime/memory";
+ *
+ * console.log(defaultEnvironmentsPath(memoryRuntime({ home: "/home/me" })));
+ * // /home/me/.config/kognic/environments.json
+ * ```
+ *
+ * @param runtime The runtime that knows the environment variables and the home directory.
+ * @returns The path.
+ */
+export function defaultEnvironmentsPath(runtime: Runtime): string {
+  const base = runtime.env("XDG_CONFIG_HOME") || expandHome("~/.config", runtime);
+  return `${base.replace(/[\\/]+$/, "")}/kognic/environments.json`;
+}
+
+/** Options of {@linkcode loadEnvironments}. */
+export interface LoadEnvironmentsOptions {
+  /** The file; default {@linkcode defaultEnvironmentsPath}. `~` is expanded. */
+  path?: string;
+  /** The runtime to read the file through; detected by default. */
+  runtime?: Runtime;
+}
+
+function invalid(path: string, detail: string): KognicAuthError {
+  return new KognicAuthError(
+    "ENVIRONMENTS_INVALID",
+    `Environments file ${quote(path)} is invalid: ${detail}`,
+    { source: path },
+  );
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Reads `environments.json`. A missing file is an empty configuration; a file that is not
+ * valid JSON, or an environment without a string `host` and `auth_server`, is an error
+ * (`ENVIRONMENTS_INVALID`).
+ *
+ * @example Load a configuration
+ * ```ts
+ * import { loadEnvironments } from "@kognic/auth";
+ * import { memoryRuntime } from "@kognic/auth/runtime/memory";
+ *
+ * const runtime = memoryRuntime({
+ *   files: {
+ *     "/home/user/.config/kognic/environments.json": JSON.stringify({
+ *       default_environment: "demo",
+ *       environments: {
+ *         demo: { host: "demo.kognic.com", auth_server: "https://auth.demo.kognic.com" },
+ *       },
+ *     }),
+ *   },
+ * });
+ * const config = await loadEnvironments({ runtime });
+ * console.log(config.environments.demo.authServer); // https://auth.demo.kognic.com
+ * ```
+ *
+ * @param options The file and the runtime.
+ * @returns The configuration.
+ */
+export async function loadEnvironments(
+  options: LoadEnvironmentsOptions = {},
+): Promise<EnvironmentsConfig> {
+  const runtime = options.runtime ?? await detectRuntime();
+  const path = options.path === undefined
+    ? defaultEnvironmentsPath(runtime)
+    : expandHome(options.path, runtime);
+  if (!runtime.readTextFile) return { environments: {} };
+  let text: string;
+  try {
+    text = await runtime.readTextFile(path);
+  } catch (error) {
+    const { code, name } = (error ?? {}) as { code?: string; name?: string };
+    if (code === "ENOENT" || name === "NotFound") return { environments: {} };
+    throw invalid(path, `cannot read it: ${(error as Error)?.message ?? error}`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw invalid(path, `not valid JSON: ${(error as Error).message}`);
+  }
+  if (!isObject(data)) throw invalid(path, "the document is not a JSON object");
+  const raw = data.environments ?? {};
+  if (!isObject(raw)) throw invalid(path, '"environments" is not an object');
+  const environments: Record<string, Environment> = {};
+  for (const [name, entry] of Object.entries(raw)) {
+    if (!isObject(entry)) throw invalid(path, `environment ${quote(name)} is not an object`);
+    for (const key of ["host", "auth_server"]) {
+      if (typeof entry[key] !== "string") {
+        throw invalid(path, `environment ${quote(name)} needs a string ${quote(key)}`);
+      }
+    }
+    let credentials = entry.credentials;
+    if (credentials !== undefined && credentials !== null && typeof credentials !== "string") {
+      throw invalid(path, `environment ${quote(name)} has a "credentials" that is not a string`);
+    }
+    if (typeof credentials === "string" && credentials && !credentials.startsWith("keyring://")) {
+      credentials = expandHome(credentials, runtime);
+    }
+    const scopes = entry.scopes ?? [];
+    if (!Array.isArray(scopes) || scopes.some((scope) => typeof scope !== "string")) {
+      throw invalid(path, `environment ${quote(name)} has "scopes" that are not strings`);
+    }
+    environments[name] = {
+      name,
+      host: entry.host as string,
+      authServer: entry.auth_server as string,
+      credentials: (credentials as string | null | undefined) || undefined,
+      scopes: [...scopes],
+    };
+  }
+  const defaultEnvironment = data.default_environment;
+  return {
+    ...(typeof defaultEnvironment === "string" ? { defaultEnvironment } : {}),
+    environments,
+  };
+}
+
+/**
+ * Chooses the environment for a URL, the way the Python tools do: an explicit name (unknown →
+ * `ENVIRONMENT_NOT_FOUND`), then an exact host match, then a subdomain match
+ * (`x.app.kognic.com` matches `app.kognic.com`), then `default_environment`, then
+ * {@linkcode DEFAULT_ENVIRONMENT}.
+ *
+ * @example Choose by URL
+ * ```ts
+ * import { chooseEnvironment } from "@kognic/auth";
+ *
+ * const config = {
+ *   environments: {
+ *     demo: {
+ *       name: "demo",
+ *       host: "demo.kognic.com",
+ *       authServer: "https://auth.demo.kognic.com",
+ *       scopes: [],
+ *     },
+ *   },
+ * };
+ * console.log(chooseEnvironment(config, "https://api.demo.kognic.com/v1/projects").name); // demo
+ * console.log(chooseEnvironment(config, "https://app.kognic.com/v1/projects").name); // default
+ * ```
+ *
+ * @param config The configuration from {@linkcode loadEnvironments}.
+ * @param url The URL to be called, if any.
+ * @param name An explicit environment name, if any.
+ * @returns The environment.
+ */
+export function chooseEnvironment(
+  config: EnvironmentsConfig,
+  url?: string | URL,
+  name?: string,
+): Environment {
+  const environments = Object.values(config.environments);
+  if (name) {
+    const named = Object.hasOwn(config.environments, name) ? config.environments[name] : undefined;
+    if (!named) {
+      const known = Object.keys(config.environments).map((key) => quote(key)).join(", ");
+      throw new KognicAuthError(
+        "ENVIRONMENT_NOT_FOUND",
+        `Unknown environment ${quote(name)}: ` +
+          (known ? `environments.json defines ${known}` : "environments.json defines none"),
+        { source: name },
+      );
+    }
+    return named;
+  }
+  let host = "";
+  if (url !== undefined) {
+    try {
+      host = new URL(url).hostname;
+    } catch {
+      host = "";
+    }
+  }
+  if (host) {
+    const exact = environments.find((environment) => environment.host === host);
+    if (exact) return exact;
+    const parent = environments.find((environment) => host.endsWith(`.${environment.host}`));
+    if (parent) return parent;
+  }
+  const fallback = config.defaultEnvironment;
+  if (fallback && Object.hasOwn(config.environments, fallback)) {
+    return config.environments[fallback];
+  }
+  return { ...DEFAULT_ENVIRONMENT, scopes: [] };
+}

@@ -1,0 +1,116 @@
+// The system keyring reached through the platform's command-line tool, shared by the Deno, Node
+// and Bun adapters: `secret-tool` (libsecret, the Secret Service) on Linux and `security` (the
+// Keychain) on macOS. The secret goes through standard input, never the command line.
+import type { CommandOutput, Keyring } from "./mod.ts";
+
+type Run = (command: string, args: readonly string[], options?: { stdin?: string }) => Promise<
+  CommandOutput
+>;
+
+function failed(tool: string, what: string, output: CommandOutput): Error {
+  const detail = output.stderr.trim().split("\n")[0] || `exit code ${output.code}`;
+  return new Error(`The keyring tool ${tool} could not ${what}: ${detail}`);
+}
+
+/** A Secret Service keyring through `secret-tool`, with the Python `keyring` attributes. */
+function secretTool(run: Run): Keyring {
+  const attributes = (service: string, account: string) => [
+    "service",
+    service,
+    "username",
+    account,
+  ];
+  const lookup = async (service: string, account: string) => {
+    const output = await run("secret-tool", ["lookup", ...attributes(service, account)]);
+    if (output.code === 0) return output.stdout.replace(/\n$/, "");
+    // secret-tool exits 1 without a word when nothing matches.
+    if (output.code === 1 && !output.stderr.trim()) return undefined;
+    throw failed("secret-tool", "read the keyring", output);
+  };
+  const clear = async (service: string, account: string) => {
+    const output = await run("secret-tool", ["clear", ...attributes(service, account)]);
+    if (output.code !== 0 && output.stderr.trim()) {
+      throw failed("secret-tool", "delete from the keyring", output);
+    }
+  };
+  return {
+    get: lookup,
+    async set(service, account, secret) {
+      // Drop older items with these attributes (Python's carry one more) so lookups are unique.
+      await clear(service, account);
+      const output = await run(
+        "secret-tool",
+        [
+          "store",
+          `--label=Password for '${account}' on '${service}'`,
+          ...attributes(service, account),
+        ],
+        { stdin: secret },
+      );
+      if (output.code !== 0) throw failed("secret-tool", "write to the keyring", output);
+    },
+    async delete(service, account) {
+      const had = await lookup(service, account) !== undefined;
+      if (had) await clear(service, account);
+      return had;
+    },
+  };
+}
+
+const NOT_FOUND = 44; // errSecItemNotFound, as `security` reports it
+
+function hex(text: string): string {
+  return Array.from(new TextEncoder().encode(text), (b) => b.toString(16).padStart(2, "0")).join(
+    "",
+  );
+}
+
+function quoteArg(text: string): string {
+  return `"${text.replace(/["\\]/g, (c) => `\\${c}`)}"`;
+}
+
+/** A generic password in the login Keychain through `security`. */
+function keychain(run: Run): Keyring {
+  const ids = (service: string, account: string) => ["-s", service, "-a", account];
+  return {
+    async get(service, account) {
+      const output = await run("security", [
+        "find-generic-password",
+        ...ids(service, account),
+        "-w",
+      ]);
+      if (output.code === 0) return output.stdout.replace(/\n$/, "");
+      if (output.code === NOT_FOUND) return undefined;
+      throw failed("security", "read the keychain", output);
+    },
+    async set(service, account, secret) {
+      // Interactive mode reads the command from stdin, so the secret (hex-encoded) stays off argv.
+      const command = `add-generic-password -U -s ${quoteArg(service)} -a ${quoteArg(account)} ` +
+        `-X ${hex(secret)}\n`;
+      const output = await run("security", ["-i"], { stdin: command });
+      if (output.code !== 0 || output.stderr.trim()) {
+        throw failed("security", "write to the keychain", output);
+      }
+    },
+    async delete(service, account) {
+      const output = await run("security", ["delete-generic-password", ...ids(service, account)]);
+      if (output.code === 0) return true;
+      if (output.code === NOT_FOUND) return false;
+      throw failed("security", "delete from the keychain", output);
+    },
+  };
+}
+
+/**
+ * The keyring of this machine, or `undefined` where there is none: the Secret Service on Linux
+ * when a D-Bus session is there (`DBUS_SESSION_BUS_ADDRESS`), the Keychain on macOS.
+ */
+export function commandKeyring(
+  os: string,
+  env: (name: string) => string | undefined,
+  run: Run,
+): Keyring | undefined {
+  if (os === "darwin") return keychain(run);
+  if (os === "linux" && env("DBUS_SESSION_BUS_ADDRESS")) return secretTool(run);
+  return undefined;
+}

@@ -1,0 +1,60 @@
+// File and subprocess members of the Runtime interface built on node: modules, shared by the
+// Node and Bun adapters (Bun implements these node: modules natively).
+import { Buffer } from "node:buffer";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { platform } from "node:os";
+import type { CommandOutput, Runtime } from "./mod.ts";
+import { commandKeyring } from "./_keyring.ts";
+
+type NodeMembers = Pick<
+  Runtime,
+  "writeTextFile" | "mkdir" | "rename" | "remove" | "run" | "os" | "keyring"
+>;
+
+async function run(
+  command: string,
+  args: readonly string[],
+  options: { stdin?: string } = {},
+): Promise<CommandOutput> {
+  // Loaded on first use: only the keyring runs programs, and the import costs start-up time.
+  const { spawn } = await import("node:child_process");
+  return await new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] });
+    const out: Uint8Array[] = [];
+    const err: Uint8Array[] = [];
+    child.stdout.on("data", (chunk: Uint8Array) => out.push(chunk));
+    child.stderr.on("data", (chunk: Uint8Array) => err.push(chunk));
+    child.on("error", reject);
+    child.on("close", (code: number | null) => {
+      const text = (chunks: Uint8Array[]) => Buffer.concat(chunks).toString("utf8");
+      resolve({ code: code ?? -1, stdout: text(out), stderr: text(err) });
+    });
+    child.stdin.on("error", () => {});
+    child.stdin.end(options.stdin ?? "");
+  });
+}
+
+/**
+ * The file-system, subprocess and keyring members of a runtime adapter, through `node:` modules.
+ *
+ * @param env Reads an environment variable (for the keyring's D-Bus session).
+ */
+export function nodeMembers(env: (name: string) => string | undefined): NodeMembers {
+  const os = platform() === "win32" ? "windows" : platform();
+  return {
+    os,
+    writeTextFile: (path, text, options = {}) =>
+      writeFile(path, text, {
+        encoding: "utf8",
+        mode: options.mode,
+        flag: options.createNew ? "wx" : "w",
+      }),
+    mkdir: async (path, options = {}) => {
+      await mkdir(path, { recursive: true, mode: options.mode });
+    },
+    rename: (from, to) => rename(from, to),
+    remove: (path) => rm(path),
+    run,
+    keyring: commandKeyring(os, env, run),
+  };
+}

@@ -1,0 +1,170 @@
+// The token caches (SPEC §8) in-process: the file store over the memory runtime and the real
+// one, the keyring store, the modes, and the TokenProvider's store hook.
+import assert from "node:assert/strict";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Credentials, type StoredToken, TokenProvider } from "../../mod.ts";
+import {
+  createTokenStore,
+  defaultTokenCachePath,
+  FileTokenStore,
+  KeyringTokenStore,
+} from "../../src/cache/mod.ts";
+import { memoryRuntime } from "../../src/runtime/memory.ts";
+import { detectRuntime } from "../../src/runtime/mod.ts";
+import { test } from "../support/harness.ts";
+import { FakeClock } from "../support/clock.ts";
+import { createKognicServer } from "../support/kognic_server.ts";
+import { AUTH_HOST, CANARY_SECRET, TEST_CLIENT_ID, thrown } from "../support/fixtures.ts";
+
+const PATH = "/home/user/.cache/kognic-auth/tokens.json";
+const NOW = Date.UTC(2026, 0, 1);
+
+function token(name: string, expiresAt = NOW / 1000 + 3600): StoredToken {
+  return { access_token: name, token_type: "Bearer", expires_in: 3600, expires_at: expiresAt };
+}
+
+test("token cache: the file lives under XDG_CACHE_HOME or ~/.cache", () => {
+  assert.equal(defaultTokenCachePath(memoryRuntime()), PATH);
+  assert.equal(
+    defaultTokenCachePath(memoryRuntime({ env: { XDG_CACHE_HOME: "/c/" } })),
+    "/c/kognic-auth/tokens.json",
+  );
+});
+
+test("token cache: the file store keeps foreign entries and uses a token until 30 s before expiry", async () => {
+  const files: Record<string, string> = {
+    [PATH]: JSON.stringify({ "https://other:id": { access_token: "foreign", extra: [1] } }),
+  };
+  let now = NOW;
+  const store = new FileTokenStore({ runtime: memoryRuntime({ files }), now: () => now });
+  await store.save("k", token("mine"));
+  const saved = JSON.parse(files[PATH]);
+  assert.deepEqual(saved, {
+    "https://other:id": { access_token: "foreign", extra: [1] },
+    k: token("mine"),
+  });
+  assert.equal(files[PATH], JSON.stringify(saved, null, 2));
+  assert.equal((await store.load("k"))?.access_token, "mine");
+  assert.equal(await store.load("https://other:id"), undefined, "no expires_at: not usable");
+  now = NOW + (3600 - 31) * 1000;
+  assert.equal((await store.load("k"))?.access_token, "mine");
+  now = NOW + (3600 - 30) * 1000;
+  assert.equal(await store.load("k"), undefined);
+  await store.delete("k");
+  assert.deepEqual(Object.keys(JSON.parse(files[PATH])), ["https://other:id"]);
+  assert.deepEqual(Object.keys(files), [PATH], "no temporary or lock file left");
+});
+
+test("token cache: a corrupt or non-object file reads as empty and is replaced", async () => {
+  for (const text of ["{corrupt", "[1, 2]", "null", ""]) {
+    const files: Record<string, string> = { [PATH]: text };
+    const store = new FileTokenStore({ runtime: memoryRuntime({ files }), now: () => NOW });
+    assert.equal(await store.load("k"), undefined);
+    await store.save("k", token("t"));
+    assert.deepEqual(JSON.parse(files[PATH]), { k: token("t") });
+  }
+});
+
+test("token cache: concurrent saves through the lock lose no entry, and a stale lock is broken", async () => {
+  const files: Record<string, string> = {};
+  const runtime = memoryRuntime({ files });
+  const stores = Array.from({ length: 12 }, () => new FileTokenStore({ runtime }));
+  await Promise.all(stores.map((store, index) => store.save(`key-${index}`, token(`t${index}`))));
+  assert.equal(Object.keys(JSON.parse(files[PATH])).length, 12);
+  files[`${PATH}.lock`] = "left by a dead process";
+  await new FileTokenStore({ runtime, lockTimeout: 20 }).save("late", token("late"));
+  assert.ok("late" in JSON.parse(files[PATH]));
+  assert.deepEqual(Object.keys(files), [PATH]);
+});
+
+test("token cache: the real adapter writes the file atomically with mode 0600", async () => {
+  const runtime = await detectRuntime();
+  const dir = await mkdtemp(join(tmpdir(), "kognic-cache-"));
+  try {
+    const path = join(dir, "nested", "tokens.json");
+    const store = new FileTokenStore({ runtime, path });
+    await store.save("a", token("first", Date.now() / 1000 + 3600));
+    await writeFile(`${path}.unrelated`, "x");
+    await Promise.all(
+      ["b", "c", "d"].map((key) =>
+        new FileTokenStore({ runtime, path }).save(key, token(key, Date.now() / 1000 + 3600))
+      ),
+    );
+    const saved = JSON.parse(await readFile(path, "utf8"));
+    assert.deepEqual(Object.keys(saved).sort(), ["a", "b", "c", "d"]);
+    assert.equal((await stat(path)).mode & 0o777, 0o600);
+    assert.equal((await store.load("a"))?.access_token, "first");
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}, { needs: ["fs"] });
+
+test("token cache: the keyring store uses service kognic-auth and the cache key", async () => {
+  const entries: Record<string, string> = {};
+  const store = new KeyringTokenStore(memoryRuntime({ keyring: entries }).keyring, {
+    now: () => NOW,
+  });
+  await store.save("https://auth.app.kognic.com:id", token("kt"));
+  assert.deepEqual(Object.keys(entries), ["kognic-auth/https://auth.app.kognic.com:id"]);
+  assert.equal((await store.load("https://auth.app.kognic.com:id"))?.access_token, "kt");
+  entries["kognic-auth/broken"] = "{not json";
+  assert.equal(await store.load("broken"), undefined);
+  await store.delete("https://auth.app.kognic.com:id");
+  assert.equal(await store.load("https://auth.app.kognic.com:id"), undefined);
+  const error = await thrown(() => new KeyringTokenStore(undefined));
+  assert.equal((error as { code?: string }).code, "KEYRING_UNAVAILABLE");
+});
+
+test("token cache: modes auto, keyring, file and none", async () => {
+  const plain = memoryRuntime();
+  const withKeyring = memoryRuntime({ keyring: {} });
+  assert.equal(await createTokenStore("none", { runtime: plain }), undefined);
+  assert.ok(await createTokenStore("file", { runtime: withKeyring }) instanceof FileTokenStore);
+  assert.ok(await createTokenStore("auto", { runtime: plain }) instanceof FileTokenStore);
+  assert.ok(
+    await createTokenStore("keyring", { runtime: withKeyring }) instanceof KeyringTokenStore,
+  );
+  const error = await thrown(() => createTokenStore("keyring", { runtime: plain }));
+  assert.equal((error as { code?: string }).code, "KEYRING_UNAVAILABLE");
+
+  // auto with a keyring that fails falls back to the file.
+  const files: Record<string, string> = {};
+  const broken = memoryRuntime({ files, keyring: {} });
+  const failing = {
+    get: () => Promise.reject(new Error("no secret service")),
+    set: () => Promise.reject(new Error("no secret service")),
+    delete: () => Promise.reject(new Error("no secret service")),
+  };
+  const store = await createTokenStore("auto", {
+    runtime: { ...broken, keyring: failing },
+    now: () => NOW,
+  });
+  await store!.save("k", token("via-file"));
+  assert.equal((await store!.load("k"))?.access_token, "via-file");
+  assert.ok(PATH in files);
+});
+
+test("token cache: a TokenProvider with the file store shares its token with the next one", async () => {
+  const clock = new FakeClock(NOW);
+  const server = createKognicServer({ now: () => clock.now() });
+  const files: Record<string, string> = {};
+  const runtime = memoryRuntime({ files });
+  const provider = () =>
+    new TokenProvider({
+      credentials: new Credentials({ clientId: TEST_CLIENT_ID, clientSecret: CANARY_SECRET }),
+      authHost: AUTH_HOST,
+      scopes: ["api:read"],
+      fetch: server.fetch as typeof fetch,
+      clock,
+      store: new FileTokenStore({ runtime, now: () => clock.now() }),
+    });
+  const first = await provider().getToken();
+  const second = await provider().getToken();
+  assert.equal(second, first);
+  assert.equal(server.tokenRequests.length, 1);
+  const [key] = Object.keys(JSON.parse(files[PATH]));
+  assert.match(key, new RegExp(`^${AUTH_HOST}:${TEST_CLIENT_ID}:s-[0-9a-f]{12}$`));
+  assert.ok(!files[PATH].includes(CANARY_SECRET));
+});
