@@ -29,7 +29,7 @@ step() {
 
 step "deno fmt --check" "$deno" fmt --check
 step "deno lint" "$deno" lint
-step "deno check" "$deno" check mod.ts src tests scripts examples bench
+step "deno check" "$deno" check mod.ts src tests scripts examples bench/main.ts bench/run.ts bench/cold_client.ts bench/cold_bare.ts
 # shellcheck disable=SC2046 # one argument per export
 step "deno doc --lint" "$deno" doc --lint $("$deno" eval \
   'console.log(Object.values(JSON.parse(Deno.readTextFileSync("jsr.json")).exports).join(" "))')
