@@ -116,6 +116,8 @@ conformance node24 "$node24" tests/run.ts
 conformance node22 "$node22" tests/run.ts
 # workerd (Cloudflare's runtime) through Miniflare, driven by Node 24.
 conformance workerd "$node24" tests/workerd/run.ts
+# The benchmarks at smoke size (tiny N, one round; the figures mean nothing), so they cannot rot.
+step "benchmarks, smoke run (npm run bench -- --smoke)" "$node24" bench/main.ts --smoke
 
 # The bounded soak of the Reliability table: a minute of load, figures printed.
 step "soak (60 s on node24)" "$node24" scripts/soak.ts "${KOGNIC_SOAK_SECONDS:-60}"

@@ -281,7 +281,7 @@ function replayable(input: FetchInput, init?: RequestInit): boolean {
  */
 export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions = {}): typeof fetch {
   const base = options.baseUrl === undefined ? undefined : new URL(options.baseUrl);
-  const defaults = [...new Headers(options.headers)];
+  const defaults: Record<string, string> = Object.fromEntries(new Headers(options.headers));
   const send = options.fetch ?? ((input, init) => fetch(input, init));
   const policy = policyOf(options.retry);
   const defaultTimeout = options.timeout ?? 120_000;
@@ -309,8 +309,14 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
     }
   }
 
+  // Hot path: a repeated string URL is parsed once (the URL objects are never changed).
+  let last: [string, URL] | undefined;
+
   function urlOf(input: FetchInput): URL {
-    return new URL(input instanceof Request ? input.url : input, base);
+    if (last?.[0] === input) return last[1];
+    const url = new URL(input instanceof Request ? input.url : input, base);
+    if (typeof input === "string") last = [input, url];
+    return url;
   }
 
   function sunset(response: Response, input: FetchInput, init?: RequestInit): void {
@@ -336,14 +342,18 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
   ): Promise<[Response, boolean]> {
     const url = urlOf(input);
     assertSecureUrl(url, "the API", options.allowInsecureHttp);
-    const headers = new Headers(
-      init?.headers ?? (input instanceof Request ? input.headers : undefined),
-    );
-    for (const [name, value] of defaults) if (!headers.has(name)) headers.set(name, value);
-    headers.set("Authorization", `Bearer ${token}`);
+    const own = init?.headers ?? (input instanceof Request ? input.headers : undefined);
+    // A plain record (runtimes take it in faster than a Headers object), lower-case names: the
+    // caller's headers win over the defaults, the token over both.
+    const headers: Record<string, string> = {
+      ...defaults,
+      ...(own ? Object.fromEntries(new Headers(own)) : {}),
+      authorization: `Bearer ${token}`,
+    };
     const follow =
       (init?.redirect ?? (input instanceof Request ? input.redirect : "follow")) === "follow";
-    const target = input instanceof Request ? input : url;
+    // A string is cheaper for the runtime's Request constructor than a URL object.
+    const target = input instanceof Request ? input : url.href;
     let response = await send(target, {
       ...init,
       headers,

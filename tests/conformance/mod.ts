@@ -21,3 +21,4 @@ import "./environments_test.ts";
 import "./token_cache_test.ts";
 import "./kog_output_test.ts";
 import "./files_test.ts";
+import "./hot_path_test.ts";

@@ -1,0 +1,11 @@
+// Cold start, baseline: the same request with plain fetch and a ready-made token from
+// KOGNIC_BENCH_TOKEN, against KOGNIC_BENCH_URL. Prints "ok" when the response is in. Spawned
+// by bench/main.ts.
+import process from "node:process";
+
+const response = await fetch(`${process.env.KOGNIC_BENCH_URL}/v1/items`, {
+  headers: { Authorization: `Bearer ${process.env.KOGNIC_BENCH_TOKEN}` },
+});
+await response.arrayBuffer();
+process.stdout.write(response.status === 200 ? "ok\n" : `status ${response.status}\n`);
+process.exit(0);
