@@ -50,7 +50,7 @@ export async function runDemo(say: (line: string) => void, secret: string): Prom
       );
       const ids = [...new Set(answers.map((answer) => answer.data.tokenId))];
       say(
-        `${label}: ${count} authenticated calls in ${
+        `${label}: ${count} authenticated call${count === 1 ? "" : "s"} in ${
           Math.round(performance.now() - started)
         } ms, ` +
           `served with token #${
