@@ -9,8 +9,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
+import { bundle } from "../scripts/_bundle.ts";
 import {
   CANARY_SECRET,
   createKognicServer,
@@ -199,19 +199,8 @@ log("bundle sizes");
 const exports: Record<string, string> = JSON.parse(readFileSync("jsr.json", "utf8")).exports;
 const sizes: { name: string; minified: number; gzipped: number }[] = [];
 for (const [name, path] of Object.entries(exports)) {
-  const bundle = await build({
-    entryPoints: [path],
-    bundle: true,
-    minify: true,
-    format: "esm",
-    platform: "neutral",
-    target: "es2022",
-    external: ["node:*"],
-    write: false,
-    logLevel: "error",
-  });
-  const code = bundle.outputFiles[0].contents;
-  sizes.push({ name, minified: code.byteLength, gzipped: gzipSync(code, { level: 9 }).byteLength });
+  const { minified, gzipped } = await bundle(path);
+  sizes.push({ name, minified, gzipped });
 }
 
 // The tables.

@@ -4,8 +4,7 @@
 // `npm run size` checks the issue's budget; `npm test` runs the ratchet (see scripts/test.sh).
 // Usage: node scripts/size.ts [--max BYTES]
 import process from "node:process";
-import { gzipSync } from "node:zlib";
-import { build } from "esbuild";
+import { bundle } from "./_bundle.ts";
 
 /** The budget of issue 3, in bytes gzipped. */
 const BUDGET = 5000;
@@ -14,24 +13,10 @@ const flag = process.argv.indexOf("--max");
 const max = flag === -1 ? BUDGET : Number(process.argv[flag + 1]);
 const entry = new URL("../src/edge/mod.ts", import.meta.url).pathname;
 
-const result = await build({
-  stdin: { contents: `export * from ${JSON.stringify(entry)};`, resolveDir: process.cwd() },
-  bundle: true,
-  minify: true,
-  format: "esm",
-  platform: "neutral",
-  target: "es2022",
-  // Kept external only so that a stray node: import shows up below instead of failing here.
-  external: ["node:*"],
-  metafile: true,
-  write: false,
-  logLevel: "error",
-});
-const code = result.outputFiles[0].contents;
-const gzipped = gzipSync(code, { level: 9 }).length;
+const { code, gzipped, metafile } = await bundle(entry);
 const text = new TextDecoder().decode(code);
 
-const inputs = Object.entries(Object.values(result.metafile.outputs)[0].inputs)
+const inputs = Object.entries(Object.values(metafile.outputs)[0].inputs)
   .filter(([, { bytesInOutput }]) => bytesInOutput > 0)
   .sort(([, a], [, b]) => b.bytesInOutput - a.bytesInOutput);
 for (const [file, { bytesInOutput }] of inputs) {
