@@ -78,3 +78,13 @@ test(
   },
   { needs: ["sockets"] },
 );
+
+test("security: a used client, its provider and its fetch print without the secret or the token", async () => {
+  const { setup, assertNoSecrets } = await import("../support/fixtures.ts");
+  const { server, client } = await setup();
+  await client.get("/v1/whoami");
+  const token = server.issuedTokens[0];
+  assertNoSecrets(client, [CANARY_SECRET, token]);
+  assertNoSecrets(client.provider, [CANARY_SECRET, token]);
+  assertNoSecrets({ client, fetch: client.fetch }, [CANARY_SECRET, token]);
+});
