@@ -161,3 +161,23 @@ export function anySignal(a: AbortSignal, b: AbortSignal): AbortSignal {
   }
   return controller.signal;
 }
+
+/**
+ * An error's message for another message: the messages and codes along its `cause` chain (four
+ * deep), such as `fetch failed: connect ECONNREFUSED 127.0.0.1:1: ECONNREFUSED`.
+ */
+export function describeError(error: unknown): string {
+  const parts: string[] = [];
+  for (let item = error, depth = 0; item !== undefined && depth < 4; depth++) {
+    if (item instanceof Error || (typeof item === "object" && item !== null)) {
+      const { code, message } = item as { code?: unknown; message?: unknown };
+      if (typeof message === "string" && message && !parts.includes(message)) parts.push(message);
+      if (typeof code === "string" && !parts.some((part) => part.includes(code))) parts.push(code);
+      item = (item as { cause?: unknown }).cause;
+    } else {
+      parts.push(String(item));
+      break;
+    }
+  }
+  return parts.join(": ");
+}

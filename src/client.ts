@@ -23,6 +23,7 @@ import {
   abortReason,
   anySignal,
   assertSecureUrl,
+  describeError,
   parseIsoDate,
   parseRetryAfter,
   readText,
@@ -464,7 +465,7 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
       await response?.body?.cancel().catch(() => {});
       const method = methodOf(input, init);
       const url = bare(urlOf(input));
-      const why = response ? `status ${response.status}` : describe(failure);
+      const why = response ? `status ${response.status}` : describeError(failure);
       logger.info(
         `Retrying ${method} ${JSON.stringify(url)} in ${Math.round(delay)} ms after ${why} ` +
           `(attempt ${attempts + 1} of ${retry.attempts})`,
@@ -475,7 +476,7 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
         url,
         attempt: attempts + 1,
         delayMs: delay,
-        ...(response ? { status: response.status } : { error: describe(failure) }),
+        ...(response ? { status: response.status } : { error: describeError(failure) }),
       });
       await wait(delay, caller);
     }
@@ -503,10 +504,6 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
     }
     return time + delay - started > retry.deadline ? undefined : delay;
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 function isRedirect(response: Response): boolean {

@@ -12,6 +12,7 @@ import { KognicAuthError, TokenError } from "./errors.ts";
 import {
   anySignal,
   assertSecureUrl,
+  describeError,
   parseRetryAfter,
   quote,
   readText,
@@ -219,12 +220,6 @@ export async function requestToken(
 
 /** Answers of the token endpoint that a later attempt may not get. */
 const TRANSIENT = new Set([500, 502, 503, 504]);
-
-function describeError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? error.message;
-}
 
 async function parseTokenResponse(
   response: Response,

@@ -3,6 +3,7 @@
 // proxied fetch so its failures name the proxy and never its password. Pure: Web APIs only.
 // Private to src/runtime/.
 import { KognicAuthError } from "../errors.ts";
+import { describeError } from "../_util.ts";
 
 /** Reads an environment variable. */
 export type EnvReader = (name: string) => string | undefined;
@@ -148,22 +149,6 @@ export function selectProxy(
 const UNREACHABLE =
   /ECONNREFUSED|ConnectionRefused|Connection refused|ENOTFOUND|EAI_AGAIN|getaddrinfo|dns error|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|UND_ERR_CONNECT_TIMEOUT|Unable to connect|tcp connect|FailedToOpenSocket/i;
 
-function describe(error: unknown): string {
-  const parts: string[] = [];
-  for (let item = error, depth = 0; item !== undefined && depth < 4; depth++) {
-    if (item instanceof Error || (typeof item === "object" && item !== null)) {
-      const { code, message } = item as { code?: unknown; message?: unknown };
-      if (typeof message === "string" && message && !parts.includes(message)) parts.push(message);
-      if (typeof code === "string" && !parts.some((part) => part.includes(code))) parts.push(code);
-      item = (item as { cause?: unknown }).cause;
-    } else {
-      parts.push(String(item));
-      break;
-    }
-  }
-  return parts.join(": ");
-}
-
 /** `decodeURIComponent` that leaves malformed escapes as they are. */
 export function decodeUserinfo(text: string): string {
   try {
@@ -190,7 +175,7 @@ function scrub(text: string, proxy: URL): string {
  * `cause`: runtimes may print the proxy URL, password included.
  */
 export function proxyError(error: unknown, choice: ProxyChoice, target: URL): KognicAuthError {
-  const detail = scrub(describe(error), choice.url);
+  const detail = scrub(describeError(error), choice.url);
   const proxy = `proxy "${proxyLabel(choice.url)}" (from ${choice.source})`;
   const to = JSON.stringify(target.origin);
   return UNREACHABLE.test(detail)

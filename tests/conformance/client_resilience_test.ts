@@ -207,7 +207,7 @@ test("retry: connection errors are retried for idempotent methods only", async (
       url: `${API_BASE}/v1/whoami`,
       attempt: 2,
       delayMs: 0,
-      error: "TypeError: fetch failed",
+      error: "fetch failed",
     },
   );
   failures = 1;
