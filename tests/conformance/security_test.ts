@@ -1,25 +1,44 @@
 // Transport security over real sockets, on every runtime: whatever the runtime's own fetch
 // does with redirects, the bearer token reaches only the origin it was meant for.
 import assert from "node:assert/strict";
-import { createClient } from "../../mod.ts";
+import { createClient, type KognicClient } from "../../mod.ts";
 import { test } from "../support/harness.ts";
 import { CANARY_SECRET, TEST_CLIENT_ID } from "../support/fixtures.ts";
-import { createKognicServer } from "../support/kognic_server.ts";
-import { serve } from "../support/serve.ts";
+import { createKognicServer, type KognicServer } from "../support/kognic_server.ts";
+import { serve, type Served } from "../support/serve.ts";
+
+interface Origins {
+  kognic: KognicServer;
+  other: KognicServer;
+  home: Served;
+  away: Served;
+  client: KognicClient;
+}
+
+/** Two test servers on two loopback origins, and a client of the first one. */
+async function twoOrigins(fn: (origins: Origins) => Promise<void>): Promise<void> {
+  const kognic = createKognicServer();
+  const other = createKognicServer();
+  const home = await serve(kognic.fetch);
+  const away = await serve(other.fetch);
+  try {
+    // Its own clock: a provider of its own, not one shared with another case.
+    const client = await createClient({
+      auth: [TEST_CLIENT_ID, CANARY_SECRET],
+      baseUrl: home.url,
+      authHost: home.url,
+      clock: { now: () => Date.now() },
+    });
+    await fn({ kognic, other, home, away, client });
+  } finally {
+    await Promise.all([home.close(), away.close()]);
+  }
+}
 
 test(
   "security: over sockets a cross-origin redirect drops the token, a same-origin one keeps it",
-  async () => {
-    const kognic = createKognicServer();
-    const other = createKognicServer();
-    const home = await serve(kognic.fetch);
-    const away = await serve(other.fetch);
-    try {
-      const client = await createClient({
-        auth: [TEST_CLIENT_ID, CANARY_SECRET],
-        baseUrl: home.url,
-        authHost: home.url,
-      });
+  () =>
+    twoOrigins(async ({ kognic, other, away, client }) => {
       const same = await client.fetch("/v1/redirect?to=/v1/echo");
       assert.equal(same.status, 200);
       assert.equal((await same.json()).data.headers.authorization, "[present]");
@@ -44,38 +63,23 @@ test(
         1,
         "a 401 from another origin does not invalidate the token",
       );
-    } finally {
-      await Promise.all([home.close(), away.close()]);
-    }
-  },
+    }),
   { needs: ["sockets"] },
 );
 
 test(
   "security: the client secret never leaves in a URL, and token requests are never redirected",
-  async () => {
-    const kognic = createKognicServer();
-    const other = createKognicServer();
-    const home = await serve(kognic.fetch);
-    const away = await serve(other.fetch);
-    try {
+  () =>
+    twoOrigins(async ({ kognic, other, away, client }) => {
       kognic.tokenFaults.push({
         status: 307,
         headers: { location: `${away.url}/v1/auth/oauth/token` },
-      });
-      const client = await createClient({
-        auth: [TEST_CLIENT_ID, CANARY_SECRET],
-        baseUrl: home.url,
-        authHost: home.url,
       });
       await assert.rejects(client.provider.getToken(), { code: "TOKEN_HTTP_ERROR" });
       assert.equal(other.tokenRequests.length, 0, "the secret did not follow the redirect");
       await client.provider.getToken();
       for (const request of kognic.tokenRequests) assert.ok(!request.url.includes(CANARY_SECRET));
-    } finally {
-      await Promise.all([home.close(), away.close()]);
-    }
-  },
+    }),
   { needs: ["sockets"] },
 );
 
