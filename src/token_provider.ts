@@ -353,7 +353,8 @@ export class TokenProvider implements TokenSource {
     const key = store ? await this.cacheKey() : "";
     if (store && !this.#held) {
       const stored = await store.load(key).catch(() => undefined);
-      const held = stored && this.#hold(stored, this.#clock.now());
+      // Only a stored token that says when it expires is taken (SPEC §8), whatever the store.
+      const held = typeof stored?.expires_at === "number" && this.#hold(stored, this.#clock.now());
       if (held && held.accessToken !== this.#rejected && this.#clock.now() < held.refreshAt) {
         return this.#held = held;
       }

@@ -136,11 +136,24 @@ export class FileTokenStore implements TokenStore {
       : detectRuntime();
   }
 
-  async #read(path: string): Promise<Record<string, unknown>> {
+  /**
+   * The file's entries. A missing, corrupt or non-object file reads as empty; with `strict`,
+   * any other failure to read (permissions, I/O) is thrown, so that an update never replaces
+   * a file it could not read.
+   */
+  async #read(path: string, strict = false): Promise<Record<string, unknown>> {
     const runtime = await this.#getRuntime();
     if (!runtime.readTextFile) return {};
+    let text: string;
     try {
-      const data = JSON.parse(await runtime.readTextFile(path));
+      text = await runtime.readTextFile(path);
+    } catch (error) {
+      const code = errorCode(error);
+      if (!strict || code === "ENOENT" || code === "NotFound") return {};
+      throw error;
+    }
+    try {
+      const data = JSON.parse(text);
       return isObject(data) ? data : {};
     } catch {
       return {};
@@ -154,12 +167,17 @@ export class FileTokenStore implements TokenStore {
       throw new Error(`The ${runtime.name} runtime cannot write files`);
     }
     const path = await this.path();
-    await mkdir(path.replace(/[\\/][^\\/]*$/, "") || "/", { mode: 0o700 });
+    const slash = path.search(/[\\/][^\\/]*$/);
+    await mkdir(slash < 0 ? "." : path.slice(0, slash) || "/", { mode: 0o700 });
     const nonce = crypto.randomUUID();
     const lock = `${path}.lock`;
-    const locked = await this.#lock(runtime, lock, nonce);
+    // Without the lock, another process's entries could be lost: the write is skipped instead
+    // (a failed cache write is never a failed request).
+    if (!await this.#lock(runtime, lock, nonce)) {
+      throw new Error(`Could not lock the token cache ${JSON.stringify(path)}`);
+    }
     try {
-      const entries = await this.#read(path);
+      const entries = await this.#read(path, true);
       change(entries);
       const temporary = `${path}.${nonce}.tmp`;
       try {
@@ -170,13 +188,18 @@ export class FileTokenStore implements TokenStore {
         throw error;
       }
     } finally {
-      if (locked) await this.#unlock(runtime, lock, nonce);
+      await this.#unlock(runtime, lock, nonce);
     }
   }
 
-  /** Takes the lock file; after `lockTimeout` a lock left by a dead process is broken. */
+  /**
+   * Takes the lock file. A lock that stays with the same owner for `lockTimeout` was left by a
+   * dead process and is broken, once; a lock that changed hands meanwhile is waited for anew.
+   */
   async #lock(runtime: Runtime, lock: string, nonce: string): Promise<boolean> {
-    const deadline = Date.now() + (this.#options.lockTimeout ?? 2_000);
+    const timeout = this.#options.lockTimeout ?? 2_000;
+    let deadline = Date.now() + timeout;
+    let owner: string | undefined;
     let broken = false;
     while (true) {
       try {
@@ -186,10 +209,15 @@ export class FileTokenStore implements TokenStore {
         const code = errorCode(error);
         if (code !== "EEXIST" && code !== "AlreadyExists") return false;
       }
-      if (Date.now() >= deadline) {
+      const current = await runtime.readTextFile?.(lock).catch(() => undefined);
+      if (current !== owner) {
+        owner = current;
+        deadline = Date.now() + timeout;
+      } else if (Date.now() >= deadline) {
         if (broken) return false;
         broken = true;
         await runtime.remove!(lock).catch(() => {});
+        deadline = Date.now() + timeout;
         continue;
       }
       await sleep(5 + Math.random() * 20);

@@ -90,7 +90,12 @@ export function kvTokenStore(
   return {
     async load(key) {
       const text = await namespace.get(prefix + key);
-      return text ? JSON.parse(text) as StoredToken : undefined;
+      try {
+        return text ? JSON.parse(text) as StoredToken : undefined;
+      } catch {
+        // A corrupt entry is no entry; the parser's message would quote the token.
+        return undefined;
+      }
     },
     async save(key, token) {
       const ttl = token.expires_at && Math.max(MIN_TTL, Math.ceil(token.expires_at - now() / 1000));

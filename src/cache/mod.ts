@@ -48,8 +48,9 @@ class FallbackTokenStore implements TokenStore {
     this.#first = first;
     this.#second = second;
   }
-  load(key: string): Promise<StoredToken | undefined> {
-    return this.#first.load(key).catch(() => this.#second.load(key));
+  async load(key: string): Promise<StoredToken | undefined> {
+    // A token the keyring refused went to the file: look there when the keyring has none.
+    return (await this.#first.load(key).catch(() => undefined)) ?? this.#second.load(key);
   }
   save(key: string, token: StoredToken): Promise<void> {
     return this.#first.save(key, token).catch(() => this.#second.save(key, token));

@@ -2,13 +2,16 @@
 // and Bun adapters: `secret-tool` (libsecret, the Secret Service) on Linux and `security` (the
 // Keychain) on macOS. The secret goes through standard input, never the command line.
 import type { CommandOutput, Keyring } from "./mod.ts";
+import { redact } from "../_util.ts";
 
 type Run = (command: string, args: readonly string[], options?: { stdin?: string }) => Promise<
   CommandOutput
 >;
 
-function failed(tool: string, what: string, output: CommandOutput): Error {
-  const detail = output.stderr.trim().split("\n")[0] || `exit code ${output.code}`;
+function failed(tool: string, what: string, output: CommandOutput, secret?: string): Error {
+  // A tool may echo what it was given (`security -i` echoes its command): never the secret.
+  const detail = redact(output.stderr.trim().split("\n")[0], secret ? [secret, hex(secret)] : []) ||
+    `exit code ${output.code}`;
   return new Error(`The keyring tool ${tool} could not ${what}: ${detail}`);
 }
 
@@ -36,18 +39,25 @@ function secretTool(run: Run): Keyring {
   return {
     get: lookup,
     async set(service, account, secret) {
-      // Drop older items with these attributes (Python's carry one more) so lookups are unique.
+      // Drop older items with these attributes (Python's carry one more) so lookups are unique;
+      // if the new one cannot be stored, the old one is put back.
+      const old = await lookup(service, account);
       await clear(service, account);
-      const output = await run(
-        "secret-tool",
-        [
-          "store",
-          `--label=Password for '${account}' on '${service}'`,
-          ...attributes(service, account),
-        ],
-        { stdin: secret },
-      );
-      if (output.code !== 0) throw failed("secret-tool", "write to the keyring", output);
+      const store = (value: string) =>
+        run(
+          "secret-tool",
+          [
+            "store",
+            `--label=Password for '${account}' on '${service}'`,
+            ...attributes(service, account),
+          ],
+          { stdin: value },
+        );
+      const output = await store(secret);
+      if (output.code !== 0) {
+        if (old !== undefined) await store(old).catch(() => {});
+        throw failed("secret-tool", "write to the keyring", output, secret);
+      }
     },
     async delete(service, account) {
       const had = await lookup(service, account) !== undefined;
@@ -87,9 +97,15 @@ function keychain(run: Run): Keyring {
       // Interactive mode reads the command from stdin, so the secret (hex-encoded) stays off argv.
       const command = `add-generic-password -U -s ${quoteArg(service)} -a ${quoteArg(account)} ` +
         `-X ${hex(secret)}\n`;
+      // `security -i` reads a command into a 4096-byte buffer and cuts a longer one short.
+      if (command.length > 4000) {
+        throw new Error(
+          `The keychain cannot store ${account} for ${service}: the secret is too long for security -i`,
+        );
+      }
       const output = await run("security", ["-i"], { stdin: command });
       if (output.code !== 0 || output.stderr.trim()) {
-        throw failed("security", "write to the keychain", output);
+        throw failed("security", "write to the keychain", output, secret);
       }
     },
     async delete(service, account) {

@@ -168,3 +168,93 @@ test("token cache: a TokenProvider with the file store shares its token with the
   assert.match(key, new RegExp(`^${AUTH_HOST}:${TEST_CLIENT_ID}:s-[0-9a-f]{12}$`));
   assert.ok(!files[PATH].includes(CANARY_SECRET));
 });
+
+test("token cache: a relative path is written beside the working directory, not made a directory", async () => {
+  const files: Record<string, string> = {};
+  const made: string[] = [];
+  const runtime = {
+    ...memoryRuntime({ files }),
+    mkdir: (path: string) => (made.push(path), Promise.resolve()),
+  };
+  await new FileTokenStore({ path: "tokens.json", runtime, now: () => NOW }).save("k", token("t"));
+  assert.deepEqual(made, ["."]);
+  assert.equal(JSON.parse(files["tokens.json"]).k.access_token, "t");
+});
+
+test("token cache: a file that cannot be read, or a lock that cannot be taken, is never overwritten", async () => {
+  const files: Record<string, string> = { [PATH]: JSON.stringify({ other: token("theirs") }) };
+  const base = memoryRuntime({ files });
+  const unreadable = {
+    ...base,
+    readTextFile: (path: string) =>
+      path === PATH
+        ? Promise.reject(Object.assign(new Error("denied"), { code: "EACCES" }))
+        : base.readTextFile!(path),
+  };
+  await assert.rejects(
+    new FileTokenStore({ path: PATH, runtime: unreadable }).save("k", token("mine")),
+  );
+  const noLock = {
+    ...base,
+    writeTextFile: (path: string, text: string, options?: { createNew?: boolean }) =>
+      path.endsWith(".lock")
+        ? Promise.reject(Object.assign(new Error("denied"), { code: "EPERM" }))
+        : base.writeTextFile!(path, text, options),
+  };
+  await assert.rejects(
+    new FileTokenStore({ path: PATH, runtime: noLock }).save("k", token("mine")),
+  );
+  assert.deepEqual(Object.keys(JSON.parse(files[PATH])), ["other"], "the other entry survived");
+});
+
+test("token cache: in auto mode a token the keyring refused is found in the file", async () => {
+  const runtime = {
+    ...memoryRuntime(),
+    keyring: {
+      get: () => Promise.resolve(undefined),
+      set: () => Promise.reject(new Error("keyring locked")),
+      delete: () => Promise.resolve(false),
+    },
+  };
+  const store = await createTokenStore("auto", { runtime, now: () => NOW });
+  await store!.save("k", token("t"));
+  assert.equal((await store!.load("k"))?.access_token, "t");
+});
+
+test("token cache: a stored token without expires_at is not taken, and a corrupt KV entry is no entry", async () => {
+  const { kvTokenStore } = await import("../../src/cache/kv.ts");
+  const kv = kvTokenStore({
+    get: () => Promise.resolve(`{"access_token": "${CANARY_SECRET}`),
+    put: () => Promise.resolve(),
+  });
+  assert.equal(await kv.load("k"), undefined);
+  const clock = new FakeClock(NOW);
+  const server = createKognicServer({ now: () => clock.now() });
+  const store = {
+    load: () => Promise.resolve({ access_token: "forever", token_type: "Bearer" } as StoredToken),
+    save: () => Promise.resolve(),
+  };
+  const provider = new TokenProvider({
+    credentials: new Credentials({ clientId: TEST_CLIENT_ID, clientSecret: CANARY_SECRET }),
+    authHost: AUTH_HOST,
+    fetch: server.fetch as typeof fetch,
+    clock,
+    store,
+  });
+  assert.equal(await provider.getToken(), server.issuedTokens[0]);
+});
+
+test("token cache: a keychain tool's error never shows the secret it was given", async () => {
+  const { commandKeyring } = await import("../../src/runtime/_keyring.ts");
+  const hex = Array.from(
+    new TextEncoder().encode(CANARY_SECRET),
+    (b) => b.toString(16).padStart(2, "0"),
+  ).join("");
+  const run = () =>
+    Promise.resolve({ code: 1, stdout: "", stderr: `security: unknown command "${hex}"\n` });
+  const keychain = commandKeyring("darwin", () => undefined, run)!;
+  const error = await thrown(() => keychain.set("kognic-auth", "k", CANARY_SECRET));
+  assert.ok(!String(error).includes(hex) && !String(error).includes(CANARY_SECRET), String(error));
+  const long = await thrown(() => keychain.set("kognic-auth", "k", CANARY_SECRET.repeat(100)));
+  assert.match(String(long), /too long/);
+});
