@@ -30,6 +30,14 @@ import {
   sleep,
 } from "./_util.ts";
 
+/**
+ * A private key of a request's init: an array it holds receives every token the request was
+ * sent with (the Hono proxy redacts exactly those from what it passes back).
+ *
+ * @internal
+ */
+export const SENT_TOKENS: unique symbol = Symbol("kognic-auth.sentTokens");
+
 /** The default Kognic API base URL. */
 export const DEFAULT_BASE_URL = "https://app.kognic.com";
 const MAX_REDIRECTS = 20;
@@ -402,12 +410,16 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
     init: RequestInit | undefined,
     signal: AbortSignal | undefined,
   ): Promise<Response> {
+    const sent = (init as { [SENT_TOKENS]?: string[] } | undefined)?.[SENT_TOKENS];
     const token = await tokens.getToken({ signal });
+    sent?.push(token);
     const [response, carried] = await attempt(input, init, token, signal);
     if (response.status !== 401 || !carried || !replayable(input, init)) return response;
     tokens.invalidate(token);
     await response.body?.cancel().catch(() => {});
-    return (await attempt(input, init, await tokens.getToken({ signal }), signal))[0];
+    const next = await tokens.getToken({ signal });
+    sent?.push(next);
+    return (await attempt(input, init, next, signal))[0];
   }
 
   return async function authFetch(input: FetchInput, init?: KognicRequestInit): Promise<Response> {

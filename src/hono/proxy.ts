@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { SENT_TOKENS } from "../client.ts";
 import { KognicAuthError } from "../errors.ts";
 import {
   clientSource,
@@ -197,29 +198,31 @@ export function kognicProxy<C extends HonoContext = HonoContext>(
     const method = request.method;
     const hasBody = method !== "GET" && method !== "HEAD" && request.body !== null;
     let response: Response;
+    // Every token the request was sent with (a 401 resend adds the replacement).
+    const sent: string[] = [];
     try {
       response = await client.fetch(target, {
         method,
         headers,
         body: hasBody ? request.body : undefined,
         redirect: "manual",
+        [SENT_TOKENS]: sent,
         ...(hasBody ? { duplex: "half" } : {}),
       } as RequestInit);
     } catch (error) {
       return refuse(502, `Kognic could not be reached (${codeOf(error)})`);
     }
 
-    // The token in use now: the one sent, or its replacement after a 401.
-    const token = await client.provider.getToken().catch(() => "");
+    const tokens = [...new Set(sent)];
     const out = new Headers();
     for (const [name, value] of response.headers) {
-      if (!DROP_RESPONSE.has(name) && !(token && value.includes(token))) out.append(name, value);
+      if (!DROP_RESPONSE.has(name) && !tokens.some((token) => value.includes(token))) {
+        out.append(name, value);
+      }
     }
-    const body = NULL_BODY.includes(response.status) || method === "HEAD" || !response.body
-      ? null
-      : token
-      ? redactStream(response.body, token)
-      : response.body;
+    let body: ReadableStream<Uint8Array> | null =
+      NULL_BODY.includes(response.status) || method === "HEAD" ? null : response.body;
+    for (const token of tokens) if (body) body = redactStream(body, token);
     return new Response(body, {
       status: response.status,
       statusText: response.statusText,

@@ -210,6 +210,24 @@ test("hono proxy: no response body or header holds the token or the secret", asy
   assert.ok(!server.issuedTokens.some((token) => text.includes(token)));
 });
 
+test("hono proxy: the token the request was sent with is redacted even if the provider moved on", async () => {
+  let client: KognicClient | undefined;
+  const { server, call, client: made } = await proxySetup((request) => {
+    if (!request.url.endsWith("/v1/reflect")) return undefined;
+    // While the answer is on its way the token is replaced: redaction must not use the new one.
+    const sent = request.headers.get("authorization")!.slice("Bearer ".length);
+    client!.provider.invalidate(sent);
+    return client!.provider.getToken().then(() =>
+      new Response(`you sent ${sent}`, { headers: { "x-echo": sent } })
+    );
+  });
+  client = made;
+  const response = await call("/kognic/v1/reflect");
+  assert.equal(server.issuedTokens.length, 2);
+  assert.equal(response.headers.get("x-echo"), null);
+  assert.equal(await assertClean(response, server), "you sent [REDACTED]");
+});
+
 test("hono proxy: streams bodies both ways; retries a 401 only when the body can be replayed", async () => {
   const { server, call } = await proxySetup();
   const chunks = ["first,", "second,", "third"];
