@@ -181,3 +181,12 @@ export function describeError(error: unknown): string {
   }
   return parts.join(": ");
 }
+
+/**
+ * Whether an error of this library is a passing failure of the connection that another attempt
+ * may not meet (a proxy that could not be reached or failed); every other one is a refusal.
+ */
+export function isTransient(error: unknown): boolean {
+  const code = (error as { code?: string })?.code;
+  return code === "PROXY_UNREACHABLE" || code === "PROXY_FAILED";
+}

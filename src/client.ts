@@ -24,6 +24,7 @@ import {
   anySignal,
   assertSecureUrl,
   describeError,
+  isTransient,
   parseIsoDate,
   parseRetryAfter,
   readText,
@@ -374,11 +375,19 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
       const location = response.headers.get("location");
       if (!location) break;
       if (hops === MAX_REDIRECTS) {
-        throw new TypeError(`Too many redirects from ${JSON.stringify(bare(url))}`);
+        throw new KognicAuthError(
+          "TOO_MANY_REDIRECTS",
+          `${JSON.stringify(bare(url))} redirected more than ${MAX_REDIRECTS} times`,
+          { source: bare(url) },
+        );
       }
       const next = new URL(location, response.url || url);
       const method = methodOf(input, init);
-      const keepBody = response.status === 307 || response.status === 308;
+      // As the Fetch standard does: a 303 turns anything but GET and HEAD into a GET, a 301 or
+      // 302 turns only a POST into one; every other redirect keeps the method and the body.
+      const toGet = (response.status === 303 && method !== "GET" && method !== "HEAD") ||
+        ((response.status === 301 || response.status === 302) && method === "POST");
+      const keepBody = !toGet;
       if (keepBody && !replayable(input, init) && method !== "GET" && method !== "HEAD") {
         break;
       }
@@ -393,7 +402,7 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
       }
       const nextInit: RequestInit = {
         ...init,
-        method: keepBody || method === "HEAD" ? method : "GET",
+        method: toGet ? "GET" : method,
         headers: nextHeaders,
         redirect: "manual",
         body: keepBody ? init?.body : undefined,
@@ -449,8 +458,9 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
         response = await once(input, init, signal);
       } catch (error) {
         if (caller?.aborted) throw abortReason(caller);
-        // Refusals of this library (an insecure URL, a token error) are not transient.
-        if (error instanceof KognicAuthError) throw error;
+        // Refusals of this library (an insecure URL, a token error) are not transient; a proxy
+        // that could not be reached is, like any failed connection.
+        if (error instanceof KognicAuthError && !isTransient(error)) throw error;
         failure = signal?.aborted
           ? new KognicAuthError(
             "TIMEOUT",

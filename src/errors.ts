@@ -37,6 +37,7 @@
  * | `TOKEN_OAUTH_ERROR` | the token endpoint answered an OAuth error such as `invalid_client` |
  * | `TOKEN_RATE_LIMITED` | the token endpoint kept answering 429 |
  * | `TOKEN_RESPONSE_INVALID` | a 2xx token response that is not a valid bearer token response |
+ * | `TOO_MANY_REDIRECTS` | an API redirected more than 20 times in a row |
  * | `HTTP_ERROR` | an API answered a non-2xx status |
  * | `ABORTED` | the caller's `AbortSignal` fired |
  * | `TIMEOUT` | the token endpoint or an API gave no answer within the `timeout` (after any retries) |
@@ -71,6 +72,7 @@ export type KognicAuthErrorCode =
   | "TOKEN_OAUTH_ERROR"
   | "TOKEN_RATE_LIMITED"
   | "TOKEN_RESPONSE_INVALID"
+  | "TOO_MANY_REDIRECTS"
   | "HTTP_ERROR"
   | "ABORTED"
   | "TIMEOUT"

@@ -13,6 +13,7 @@ import {
   anySignal,
   assertSecureUrl,
   describeError,
+  isTransient,
   parseRetryAfter,
   quote,
   readText,
@@ -151,7 +152,13 @@ export async function requestToken(
     const pair = `${formEncode(credentials.clientId)}:${formEncode(credentials.clientSecret)}`;
     headers.Authorization = `Basic ${btoa(pair)}`;
   }
-  const secrets = [credentials.clientSecret, options.refreshToken];
+  // The secret as sent, in every encoding a message could echo it in.
+  const secrets = [
+    credentials.clientSecret,
+    formEncode(credentials.clientSecret),
+    headers.Authorization?.slice("Basic ".length),
+    options.refreshToken,
+  ];
   const fetcher = options.fetch ?? fetch;
   const wait = options.sleep ?? sleep;
   const now = options.now ?? Date.now;
@@ -163,7 +170,7 @@ export async function requestToken(
     const timeout = new AbortController();
     const timer = limit > 0 ? setTimeout(() => timeout.abort(), limit) : undefined;
     const signal = options.signal ? anySignal(options.signal, timeout.signal) : timeout.signal;
-    let failure: TokenError;
+    let failure: KognicAuthError;
     let retryAfter: number | undefined;
     try {
       const response = await fetcher(url, {
@@ -201,10 +208,10 @@ export async function requestToken(
           source: url.href,
         });
       }
-      // Refusals, and proxy failures the runtime's fetch explains itself (PROXY_*).
-      if (error instanceof KognicAuthError) throw error;
-      // A network failure, or a body cut off mid-way: the token endpoint could not answer.
-      failure = new TokenError(
+      // Refusals are final; proxy failures the runtime's fetch explains itself (PROXY_*) and
+      // network failures (a body cut off mid-way too) are retried like a 503.
+      if (error instanceof KognicAuthError && !isTransient(error)) throw error;
+      failure = error instanceof KognicAuthError ? error : new TokenError(
         "TOKEN_REQUEST_FAILED",
         `${where} could not be reached: ${redact(describeError(error), secrets)}`,
         { source: url.href },
@@ -242,7 +249,10 @@ async function parseTokenResponse(
   } catch (error) {
     throw new TokenError(
       "TOKEN_REQUEST_FAILED",
-      `${where} answered ${status} but its body could not be read: ${describeError(error)}`,
+      redact(
+        `${where} answered ${status} but its body could not be read: ${describeError(error)}`,
+        secrets,
+      ),
       { source, status },
     );
   }
@@ -264,7 +274,7 @@ async function parseTokenResponse(
       throw new TokenError(
         "TOKEN_OAUTH_ERROR",
         redact(`${where} refused the request (${status}): ${body.error}${description}`, secrets),
-        { source, status, oauthError: body.error },
+        { source, status, oauthError: redact(body.error, secrets) },
       );
     }
     fail(

@@ -380,7 +380,10 @@ export class TokenProvider implements TokenSource {
         response = await requestToken(options.credentials, { ...request, refreshToken });
       } catch (error) {
         // A refused refresh token (invalid_token, invalid_grant, 401) falls back to a new grant.
-        if (!(error instanceof TokenError && error.code === "TOKEN_OAUTH_ERROR")) throw error;
+        if (
+          !(error instanceof TokenError &&
+            (error.code === "TOKEN_OAUTH_ERROR" || error.status === 400 || error.status === 401))
+        ) throw error;
       }
     }
     if (!response) {

@@ -180,3 +180,26 @@ test("client: works over real loopback sockets with the runtime's own fetch", as
     await served.close();
   }
 }, { needs: ["sockets"] });
+
+test("client: a 302 keeps a PUT and its body; a redirect loop ends with TOO_MANY_REDIRECTS, not retried", async () => {
+  const { server, client } = await setup();
+  const put = await client.fetch("/v1/redirect?to=/v1/echo&status=302", {
+    method: "PUT",
+    body: "payload",
+  });
+  const echoed = (await put.json()).data;
+  assert.deepEqual([echoed.method, echoed.body], ["PUT", "payload"]);
+  const post = await client.fetch("/v1/redirect?to=/v1/echo&status=302", {
+    method: "POST",
+    body: "x",
+  });
+  assert.equal((await post.json()).data.method, "GET");
+  const before = server.apiRequests.length;
+  const loop = "/v1/redirect?to=" + encodeURIComponent("/v1/redirect?to=/v1/whoami");
+  server.apiFaults.push(
+    ...Array.from({ length: 30 }, () => ({ status: 302, headers: { location: loop } })),
+  );
+  const error = await thrown(() => client.fetch(loop));
+  assert.equal((error as KognicAuthError).code, "TOO_MANY_REDIRECTS");
+  assert.equal(server.apiRequests.length - before, 21, "21 requests: the first and 20 redirects");
+});

@@ -165,3 +165,70 @@ test("faults: 300 mixed calls against a faulty server all settle, each with a va
   }
   assert.ok(outcomes.filter((o) => o.status === "fulfilled").length >= 200);
 });
+
+test("faults: a proxy that could not be reached is retried like a failed connection, for tokens and API calls", async () => {
+  const server = createKognicServer();
+  let failures = 2;
+  const flaky: typeof fetch = (input, init) => {
+    if (failures-- > 0) {
+      return Promise.reject(
+        new KognicAuthError("PROXY_UNREACHABLE", 'Cannot reach proxy "p:3128"'),
+      );
+    }
+    return server.fetch(input as Request | URL | string, init);
+  };
+  const token = await requestToken(credentials, {
+    tokenUrl: TOKEN_URL,
+    fetch: flaky,
+    sleep: () => Promise.resolve(),
+  });
+  assert.equal(token.access_token, server.issuedTokens[0]);
+  failures = 1;
+  const client = await createClient({
+    auth: [TEST_CLIENT_ID, CANARY_SECRET],
+    baseUrl: AUTH_HOST,
+    authHost: AUTH_HOST,
+    fetch: flaky,
+    clock: new FakeClock(),
+  });
+  assert.equal((await client.get<{ clientId: string }>("/v1/whoami")).clientId, TEST_CLIENT_ID);
+  const refused: typeof fetch = () =>
+    Promise.reject(new KognicAuthError("PROXY_INVALID", "bad proxy URL"));
+  const error = await thrown(() =>
+    requestToken(credentials, { tokenUrl: TOKEN_URL, fetch: refused })
+  );
+  assert.equal((error as KognicAuthError).code, "PROXY_INVALID", "a refusal is not retried");
+});
+
+test("faults: a refresh token answered 401 without an OAuth body falls back to client credentials", async () => {
+  const { createKognicServer: make } = await import("../support/kognic_server.ts");
+  const clock = new FakeClock();
+  const server = make({ now: () => clock.now() });
+  const { TokenProvider } = await import("../../mod.ts");
+  const provider = new TokenProvider({
+    credentials,
+    authHost: AUTH_HOST,
+    fetch: server.fetch as typeof fetch,
+    clock,
+  });
+  await provider.getToken();
+  clock.advance(3600_000);
+  server.tokenFaults.push({
+    status: 401,
+    body: "<html>Unauthorized</html>",
+    headers: { "content-type": "text/html" },
+  });
+  assert.equal(await provider.getToken(), server.issuedTokens[1]);
+  const grants = server.tokenRequests.map((r) => new URLSearchParams(r.body).get("grant_type"));
+  assert.deepEqual(grants, ["client_credentials", "refresh_token", "client_credentials"]);
+});
+
+test("faults: an OAuth error field that echoes the secret is redacted too", async () => {
+  const server = createKognicServer();
+  server.tokenFaults.push({ status: 400, json: { error: `bad_${CANARY_SECRET}` } });
+  const error = await thrown(() =>
+    requestToken(credentials, { tokenUrl: TOKEN_URL, fetch: server.fetch as typeof fetch })
+  );
+  assert.equal((error as TokenError).oauthError, "bad_[REDACTED]");
+  assertNoSecrets(error);
+});

@@ -211,17 +211,17 @@ test("hono proxy: no response body or header holds the token or the secret", asy
 });
 
 test("hono proxy: the token the request was sent with is redacted even if the provider moved on", async () => {
-  let client: KognicClient | undefined;
-  const { server, call, client: made } = await proxySetup((request) => {
+  const late: { client?: KognicClient } = {};
+  const { server, call, client } = await proxySetup((request) => {
     if (!request.url.endsWith("/v1/reflect")) return undefined;
     // While the answer is on its way the token is replaced: redaction must not use the new one.
     const sent = request.headers.get("authorization")!.slice("Bearer ".length);
-    client!.provider.invalidate(sent);
-    return client!.provider.getToken().then(() =>
+    late.client!.provider.invalidate(sent);
+    return late.client!.provider.getToken().then(() =>
       new Response(`you sent ${sent}`, { headers: { "x-echo": sent } })
     );
   });
-  client = made;
+  late.client = client;
   const response = await call("/kognic/v1/reflect");
   assert.equal(server.issuedTokens.length, 2);
   assert.equal(response.headers.get("x-echo"), null);
