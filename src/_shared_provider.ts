@@ -40,11 +40,18 @@ function idOf(value: object | undefined): number {
 /** On workerd: the latest token of each registry key, for the whole isolate. */
 const isolateTokens = new Map<string, StoredToken>();
 
-/** An isolate-wide token store in front of `next`: reads fall through, writes go to both. */
-function isolateStore(shared: string, next?: TokenStore): TokenStore {
+/**
+ * An isolate-wide token store in front of `next`: writes go to both; a read takes the isolate's
+ * copy while it is fresh and otherwise asks `next`, where another isolate may have left a newer
+ * token.
+ */
+function isolateStore(shared: string, now: () => number, next?: TokenStore): TokenStore {
   return {
     async load(key) {
-      return isolateTokens.get(shared) ?? await next?.load(key);
+      const copy = isolateTokens.get(shared);
+      const fresh = copy && typeof copy.expires_at === "number" &&
+        now() / 1000 < copy.expires_at - 60;
+      return fresh ? copy : (await next?.load(key)) ?? copy;
     },
     async save(key, token) {
       isolateTokens.set(shared, token);
@@ -74,7 +81,9 @@ export function sharedTokenProvider(options: TokenProviderOptions): TokenProvide
     idOf(options.store),
   ]);
   if (globalThis.navigator?.userAgent === "Cloudflare-Workers") {
-    return new TokenProvider({ ...options, store: isolateStore(key, options.store) });
+    const clock = options.clock;
+    const now = () => clock ? clock.now() : Date.now();
+    return new TokenProvider({ ...options, store: isolateStore(key, now, options.store) });
   }
   const live = providers.get(key)?.deref();
   if (live) return live;

@@ -39,6 +39,8 @@ import {
  */
 export const SENT_TOKENS: unique symbol = Symbol("kognic-auth.sentTokens");
 
+const LISTENER = Symbol("kognic-auth.listener");
+
 /** The default Kognic API base URL. */
 export const DEFAULT_BASE_URL = "https://app.kognic.com";
 const MAX_REDIRECTS = 20;
@@ -609,9 +611,6 @@ export class KognicClient {
   readonly baseUrl: URL;
   /** `fetch` with the bearer token, the base URL, the default headers, retries and a timeout. */
   readonly fetch: typeof fetch;
-  // Held here so that the provider, which holds it weakly, calls it exactly as long as this
-  // client lives.
-  readonly #listener?: (event: TokenEvent) => void;
 
   /**
    * Creates a client over a provider. Most programs use {@linkcode createClient} instead.
@@ -626,7 +625,7 @@ export class KognicClient {
     this.fetch = createAuthFetch(provider, { ...options, baseUrl: this.baseUrl });
     const { onEvent, logger } = options;
     if (onEvent || logger) {
-      this.#listener = (event) => {
+      const listener = (event: TokenEvent) => {
         if (logger) {
           if (event.type === "token") {
             logger.debug(
@@ -641,7 +640,10 @@ export class KognicClient {
         }
         onEvent?.(event);
       };
-      provider.subscribe(this.#listener);
+      provider.subscribe(listener);
+      // The provider holds listeners weakly: the client's fetch holds this one, so that it is
+      // called as long as the client or its fetch is in use (`const { fetch } = …` too).
+      Object.defineProperty(this.fetch, LISTENER, { value: listener });
     }
   }
 

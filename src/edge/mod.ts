@@ -1,7 +1,7 @@
 /**
  * Kognic authentication for edge functions: Cloudflare Workers, Deno Deploy, Supabase Edge
  * Functions, Vercel edge. Credentials come from the bindings or environment record (never from
- * a file), one token provider serves every request of an isolate, and a key-value token store
+ * a file), the token is reused by every request of an isolate, and a key-value token store
  * lets several isolates share one token.
  *
  * @example A Cloudflare Worker
@@ -45,9 +45,11 @@ export interface EdgeClientOptions extends Omit<ClientOptions, "auth" | "runtime
  * `fetch` handler, `Deno.env.toObject()` on Deno Deploy and Supabase, `process.env` on Vercel).
  *
  * Clients made for the same credentials, auth host, token path, scopes and authentication
- * method share one token provider for the life of the isolate, so calling this on every
- * request costs one token request per isolate, not per request. Pass `store` (such as
- * {@linkcode kvTokenStore}) to share the token between isolates as well.
+ * method reuse one token for the life of the isolate, so calling this on every request costs
+ * one token request per isolate, not per request (on Cloudflare Workers, where a request cannot
+ * wait for another request's I/O, each client has a provider of its own and the token is
+ * shared through an isolate-wide store). Pass `store` (such as {@linkcode kvTokenStore}) to
+ * share the token between isolates as well.
  *
  * Throws `CREDENTIALS_NOT_FOUND` naming the variables expected when there are no credentials,
  * and `CREDENTIALS_ENV_INCOMPLETE` when only one of the two variables is set.
