@@ -190,3 +190,13 @@ export function isTransient(error: unknown): boolean {
   const code = (error as { code?: string })?.code;
   return code === "PROXY_UNREACHABLE" || code === "PROXY_FAILED";
 }
+
+/** Whether a parsed JSON value is an object (not `null`, not an array). */
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Bytes as lower-case hexadecimal. */
+export function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}

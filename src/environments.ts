@@ -8,7 +8,7 @@ import { KognicAuthError } from "./errors.ts";
 import { expandHome } from "./resolve.ts";
 import { detectRuntime, type Runtime } from "./runtime/mod.ts";
 import { DEFAULT_AUTH_HOST } from "./token_endpoint.ts";
-import { quote } from "./_util.ts";
+import { isObject, quote } from "./_util.ts";
 
 /** One named environment of `environments.json`. */
 export interface Environment {
@@ -79,10 +79,6 @@ function invalid(path: string, detail: string): KognicAuthError {
     `Environments file ${quote(path)} is invalid: ${detail}`,
     { source: path },
   );
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /**

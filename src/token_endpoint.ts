@@ -13,6 +13,7 @@ import {
   anySignal,
   assertSecureUrl,
   describeError,
+  isObject,
   isTransient,
   parseRetryAfter,
   quote,
@@ -262,9 +263,7 @@ async function parseTokenResponse(
   } catch {
     json = undefined;
   }
-  const body = typeof json === "object" && json !== null && !Array.isArray(json)
-    ? json as Record<string, unknown>
-    : undefined;
+  const body = isObject(json) ? json : undefined;
 
   if (status < 200 || status > 299) {
     if (typeof body?.error === "string") {

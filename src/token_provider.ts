@@ -16,7 +16,7 @@ import {
   requestToken,
   type TokenResponse,
 } from "./token_endpoint.ts";
-import { assertSecureUrl, sleep, withSignal } from "./_util.ts";
+import { assertSecureUrl, hex, sleep, withSignal } from "./_util.ts";
 
 /** A source of time, injectable so that tests can move it without sleeping. */
 export interface Clock {
@@ -316,10 +316,8 @@ export class TokenProvider implements TokenSource {
         "SHA-256",
         new TextEncoder().encode(this.scopes.join(" ")),
       );
-      const hex = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join(
-        "",
-      );
-      return `${base}:s-${hex.slice(0, 12)}`;
+      const digits = hex(new Uint8Array(digest));
+      return `${base}:s-${digits.slice(0, 12)}`;
     })();
   }
 

@@ -12,7 +12,7 @@
 import { expandHome } from "../resolve.ts";
 import { detectRuntime, type Runtime } from "../runtime/mod.ts";
 import type { StoredToken, TokenStore } from "../token_provider.ts";
-import { sleep } from "../_util.ts";
+import { isObject, sleep } from "../_util.ts";
 import { usable } from "./_shared.ts";
 
 /**
@@ -46,10 +46,6 @@ export interface FileTokenStoreOptions {
   now?: () => number;
   /** How long to wait for another process's lock before breaking it, in ms; default 2 000. */
   lockTimeout?: number;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function errorCode(error: unknown): string | undefined {

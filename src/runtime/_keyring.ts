@@ -2,7 +2,7 @@
 // and Bun adapters: `secret-tool` (libsecret, the Secret Service) on Linux and `security` (the
 // Keychain) on macOS. The secret goes through standard input, never the command line.
 import type { CommandOutput, Keyring } from "./mod.ts";
-import { redact } from "../_util.ts";
+import { hex, redact } from "../_util.ts";
 
 type Run = (command: string, args: readonly string[], options?: { stdin?: string }) => Promise<
   CommandOutput
@@ -10,7 +10,8 @@ type Run = (command: string, args: readonly string[], options?: { stdin?: string
 
 function failed(tool: string, what: string, output: CommandOutput, secret?: string): Error {
   // A tool may echo what it was given (`security -i` echoes its command): never the secret.
-  const detail = redact(output.stderr.trim().split("\n")[0], secret ? [secret, hex(secret)] : []) ||
+  const detail =
+    redact(output.stderr.trim().split("\n")[0], secret ? [secret, hexOf(secret)] : []) ||
     `exit code ${output.code}`;
   return new Error(`The keyring tool ${tool} could not ${what}: ${detail}`);
 }
@@ -69,10 +70,8 @@ function secretTool(run: Run): Keyring {
 
 const NOT_FOUND = 44; // errSecItemNotFound, as `security` reports it
 
-function hex(text: string): string {
-  return Array.from(new TextEncoder().encode(text), (b) => b.toString(16).padStart(2, "0")).join(
-    "",
-  );
+function hexOf(text: string): string {
+  return hex(new TextEncoder().encode(text));
 }
 
 function quoteArg(text: string): string {
@@ -96,7 +95,7 @@ function keychain(run: Run): Keyring {
     async set(service, account, secret) {
       // Interactive mode reads the command from stdin, so the secret (hex-encoded) stays off argv.
       const command = `add-generic-password -U -s ${quoteArg(service)} -a ${quoteArg(account)} ` +
-        `-X ${hex(secret)}\n`;
+        `-X ${hexOf(secret)}\n`;
       // `security -i` reads a command into a 4096-byte buffer and cuts a longer one short.
       if (command.length > 4000) {
         throw new Error(

@@ -23,6 +23,11 @@ const VARIABLES: Record<string, readonly string[]> = {
 };
 const NO_PROXY = ["no_proxy", "NO_PROXY"] as const;
 
+/** Every proxy variable, for adapters that must hide them from their runtime's own handling. */
+export const PROXY_VARIABLES: readonly string[] = [...VARIABLES["http:"], ...VARIABLES["https:"]];
+/** The `NO_PROXY` variables. */
+export const NO_PROXY_VARIABLES: readonly string[] = NO_PROXY;
+
 /** The option's name in messages. */
 export const PROXY_OPTION = "the proxy option";
 
@@ -36,7 +41,7 @@ function first(env: EnvReader, names: readonly string[]): [string, string] | und
 
 /** Whether `HTTP_PROXY` or `HTTPS_PROXY` is set in either case. */
 export function hasProxyEnv(env: EnvReader): boolean {
-  return first(env, [...VARIABLES["http:"], ...VARIABLES["https:"]]) !== undefined;
+  return first(env, PROXY_VARIABLES) !== undefined;
 }
 
 /**

@@ -12,11 +12,13 @@
  */
 import { homedir } from "node:os";
 import type { Runtime } from "./mod.ts";
-import { proxyAwareFetch, type ProxyTransport } from "./_proxy.ts";
+import {
+  NO_PROXY_VARIABLES,
+  PROXY_VARIABLES,
+  proxyAwareFetch,
+  type ProxyTransport,
+} from "./_proxy.ts";
 import { nodeMembers } from "./_node_fs.ts";
-
-const PROXY_VARIABLES = ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"];
-const NO_PROXY_VARIABLES = ["NO_PROXY", "no_proxy"];
 
 interface BunNamespace {
   version: string;

@@ -12,7 +12,13 @@
  */
 import type { CommandOutput, Keyring, Runtime } from "./mod.ts";
 import { commandKeyring } from "./_keyring.ts";
-import { decodeUserinfo, proxyAwareFetch, type ProxyTransport } from "./_proxy.ts";
+import {
+  decodeUserinfo,
+  hasProxyEnv,
+  PROXY_VARIABLES,
+  proxyAwareFetch,
+  type ProxyTransport,
+} from "./_proxy.ts";
 
 interface HttpClient {
   close(): void;
@@ -50,8 +56,6 @@ interface DenoNamespace {
   }): HttpClient;
 }
 
-const PROXY_VARIABLES = ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"];
-
 function denoTransport(deno: DenoNamespace): ProxyTransport {
   let directClient: HttpClient | undefined;
   // Deno reads the proxy variables when a client is created: a client created while they are
@@ -70,7 +74,7 @@ function denoTransport(deno: DenoNamespace): ProxyTransport {
     fetch(input, Object.assign({}, init, { client }));
   const proxyInEnv = () => {
     try {
-      return PROXY_VARIABLES.some((name) => deno.env.get(name)?.trim());
+      return hasProxyEnv((name) => deno.env.get(name));
     } catch {
       return false; // No --allow-env: Deno's fetch applies the variables by itself.
     }
