@@ -22,8 +22,6 @@ export {
   type ClientEvent,
   type ClientOptions,
   createAuthFetch,
-  createClient,
-  DEFAULT_BASE_URL,
   type JsonRequestOptions,
   KognicClient,
   type KognicRequestInit,
@@ -32,6 +30,8 @@ export {
   type RetryOptions,
   type SunsetInfo,
 } from "./src/client.ts";
+export { DEFAULT_BASE_URL } from "./src/auth_fetch.ts";
+export { createClient } from "./src/create_client.ts";
 export {
   assertNotExpired,
   Credentials,

@@ -1,4 +1,4 @@
-import { edgeClient, type KvNamespace, kvTokenStore } from "@kognic/auth/edge";
+import { edgeFetch, type KvNamespace, kvTokenStore } from "@kognic/auth/edge";
 
 interface Env {
   KOGNIC_CLIENT_ID: string; // wrangler secret put KOGNIC_CLIENT_ID
@@ -8,9 +8,9 @@ interface Env {
 
 export default {
   async fetch(_request: Request, env: Env): Promise<Response> {
-    // Cheap on every request: clients share one token provider per isolate.
-    const kognic = edgeClient(env, { store: env.TOKENS && kvTokenStore(env.TOKENS) });
-    const response = await kognic.request("GET", "/v1/projects");
+    // Cheap on every request: one token provider per isolate, and with TOKENS one token for all.
+    const kognicFetch = edgeFetch(env, { store: env.TOKENS && kvTokenStore(env.TOKENS) });
+    const response = await kognicFetch("/v1/projects");
     return Response.json(await response.json());
   },
 };

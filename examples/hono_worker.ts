@@ -1,5 +1,5 @@
 import { type Context, Hono } from "hono";
-import { edgeClient } from "@kognic/auth/edge";
+import { edgeClient } from "@kognic/auth/edge/client";
 import { kognicClient, type KognicEnv, kognicProxy } from "@kognic/auth/hono";
 
 type Env = KognicEnv & {

@@ -1,7 +1,9 @@
-// The size budget of the edge entry: bundles src/edge/mod.ts (core + edge adapter, everything a
-// Cloudflare Worker or Deno Deploy function loads) with esbuild, minified, gzips it, prints the
-// figure and fails above the budget: 5000 B gzipped (issue 3), or `--max N` for a ratchet.
-// `npm run size` checks the issue's budget; `npm test` runs the ratchet (see scripts/test.sh).
+// The size budget of the edge entry: bundles src/edge/mod.ts (`@kognic/auth/edge`: the core and
+// the edge adapter, everything `edgeFetch` needs in a Cloudflare Worker or Deno Deploy function)
+// with esbuild, minified, gzips it, prints the figure and fails above the budget: 5000 B gzipped
+// (issue 3), or `--max N` for a ratchet. It also prints `@kognic/auth/edge/client` (the edge
+// entry plus the full API client) for information, and fails when either imports a `node:`
+// module. `npm run size` checks the issue's budget; `npm test` runs the ratchet (scripts/test.sh).
 // Usage: node scripts/size.ts [--max BYTES]
 import process from "node:process";
 import { bundle } from "./_bundle.ts";
@@ -11,28 +13,43 @@ const BUDGET = 5000;
 const print = (line: string) => process.stdout.write(line + "\n");
 const flag = process.argv.indexOf("--max");
 const max = flag === -1 ? BUDGET : Number(process.argv[flag + 1]);
-const entry = new URL("../src/edge/mod.ts", import.meta.url).pathname;
+const path = (file: string) => new URL(`../src/edge/${file}`, import.meta.url).pathname;
 
-const { code, gzipped, metafile } = await bundle(entry);
-const text = new TextDecoder().decode(code);
-
-const inputs = Object.entries(Object.values(metafile.outputs)[0].inputs)
-  .filter(([, { bytesInOutput }]) => bytesInOutput > 0)
-  .sort(([, a], [, b]) => b.bytesInOutput - a.bytesInOutput);
-for (const [file, { bytesInOutput }] of inputs) {
-  print(`  ${String(bytesInOutput).padStart(6)} B minified  ${file}`);
+let failed = false;
+for (
+  const [name, file, checked] of [["edge", "mod.ts", true], [
+    "edge/client",
+    "client.ts",
+    false,
+  ]] as const
+) {
+  const { code, gzipped, metafile } = await bundle(path(file));
+  const inputs = Object.entries(Object.values(metafile.outputs)[0].inputs)
+    .filter(([, { bytesInOutput }]) => bytesInOutput > 0)
+    .sort(([, a], [, b]) => b.bytesInOutput - a.bytesInOutput);
+  if (checked) {
+    for (const [input, { bytesInOutput }] of inputs) {
+      print(`  ${String(bytesInOutput).padStart(6)} B minified  ${input}`);
+    }
+  }
+  print(
+    `@kognic/auth/${name}: ${code.length} B minified, ${gzipped} B gzipped` +
+      (checked
+        ? ` (budget ${BUDGET} B gzipped` +
+          (gzipped > BUDGET ? `, over by ${gzipped - BUDGET} B` : "") +
+          (max === BUDGET ? ")" : `; this run fails above ${max} B)`)
+        : " (not budgeted)"),
+  );
+  const nodeImports = new TextDecoder().decode(code).match(/["']node:[^"']+["']/g) ?? [];
+  if (nodeImports.length) {
+    print(
+      `Error: @kognic/auth/${name} imports Node modules: ${[...new Set(nodeImports)].join(", ")}`,
+    );
+    failed = true;
+  }
+  if (checked && gzipped > max) {
+    print(`Error: @kognic/auth/${name} is ${gzipped} B gzipped, more than ${max} B`);
+    failed = true;
+  }
 }
-const nodeImports = text.match(/["']node:[^"']+["']/g) ?? [];
-print(
-  `edge entry: ${code.length} B minified, ${gzipped} B gzipped (budget ${BUDGET} B gzipped` +
-    (gzipped > BUDGET ? `, over by ${gzipped - BUDGET} B` : "") +
-    (max === BUDGET ? ")" : `; this run fails above ${max} B)`),
-);
-if (nodeImports.length) {
-  print(`The edge bundle imports Node modules: ${[...new Set(nodeImports)].join(", ")}`);
-  process.exit(1);
-}
-if (gzipped > max) {
-  print(`Error: the edge entry is ${gzipped} B gzipped, more than ${max} B`);
-  process.exit(1);
-}
+process.exit(failed ? 1 : 0);

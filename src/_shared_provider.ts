@@ -1,6 +1,6 @@
 // One token provider per (credentials, auth host, token path, scopes, transport) for as long as
-// anybody uses it (SPEC §6, DESIGN property 4). Private: buildClient uses it for createClient
-// and the edge entry; nothing else needs to.
+// anybody uses it (SPEC §6, DESIGN property 4), and what every client is made of. Private:
+// createClient and the edge entries use it; nothing else needs to.
 //
 // workerd (Cloudflare Workers) ends a request's I/O with the request: a token request started
 // by one request and awaited by the next never settles there, and a background refresh is
@@ -13,6 +13,12 @@ import {
   type TokenStore,
 } from "./token_provider.ts";
 import { DEFAULT_AUTH_HOST, DEFAULT_TOKEN_PATH } from "./token_endpoint.ts";
+import { DEFAULT_BASE_URL } from "./auth_fetch.ts";
+import type { ClientOptions } from "./client.ts";
+import type { Credentials } from "./credentials.ts";
+import { KognicAuthError } from "./errors.ts";
+import type { Runtime } from "./runtime/mod.ts";
+import { VERSION } from "./version.ts";
 
 interface Ref {
   deref(): TokenProvider | undefined;
@@ -95,4 +101,55 @@ export function sharedTokenProvider(options: TokenProviderOptions): TokenProvide
     providers.set(key, { deref: () => provider });
   }
   return provider;
+}
+
+/** What a client is made of. */
+export interface Connection {
+  /** The token provider, shared with every client of the same options. */
+  provider: TokenProvider;
+  /** The API base URL. */
+  baseUrl: URL;
+  /** The headers of every API request: `Accept`, `User-Agent` and those of the options. */
+  headers: Headers;
+  /** The transport: the option's `fetch`, a proxy's, or the runtime's. */
+  fetch: typeof fetch;
+}
+
+/**
+ * For credentials already resolved: the `User-Agent`, the default headers, the transport (a
+ * proxy, if asked for) and the token provider shared with every other client of the same
+ * options.
+ */
+export function connect(
+  credentials: Credentials,
+  runtime: Runtime,
+  options: ClientOptions,
+): Connection {
+  if (options.proxy !== undefined && options.fetch) {
+    throw new KognicAuthError("INVALID_OPTIONS", "Options fetch and proxy cannot be used together");
+  }
+  const proxied = options.proxy === undefined ? undefined : runtime.fetchWith?.(options.proxy);
+  const fetch = options.fetch ?? proxied ?? runtime.fetch;
+  const agent = [`kognic-auth-js/${VERSION}`];
+  if (runtime.version) agent.push(`${runtime.name}/${runtime.version}`);
+  if (options.clientName) agent.push(options.clientName);
+  const userAgent = agent.join(" ");
+  const provider = sharedTokenProvider({
+    credentials,
+    authHost: options.authHost,
+    tokenPath: options.tokenPath,
+    scopes: options.scopes ?? credentials.scopes,
+    authMethod: options.authMethod,
+    fetch,
+    headers: { "User-Agent": userAgent },
+    clock: options.clock,
+    store: options.store,
+    allowInsecureHttp: options.allowInsecureHttp,
+  });
+  const headers = new Headers({ Accept: "application/json", "User-Agent": userAgent });
+  if (options.organizationId !== undefined) {
+    headers.set("X-Organization-Id", String(options.organizationId));
+  }
+  for (const [name, value] of new Headers(options.headers)) headers.set(name, value);
+  return { provider, baseUrl: new URL(options.baseUrl ?? DEFAULT_BASE_URL), headers, fetch };
 }

@@ -6,9 +6,7 @@
  * @module
  */
 import { HttpError, KognicAuthError } from "./errors.ts";
-import { resolveCredentials, type ResolveOptions } from "./resolve.ts";
-import type { Credentials } from "./credentials.ts";
-import { detectRuntime, type Runtime } from "./runtime/mod.ts";
+import type { ResolveOptions } from "./resolve.ts";
 import type { AuthMethod } from "./token_endpoint.ts";
 import type {
   Clock,
@@ -17,8 +15,15 @@ import type {
   TokenSource,
   TokenStore,
 } from "./token_provider.ts";
-import { VERSION } from "./version.ts";
-import { sharedTokenProvider } from "./_shared_provider.ts";
+import {
+  bare,
+  bearerFetch,
+  DEFAULT_BASE_URL,
+  type FetchInput,
+  methodOf,
+  replayable,
+} from "./auth_fetch.ts";
+import type { Connection } from "./_shared_provider.ts";
 import {
   abortReason,
   anySignal,
@@ -31,19 +36,7 @@ import {
   sleep,
 } from "./_util.ts";
 
-/**
- * A private key of a request's init: an array it holds receives every token the request was
- * sent with (the Hono proxy redacts exactly those from what it passes back).
- *
- * @internal
- */
-export const SENT_TOKENS: unique symbol = Symbol("kognic-auth.sentTokens");
-
 const LISTENER = Symbol("kognic-auth.listener");
-
-/** The default Kognic API base URL. */
-export const DEFAULT_BASE_URL = "https://app.kognic.com";
-const MAX_REDIRECTS = 20;
 const DAY = 86_400_000;
 
 /**
@@ -202,8 +195,6 @@ export interface KognicRequestInit extends RequestInit {
   timeout?: number;
 }
 
-type FetchInput = Request | URL | string;
-
 interface Policy {
   attempts: number;
   statuses: ReadonlySet<number>;
@@ -234,24 +225,6 @@ function policyOf(retry: RetryOptions | false | undefined): Policy | undefined {
     maxRetryAfter: retry?.maxRetryAfter ?? 60_000,
     deadline: retry?.deadline ?? 120_000,
   };
-}
-
-/** The URL without query and fragment, for messages and events. */
-function bare(url: URL): string {
-  return url.origin + url.pathname;
-}
-
-function methodOf(input: FetchInput, init?: RequestInit): string {
-  return (init?.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase();
-}
-
-function replayable(input: FetchInput, init?: RequestInit): boolean {
-  const body = init?.body;
-  if (body === undefined || body === null) {
-    return !(input instanceof Request) || input.body === null;
-  }
-  return typeof body === "string" || body instanceof ArrayBuffer || ArrayBuffer.isView(body) ||
-    body instanceof Blob || body instanceof URLSearchParams || body instanceof FormData;
 }
 
 /**
@@ -292,9 +265,10 @@ function replayable(input: FetchInput, init?: RequestInit): boolean {
  * ({@linkcode KognicRequestInit}).
  */
 export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions = {}): typeof fetch {
-  const base = options.baseUrl === undefined ? undefined : new URL(options.baseUrl);
-  const defaults: Record<string, string> = Object.fromEntries(new Headers(options.headers));
-  const send = options.fetch ?? ((input, init) => fetch(input, init));
+  const { send, urlOf } = bearerFetch(tokens, {
+    ...options,
+    baseUrl: options.baseUrl === undefined ? undefined : new URL(options.baseUrl),
+  });
   const policy = policyOf(options.retry);
   const defaultTimeout = options.timeout ?? 120_000;
   const clock = options.clock;
@@ -321,16 +295,6 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
     }
   }
 
-  // Hot path: a repeated string URL is parsed once (the URL objects are never changed).
-  let last: [string, URL] | undefined;
-
-  function urlOf(input: FetchInput): URL {
-    if (last?.[0] === input) return last[1];
-    const url = new URL(input instanceof Request ? input.url : input, base);
-    if (typeof input === "string") last = [input, url];
-    return url;
-  }
-
   function sunset(response: Response, input: FetchInput, init?: RequestInit): void {
     const header = response.headers.get("sunset-date");
     if (header === null || (onSunset === false && !onEvent)) return;
@@ -343,94 +307,6 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
     }
     emit({ type: "sunset", date, method, url });
     if (onSunset) onSunset({ date, method, url });
-  }
-
-  /** Sends the request, following redirects; says whether the final answer saw the token. */
-  async function attempt(
-    input: FetchInput,
-    init: RequestInit | undefined,
-    token: string,
-    signal: AbortSignal | undefined,
-  ): Promise<[Response, boolean]> {
-    const url = urlOf(input);
-    assertSecureUrl(url, "the API", options.allowInsecureHttp);
-    const own = init?.headers ?? (input instanceof Request ? input.headers : undefined);
-    // A plain record (runtimes take it in faster than a Headers object), lower-case names: the
-    // caller's headers win over the defaults, the token over both.
-    const headers: Record<string, string> = {
-      ...defaults,
-      ...(own ? Object.fromEntries(new Headers(own)) : {}),
-      authorization: `Bearer ${token}`,
-    };
-    const follow =
-      (init?.redirect ?? (input instanceof Request ? input.redirect : "follow")) === "follow";
-    // A string is cheaper for the runtime's Request constructor than a URL object.
-    const target = input instanceof Request ? input : url.href;
-    let response = await send(target, {
-      ...init,
-      headers,
-      redirect: follow ? "manual" : init?.redirect,
-      signal,
-    });
-    let carried = true;
-    for (let hops = 0; follow && isRedirect(response); hops++) {
-      const location = response.headers.get("location");
-      if (!location) break;
-      if (hops === MAX_REDIRECTS) {
-        throw new KognicAuthError(
-          "TOO_MANY_REDIRECTS",
-          `${JSON.stringify(bare(url))} redirected more than ${MAX_REDIRECTS} times`,
-          { source: bare(url) },
-        );
-      }
-      const next = new URL(location, response.url || url);
-      const method = methodOf(input, init);
-      // As the Fetch standard does: a 303 turns anything but GET and HEAD into a GET, a 301 or
-      // 302 turns only a POST into one; every other redirect keeps the method and the body.
-      const toGet = (response.status === 303 && method !== "GET" && method !== "HEAD") ||
-        ((response.status === 301 || response.status === 302) && method === "POST");
-      const keepBody = !toGet;
-      if (keepBody && !replayable(input, init) && method !== "GET" && method !== "HEAD") {
-        break;
-      }
-      await response.body?.cancel().catch(() => {});
-      const nextHeaders = new Headers(headers);
-      // The token goes to the origin it was meant for, never to another one.
-      carried = next.origin === url.origin;
-      if (!carried) nextHeaders.delete("Authorization");
-      if (!keepBody) {
-        nextHeaders.delete("Content-Type");
-        nextHeaders.delete("Content-Length");
-      }
-      const nextInit: RequestInit = {
-        ...init,
-        method: toGet ? "GET" : method,
-        headers: nextHeaders,
-        redirect: "manual",
-        body: keepBody ? init?.body : undefined,
-        signal,
-      };
-      response = await send(next, nextInit);
-    }
-    return [response, carried];
-  }
-
-  /** One attempt: the token, the request, and one resend after a 401. */
-  async function once(
-    input: FetchInput,
-    init: RequestInit | undefined,
-    signal: AbortSignal | undefined,
-  ): Promise<Response> {
-    const sent = (init as { [SENT_TOKENS]?: string[] } | undefined)?.[SENT_TOKENS];
-    const token = await tokens.getToken({ signal });
-    sent?.push(token);
-    const [response, carried] = await attempt(input, init, token, signal);
-    if (response.status !== 401 || !carried || !replayable(input, init)) return response;
-    tokens.invalidate(token);
-    await response.body?.cancel().catch(() => {});
-    const next = await tokens.getToken({ signal });
-    sent?.push(next);
-    return (await attempt(input, init, next, signal))[0];
   }
 
   return async function authFetch(input: FetchInput, init?: KognicRequestInit): Promise<Response> {
@@ -457,7 +333,7 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
       let response: Response | undefined;
       let failure: unknown;
       try {
-        response = await once(input, init, signal);
+        response = await send(input, init, signal);
       } catch (error) {
         if (caller?.aborted) throw abortReason(caller);
         // Refusals of this library (an insecure URL, a token error) are not transient; a proxy
@@ -528,10 +404,6 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
     }
     return time + delay - started > retry.deadline ? undefined : delay;
   }
-}
-
-function isRedirect(response: Response): boolean {
-  return response.status >= 300 && response.status < 400 && response.status !== 304;
 }
 
 /** Options of {@linkcode createClient}. */
@@ -799,87 +671,16 @@ async function httpError(response: Response, method: string, url: URL): Promise<
 }
 
 /**
- * Resolves credentials (SPEC §2), checks them, and returns an authenticated client. No token is
- * fetched until the first request. Clients with the same credentials, auth host, token path,
- * scopes and transport share one {@linkcode TokenProvider} (and so one token) for as long as
- * any of them is in use.
- *
- * @example Credentials from the environment
- * ```ts ignore
- * import { createClient } from "@kognic/auth";
- *
- * const kognic = await createClient();
- * const response = await kognic.fetch("/v1/projects");
- * ```
- *
- * @example Explicit credentials, a local server, wider retries and a logger
- * ```ts ignore
- * import { createClient } from "@kognic/auth";
- *
- * const kognic = await createClient({
- *   auth: "~/.config/kognic/credentials.json",
- *   baseUrl: "http://localhost:8080",
- *   authHost: "http://localhost:8080",
- *   retry: { statuses: [408, 429, 500, 502, 503, 504], attempts: 10 },
- *   logger: console,
- * });
- * ```
- *
- * @param options Where the credentials come from, the hosts, retries, hooks and the transport.
- * @returns The client.
- */
-export async function createClient(options: ClientOptions = {}): Promise<KognicClient> {
-  const runtime = options.runtime ?? await detectRuntime();
-  const { credentials } = await resolveCredentials({
-    ...options,
-    runtime,
-    now: options.now ?? options.clock?.now(),
-  });
-  return buildClient(credentials, runtime, options);
-}
-
-/**
- * Builds a client for credentials already resolved: the `User-Agent`, the default headers, the
- * transport (a proxy, if asked for) and the token provider shared with every other client of
- * the same options.
+ * Builds a client over a connection (see `connect`) with the options' retries, timeout and
+ * hooks.
  *
  * @internal
  */
-export function buildClient(
-  credentials: Credentials,
-  runtime: Runtime,
-  options: ClientOptions,
-): KognicClient {
-  if (options.proxy !== undefined && options.fetch) {
-    throw new KognicAuthError("INVALID_OPTIONS", "Options fetch and proxy cannot be used together");
-  }
-  const proxied = options.proxy === undefined ? undefined : runtime.fetchWith?.(options.proxy);
-  const fetcher = options.fetch ?? proxied ?? runtime.fetch;
-  const agent = [`kognic-auth-js/${VERSION}`];
-  if (runtime.version) agent.push(`${runtime.name}/${runtime.version}`);
-  if (options.clientName) agent.push(options.clientName);
-  const userAgent = agent.join(" ");
-  const provider = sharedTokenProvider({
-    credentials,
-    authHost: options.authHost,
-    tokenPath: options.tokenPath,
-    scopes: options.scopes ?? credentials.scopes,
-    authMethod: options.authMethod,
-    fetch: fetcher,
-    headers: { "User-Agent": userAgent },
-    clock: options.clock,
-    store: options.store,
-    allowInsecureHttp: options.allowInsecureHttp,
-  });
-  const headers = new Headers({ Accept: "application/json", "User-Agent": userAgent });
-  if (options.organizationId !== undefined) {
-    headers.set("X-Organization-Id", String(options.organizationId));
-  }
-  for (const [name, value] of new Headers(options.headers)) headers.set(name, value);
-  return new KognicClient(provider, {
-    baseUrl: options.baseUrl,
-    headers,
-    fetch: fetcher,
+export function buildClient(connection: Connection, options: ClientOptions): KognicClient {
+  return new KognicClient(connection.provider, {
+    baseUrl: connection.baseUrl,
+    headers: connection.headers,
+    fetch: connection.fetch,
     allowInsecureHttp: options.allowInsecureHttp,
     retry: options.retry,
     timeout: options.timeout,

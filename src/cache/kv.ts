@@ -49,7 +49,7 @@ const MIN_TTL = 60;
  *
  * @example Share tokens between the isolates of a Cloudflare Worker
  * ```ts
- * import { edgeClient, kvTokenStore } from "@kognic/auth/edge";
+ * import { edgeFetch, kvTokenStore } from "@kognic/auth/edge";
  * import type { KvNamespace } from "@kognic/auth/edge";
  *
  * interface Env {
@@ -59,8 +59,8 @@ const MIN_TTL = 60;
  * }
  * const worker = {
  *   fetch(_request: Request, env: Env): Promise<Response> {
- *     const kognic = edgeClient(env, { store: kvTokenStore(env.TOKENS) });
- *     return kognic.fetch("/v1/projects");
+ *     const kognicFetch = edgeFetch(env, { store: kvTokenStore(env.TOKENS) });
+ *     return kognicFetch("/v1/projects");
  *   },
  * };
  * ```

@@ -1,7 +1,8 @@
 // What `kognic-auth` and `kog` share: the I/O they are given, debug logging, and building a
 // client with the token cache the way the Python tools do.
 import { createTokenStore, type TokenCacheMode } from "../cache/mod.ts";
-import { createClient, type KognicClient } from "../client.ts";
+import type { KognicClient } from "../client.ts";
+import { createClient } from "../create_client.ts";
 import type { Runtime } from "../runtime/mod.ts";
 import type { StoredToken, TokenStore } from "../token_provider.ts";
 

@@ -4,14 +4,18 @@
  * a file), the token is reused by every request of an isolate, and a key-value token store
  * lets several isolates share one token.
  *
+ * This entry is the small core: {@linkcode edgeFetch} gives a `fetch` that carries the token.
+ * For retries, timeouts, sunset warnings and JSON helpers, `edgeClient` from
+ * `@kognic/auth/edge/client` gives a full `KognicClient` from the same bindings.
+ *
  * @example A Cloudflare Worker
  * ```ts
- * import { edgeClient } from "@kognic/auth/edge";
+ * import { edgeFetch } from "@kognic/auth/edge";
  *
  * const worker = {
  *   fetch(_request: Request, env: Record<string, unknown>): Promise<Response> {
  *     // KOGNIC_CLIENT_ID and KOGNIC_CLIENT_SECRET are secrets of the worker.
- *     return edgeClient(env).fetch("/v1/projects");
+ *     return edgeFetch(env)("/v1/projects");
  *   },
  * };
  * // The worker's entry module ends with `export default worker;`.
@@ -19,48 +23,94 @@
  *
  * @module
  */
-import { buildClient, type ClientOptions, type KognicClient } from "../client.ts";
+import { bearerFetch } from "../auth_fetch.ts";
+import type { ClientOptions } from "../client.ts";
 import { assertNotExpired, type Credentials } from "../credentials.ts";
 import { KognicAuthError } from "../errors.ts";
-import { noFilesHint, resolveEnvPair, resolveGiven } from "../resolve.ts";
+import { noFilesHint, resolveEnvPair, resolveGiven } from "../_resolve_sync.ts";
+import type { Runtime } from "../runtime/mod.ts";
 import { edgeRuntime } from "../runtime/edge.ts";
+import type { TokenProvider } from "../token_provider.ts";
+import { connect, type Connection } from "../_shared_provider.ts";
 
-export { HttpError, KognicAuthError, TokenError } from "../errors.ts";
-export { KognicClient, type RequestOptions } from "../client.ts";
+export { KognicAuthError, TokenError } from "../errors.ts";
 export { Credentials } from "../credentials.ts";
 export { edgeRuntime, type EdgeRuntimeOptions } from "../runtime/edge.ts";
 export { type KvNamespace, kvTokenStore, type KvTokenStoreOptions } from "../cache/kv.ts";
-export type { StoredToken, TokenStore } from "../token_provider.ts";
+import type { Clock, TokenStore } from "../token_provider.ts";
+import type { AuthMethod } from "../token_endpoint.ts";
+export type { Clock, StoredToken, TokenStore } from "../token_provider.ts";
+export type { AuthMethod } from "../token_endpoint.ts";
 
-/** Options of {@linkcode edgeClient}: those of `createClient` that make sense on the edge. */
-export interface EdgeClientOptions extends Omit<ClientOptions, "auth" | "runtime" | "now"> {
+/** Options of {@linkcode edgeFetch}. */
+export interface EdgeFetchOptions {
   /** A `[clientId, clientSecret]` pair or credentials; default the variables of `env`. */
   auth?: readonly string[] | Credentials;
+  /** An OAuth client id, given together with `clientSecret` (and without `auth`). */
+  clientId?: string;
+  /** An OAuth client secret, given together with `clientId` (and without `auth`). */
+  clientSecret?: string;
+  /** The API base URL that relative paths resolve against; default `https://app.kognic.com`. */
+  baseUrl?: string | URL;
+  /** The auth host; default `https://auth.app.kognic.com`. */
+  authHost?: string;
+  /** The token endpoint's path; default `/v1/auth/oauth/token`. */
+  tokenPath?: string;
+  /** The scopes to ask for; default the credentials' `scopes`. */
+  scopes?: readonly string[];
+  /** How the client authenticates at the token endpoint; default `"client_secret_post"`. */
+  authMethod?: AuthMethod;
+  /** Headers added to every API request unless the request sets them. */
+  headers?: HeadersInit;
+  /** Sent as `X-Organization-Id` on every API request. */
+  organizationId?: string | number;
+  /** A name for your program, appended to the `User-Agent`. */
+  clientName?: string;
+  /** The `fetch` for the token endpoint and the API; default the global one. */
+  fetch?: typeof fetch;
+  /** The clock for token lifetimes; default `Date.now`. */
+  clock?: Clock;
+  /** Where to share tokens between isolates, such as {@linkcode kvTokenStore}; default none. */
+  store?: TokenStore;
+  /** Allow plain `http://` to hosts that are not loopback. Default `false`. */
+  allowInsecureHttp?: boolean;
 }
 
+/** A `fetch` that carries the Kognic access token, and the provider it takes tokens from. */
+export type AuthFetch = typeof fetch & {
+  /** The token provider, shared with every other client of the same options in the isolate. */
+  readonly provider: TokenProvider;
+};
+
 /**
- * Returns an authenticated Kognic client for an edge function, synchronously and without any
- * file access. Credentials come from `options.auth`, the `clientId` and `clientSecret` options,
- * or `KOGNIC_CLIENT_ID` and `KOGNIC_CLIENT_SECRET` in `env` (the `env` argument of a Workers
- * `fetch` handler, `Deno.env.toObject()` on Deno Deploy and Supabase, `process.env` on Vercel).
+ * Returns a `fetch` for the Kognic API, synchronously and without any file access: relative
+ * URLs resolve against `baseUrl`, every request carries `Authorization: Bearer <token>`, and
+ * the call behaves as `fetch` otherwise (no retries, no timeout but the `signal` you pass).
  *
- * Clients made for the same credentials, auth host, token path, scopes and authentication
- * method reuse one token for the life of the isolate, so calling this on every request costs
- * one token request per isolate, not per request (on Cloudflare Workers, where a request cannot
- * wait for another request's I/O, each client has a provider of its own and the token is
- * shared through an isolate-wide store). Pass `store` (such as {@linkcode kvTokenStore}) to
- * share the token between isolates as well.
+ * - Credentials come from `options.auth`, the `clientId` and `clientSecret` options, or
+ *   `KOGNIC_CLIENT_ID` and `KOGNIC_CLIENT_SECRET` in `env` (the `env` argument of a Workers
+ *   `fetch` handler, `Deno.env.toObject()` on Deno Deploy and Supabase, `process.env` on
+ *   Vercel).
+ * - Functions made for the same credentials, auth host, token path, scopes and authentication
+ *   method reuse one token for the life of the isolate, so calling this on every request costs
+ *   one token request per isolate, not per request (on Cloudflare Workers, where a request
+ *   cannot wait for another request's I/O, each function has a provider of its own and the
+ *   token is shared through an isolate-wide store). Pass `store` (such as
+ *   {@linkcode kvTokenStore}) to share the token between isolates as well.
+ * - After a 401 the token is renewed and the request sent once more, when its body can be
+ *   sent again. Redirects are followed by hand, and the token only ever goes to the origin it
+ *   was meant for. Plain `http://` is refused except for loopback hosts.
  *
  * Throws `CREDENTIALS_NOT_FOUND` naming the variables expected when there are no credentials,
  * and `CREDENTIALS_ENV_INCOMPLETE` when only one of the two variables is set.
  *
  * @example Deno Deploy or a Supabase Edge Function
  * ```ts ignore
- * import { edgeClient } from "@kognic/auth/edge";
+ * import { edgeFetch } from "@kognic/auth/edge";
  *
  * Deno.serve(async () => {
- *   const kognic = edgeClient(Deno.env.toObject());
- *   const response = await kognic.request("GET", "/v1/projects");
+ *   const kognicFetch = edgeFetch(Deno.env.toObject());
+ *   const response = await kognicFetch("/v1/projects");
  *   return Response.json(await response.json());
  * });
  * ```
@@ -68,14 +118,30 @@ export interface EdgeClientOptions extends Omit<ClientOptions, "auth" | "runtime
  * @param env The bindings or environment variables, an object; values that are not strings
  * are ignored.
  * @param options The auth option, the hosts, the scopes, a token store and the transport.
- * @returns The client.
+ * @returns The authenticated `fetch`.
  */
-export function edgeClient(
-  env?: unknown,
-  options: EdgeClientOptions = {},
-): KognicClient {
+export function edgeFetch(env?: unknown, options: EdgeFetchOptions = {}): AuthFetch {
+  const { provider, baseUrl, headers, fetch } = edgeConnect(env, options);
+  const { send } = bearerFetch(provider, {
+    baseUrl,
+    headers,
+    fetch,
+    allowInsecureHttp: options.allowInsecureHttp,
+  });
+  return Object.assign((input: Request | URL | string, init?: RequestInit) => send(input, init), {
+    provider,
+  });
+}
+
+/**
+ * Resolves credentials from edge options and bindings and connects them: what
+ * {@linkcode edgeFetch} and `edgeClient` share.
+ *
+ * @internal
+ */
+export function edgeConnect(env: unknown, options: ClientOptions): Connection {
   const bindings = typeof env === "object" && env ? env as Record<string, unknown> : {};
-  const runtime = edgeRuntime({ env: bindings, fetch: options.fetch });
+  const runtime: Runtime = edgeRuntime({ env: bindings, fetch: options.fetch });
   const found = resolveGiven(options) ?? resolveEnvPair(runtime);
   if (!found) {
     const named = runtime.env("KOGNIC_CREDENTIALS")
@@ -88,5 +154,5 @@ export function edgeClient(
     );
   }
   assertNotExpired(found.credentials, options.clock?.now() ?? Date.now(), found.source);
-  return buildClient(found.credentials, runtime, options);
+  return connect(found.credentials, runtime, options);
 }

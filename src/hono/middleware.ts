@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { type ClientOptions, createClient, type KognicClient } from "../client.ts";
+import type { ClientOptions, KognicClient } from "../client.ts";
+import { createClient } from "../create_client.ts";
 
 /** The Hono environment the middleware sets up: `c.var.kognic` is the client. */
 export type KognicEnv = { Variables: { kognic: KognicClient } };
@@ -68,7 +69,7 @@ export interface KognicClientOptions<C = HonoContext> extends ClientOptions {
    * The client, or a function of the request's context that returns it. Default: one client
    * from `createClient` with the other options, made on the first request and reused.
    *
-   * On Cloudflare Workers use `(c) => edgeClient(c.env)` from `@kognic/auth/edge`: workerd ends
+   * On Cloudflare Workers use `(c) => edgeClient(c.env)` from `@kognic/auth/edge/client`: workerd ends
    * a request's I/O with the request, so a client kept across requests could wait forever for
    * a token request that an earlier request started; `edgeClient` shares the token instead.
    */
@@ -115,7 +116,7 @@ export function clientSource<C>(
  * @example On Cloudflare Workers, credentials from the bindings
  * ```ts
  * import { Hono } from "hono";
- * import { edgeClient } from "@kognic/auth/edge";
+ * import { edgeClient } from "@kognic/auth/edge/client";
  * import { kognicClient, type KognicEnv } from "@kognic/auth/hono";
  *
  * const app = new Hono<KognicEnv>();

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { SENT_TOKENS } from "../client.ts";
+import { SENT_TOKENS } from "../auth_fetch.ts";
 import { KognicAuthError } from "../errors.ts";
 import {
   clientSource,

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { Credentials, type KognicAuthError, resolveCredentials, TokenProvider } from "../../mod.ts";
-import { edgeClient, kvTokenStore } from "../../src/edge/mod.ts";
+import { edgeFetch, kvTokenStore } from "../../src/edge/mod.ts";
+import { edgeClient } from "../../src/edge/client.ts";
 import { edgeRuntime } from "../../src/runtime/edge.ts";
 import { test } from "../support/harness.ts";
 import { API_BASE, assertNoSecrets, CANARY_SECRET, thrown } from "../support/fixtures.ts";
@@ -26,8 +27,84 @@ test("edge: edgeClient takes credentials from string bindings and calls the API"
   assert.match(server.tokenRequests[0].body, /^grant_type=client_credentials&client_id=edge-id&/);
 });
 
+test("edge: edgeFetch carries the token from string bindings, relative to the base URL", async () => {
+  const server = createKognicServer({ clientId: "edge-fetch" });
+  const env = { KOGNIC_CLIENT_ID: "edge-fetch", KOGNIC_CLIENT_SECRET: CANARY_SECRET, TOKENS: {} };
+  const kognicFetch = edgeFetch(env, {
+    authHost: uniqueAuthHost(),
+    baseUrl: API_BASE,
+    fetch: server.fetch as typeof fetch,
+    organizationId: 7,
+    clientName: "edge-test",
+  });
+  const response = await kognicFetch("/v1/whoami", { headers: { "x-extra": "1" } });
+  assert.equal((await response.json()).data.clientId, "edge-fetch");
+  const sent = server.apiRequests[0];
+  assert.equal(sent.url, `${API_BASE}/v1/whoami`);
+  assert.equal(sent.headers.authorization, `Bearer ${server.issuedTokens[0]}`);
+  assert.equal(sent.headers["x-organization-id"], "7");
+  assert.equal(sent.headers["x-extra"], "1");
+  assert.match(sent.headers["user-agent"], /^kognic-auth-js\/\S+ edge-test$/);
+  assert.equal((await kognicFetch(`${API_BASE}/v1/whoami`)).status, 200);
+  assert.equal(server.tokenRequests.length, 1);
+  assert.match(
+    server.tokenRequests[0].body,
+    /^grant_type=client_credentials&client_id=edge-fetch&/,
+  );
+});
+
+test("edge: edgeFetch renews the token after a 401 and sends the request once more", async () => {
+  const server = createKognicServer({ clientId: "edge-401" });
+  const env = { KOGNIC_CLIENT_ID: "edge-401", KOGNIC_CLIENT_SECRET: CANARY_SECRET };
+  const kognicFetch = edgeFetch(env, {
+    authHost: uniqueAuthHost(),
+    baseUrl: API_BASE,
+    fetch: server.fetch as typeof fetch,
+  });
+  assert.equal((await kognicFetch("/v1/whoami")).status, 200);
+  server.revoke(server.issuedTokens[0]);
+  const response = await kognicFetch("/v1/echo", { method: "POST", body: "again" });
+  assert.equal(response.status, 200);
+  assert.equal(server.tokenRequests.length, 2);
+  assert.deepEqual(server.apiRequests.slice(1).map((request) => request.body), ["again", "again"]);
+  // No retries on this path: a 503 comes back as it is.
+  server.apiFaults.push({ status: 503 });
+  assert.equal((await kognicFetch("/v1/whoami")).status, 503);
+  assert.equal(server.apiRequests.length, 4);
+});
+
+test("edge: edgeFetch never sends the token to another origin or over plain http", async () => {
+  const server = createKognicServer({ clientId: "edge-redirect" });
+  const seen: { url: string; authorization: string | null }[] = [];
+  const transport = (input: Request | URL | string, init?: RequestInit) => {
+    const url = String(input instanceof Request ? input.url : input);
+    seen.push({ url, authorization: new Headers(init?.headers).get("authorization") });
+    if (url === `${API_BASE}/v1/moved`) {
+      return Promise.resolve(
+        new Response(null, { status: 302, headers: { location: "https://elsewhere.test/x" } }),
+      );
+    }
+    if (url.startsWith("https://elsewhere.test/")) return Promise.resolve(new Response("there"));
+    return server.fetch(input, init);
+  };
+  const kognicFetch = edgeFetch({
+    KOGNIC_CLIENT_ID: "edge-redirect",
+    KOGNIC_CLIENT_SECRET: CANARY_SECRET,
+  }, {
+    authHost: uniqueAuthHost(),
+    baseUrl: API_BASE,
+    fetch: transport as typeof fetch,
+  });
+  assert.equal(await (await kognicFetch("/v1/moved")).text(), "there");
+  const calls = seen.filter(({ url }) => !url.includes("/oauth/"));
+  assert.equal(calls[0].authorization?.startsWith("Bearer "), true);
+  assert.deepEqual(calls[1], { url: "https://elsewhere.test/x", authorization: null });
+  const insecure = await thrown(() => kognicFetch("http://app.kognic.test/v1/whoami"));
+  assert.equal((insecure as KognicAuthError).code, "INSECURE_URL");
+});
+
 test("edge: missing bindings give an error naming the variables expected, never a file", async () => {
-  const missing = await thrown(() => edgeClient({ OTHER: "x" }));
+  const missing = await thrown(() => edgeFetch({ OTHER: "x" }));
   assert.equal((missing as KognicAuthError).code, "CREDENTIALS_NOT_FOUND");
   assert.match((missing as Error).message, /KOGNIC_CLIENT_ID and KOGNIC_CLIENT_SECRET/);
 
@@ -36,7 +113,7 @@ test("edge: missing bindings give an error naming the variables expected, never 
   assert.match((path as Error).message, /KOGNIC_CREDENTIALS is set, but it names a file/);
   assert.match((path as Error).message, /no file system/);
 
-  const half = await thrown(() => edgeClient({ KOGNIC_CLIENT_SECRET: CANARY_SECRET }));
+  const half = await thrown(() => edgeFetch({ KOGNIC_CLIENT_SECRET: CANARY_SECRET }));
   assert.equal((half as KognicAuthError).code, "CREDENTIALS_ENV_INCOMPLETE");
   assert.match((half as Error).message, /KOGNIC_CLIENT_ID/);
   for (const error of [missing, path, half]) assertNoSecrets(error);
@@ -93,6 +170,9 @@ test("edge: clients made per request share one token per isolate", async () => {
   // Another scope set or auth host is another token.
   await edgeClient(env, { ...options, scopes: ["api:read"] }).request("GET", "/v1/whoami");
   await edgeClient(env, { ...options, authHost: uniqueAuthHost() }).request("GET", "/v1/whoami");
+  assert.equal(server.tokenRequests.length, 3);
+  // edgeFetch and edgeClient of the same options share the provider, and so the token.
+  await edgeFetch(env, options)("/v1/whoami");
   assert.equal(server.tokenRequests.length, 3);
   // Rotated credentials with the same id get a provider of their own.
   const rotated = edgeClient({ ...env, KOGNIC_CLIENT_SECRET: "rotated-secret" }, options);

@@ -46,17 +46,20 @@ export async function workerdVersion(): Promise<string> {
   return JSON.parse(await readFile(url, "utf8")).version;
 }
 
-/** Starts Miniflare with the given workers (each in its own isolate). */
+/**
+ * Starts Miniflare with the given workers (each in its own isolate), with `nodejs_compat` unless
+ * a worker sets `compatibilityFlags` itself.
+ */
 export async function startWorkers(
   workers: (Omit<WorkerOptions, "modules" | "script"> & { name: string; script: string })[],
   shared: { kvPersist?: boolean; outboundService?: (request: Request) => Promise<Response> } = {},
 ): Promise<Miniflare> {
   const mf = new Miniflare({
     workers: workers.map(({ script, ...worker }) => ({
+      compatibilityFlags: ["nodejs_compat"],
       ...worker,
       modules: [{ type: "ESModule" as const, path: `${worker.name}.mjs`, contents: script }],
       compatibilityDate: COMPATIBILITY_DATE,
-      compatibilityFlags: ["nodejs_compat"],
       ...(shared.outboundService ? { outboundService: shared.outboundService as never } : {}),
     })),
   });

@@ -1,6 +1,6 @@
-// A worker for tests/workerd/isolates.ts: calls the Kognic test server through edgeClient with
+// A worker for tests/workerd/isolates.ts: calls the Kognic test server through edgeFetch with
 // a Workers KV token store, and says which isolate it is.
-import { edgeClient, type KvNamespace, kvTokenStore } from "../../src/edge/mod.ts";
+import { edgeFetch, type KvNamespace, kvTokenStore } from "../../src/edge/mod.ts";
 
 interface Env {
   KOGNIC_CLIENT_ID: string;
@@ -14,12 +14,12 @@ let isolate: string | undefined;
 export default {
   async fetch(_request: Request, env: Env): Promise<Response> {
     isolate ??= crypto.randomUUID();
-    const kognic = edgeClient(env, {
+    const kognicFetch = edgeFetch(env, {
       store: kvTokenStore(env.TOKENS),
       authHost: env.KOGNIC_URL,
       baseUrl: env.KOGNIC_URL,
     });
-    const response = await kognic.request("GET", "/v1/whoami");
+    const response = await kognicFetch("/v1/whoami");
     const { tokenId } = (await response.json()).data;
     return Response.json({ isolate, tokenId });
   },

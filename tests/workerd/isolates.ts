@@ -105,9 +105,12 @@ test("workerd: the README's Cloudflare Workers example, two isolates sharing KV"
   const server = createKognicServer();
   const seen: string[] = [];
   const script = await bundleWorker("../../examples/cloudflare_worker.ts");
+  // The edge entry needs no Node compatibility: its bundle imports no node: module.
+  assert.doesNotMatch(script, /["']node:/);
   const worker = (name: string) => ({
     name,
     script,
+    compatibilityFlags: [],
     bindings: EXAMPLE_BINDINGS,
     kvNamespaces: { TOKENS: "example-tokens" },
     routes: [`${name}.test/*`],

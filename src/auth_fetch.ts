@@ -1,0 +1,171 @@
+// The bearer core of every authenticated request (SPEC §6), shared by the API client
+// (src/client.ts, which adds retries, timeouts and sunset reports) and the edge entry (which
+// uses it as it is): the token on the request, one resend after a 401, redirects followed by
+// hand so that the token never reaches another origin, and no token over plain http.
+import { KognicAuthError } from "./errors.ts";
+import type { TokenSource } from "./token_provider.ts";
+import { assertSecureUrl } from "./_util.ts";
+
+/**
+ * A private key of a request's init: an array it holds receives every token the request was
+ * sent with (the Hono proxy redacts exactly those from what it passes back).
+ *
+ * @internal
+ */
+export const SENT_TOKENS: unique symbol = Symbol("kognic-auth.sentTokens");
+
+/** The default Kognic API base URL. */
+export const DEFAULT_BASE_URL = "https://app.kognic.com";
+const MAX_REDIRECTS = 20;
+
+/** What `fetch` takes as its first argument. */
+export type FetchInput = Request | URL | string;
+
+/** The URL without query and fragment, for messages and events. */
+export function bare(url: URL): string {
+  return url.origin + url.pathname;
+}
+
+/** The request's method, upper case. */
+export function methodOf(input: FetchInput, init?: RequestInit): string {
+  return (init?.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase();
+}
+
+/** Whether the request's body can be sent again: none, or not a stream. */
+export function replayable(input: FetchInput, init?: RequestInit): boolean {
+  const body = init?.body;
+  if (body === undefined || body === null) {
+    return !(input instanceof Request) || input.body === null;
+  }
+  return typeof body === "string" || body instanceof ArrayBuffer || ArrayBuffer.isView(body) ||
+    body instanceof Blob || body instanceof URLSearchParams || body instanceof FormData;
+}
+
+/** Options of {@linkcode bearerFetch}. */
+export interface BearerOptions {
+  /** The URL relative request URLs are resolved against. */
+  baseUrl?: URL;
+  /** Headers added to every request unless the request sets them. */
+  headers?: HeadersInit;
+  /** The `fetch` that sends the requests; default the global one. */
+  fetch?: typeof fetch;
+  /** Allow sending the token over plain `http://` to hosts that are not loopback. */
+  allowInsecureHttp?: boolean;
+}
+
+/** The bearer core: `send` one request with its token, and the URL a request goes to. */
+export interface Bearer {
+  /**
+   * Sends a request with the token; after a 401 for a token that went along and a body that
+   * can be sent again, invalidates the token and sends it once more with a new one.
+   */
+  send(input: FetchInput, init?: RequestInit, signal?: AbortSignal): Promise<Response>;
+  /** The absolute URL of a request. */
+  urlOf(input: FetchInput): URL;
+}
+
+/** Creates the bearer core over a token source. */
+export function bearerFetch(tokens: TokenSource, options: BearerOptions): Bearer {
+  const base = options.baseUrl;
+  const defaults: Record<string, string> = Object.fromEntries(new Headers(options.headers));
+  const send = options.fetch ?? ((input, init) => fetch(input, init));
+
+  // Hot path: a repeated string URL is parsed once (the URL objects are never changed).
+  let last: [string, URL] | undefined;
+  function urlOf(input: FetchInput): URL {
+    if (last?.[0] === input) return last[1];
+    const url = new URL(input instanceof Request ? input.url : input, base);
+    if (typeof input === "string") last = [input, url];
+    return url;
+  }
+
+  /** Sends the request, following redirects; says whether the final answer saw the token. */
+  async function attempt(
+    input: FetchInput,
+    init: RequestInit | undefined,
+    token: string,
+    signal: AbortSignal | undefined,
+  ): Promise<[Response, boolean]> {
+    const url = urlOf(input);
+    assertSecureUrl(url, "the API", options.allowInsecureHttp);
+    const own = init?.headers ?? (input instanceof Request ? input.headers : undefined);
+    // A plain record (runtimes take it in faster than a Headers object), lower-case names: the
+    // caller's headers win over the defaults, the token over both.
+    const headers: Record<string, string> = {
+      ...defaults,
+      ...(own ? Object.fromEntries(new Headers(own)) : {}),
+      authorization: `Bearer ${token}`,
+    };
+    const follow =
+      (init?.redirect ?? (input instanceof Request ? input.redirect : "follow")) === "follow";
+    // A string is cheaper for the runtime's Request constructor than a URL object.
+    const target = input instanceof Request ? input : url.href;
+    let response = await send(target, {
+      ...init,
+      headers,
+      redirect: follow ? "manual" : init?.redirect,
+      signal,
+    });
+    let carried = true;
+    for (let hops = 0; follow && isRedirect(response); hops++) {
+      const location = response.headers.get("location");
+      if (!location) break;
+      if (hops === MAX_REDIRECTS) {
+        throw new KognicAuthError(
+          "TOO_MANY_REDIRECTS",
+          `${JSON.stringify(bare(url))} redirected more than ${MAX_REDIRECTS} times`,
+          { source: bare(url) },
+        );
+      }
+      const next = new URL(location, response.url || url);
+      const method = methodOf(input, init);
+      // As the Fetch standard does: a 303 turns anything but GET and HEAD into a GET, a 301 or
+      // 302 turns only a POST into one; every other redirect keeps the method and the body.
+      const toGet = (response.status === 303 && method !== "GET" && method !== "HEAD") ||
+        ((response.status === 301 || response.status === 302) && method === "POST");
+      if (!toGet && !replayable(input, init) && method !== "GET" && method !== "HEAD") break;
+      await response.body?.cancel().catch(() => {});
+      const nextHeaders = new Headers(headers);
+      // The token goes to the origin it was meant for, never to another one.
+      carried = next.origin === url.origin;
+      if (!carried) nextHeaders.delete("Authorization");
+      if (toGet) {
+        nextHeaders.delete("Content-Type");
+        nextHeaders.delete("Content-Length");
+      }
+      response = await send(next, {
+        ...init,
+        method: toGet ? "GET" : method,
+        headers: nextHeaders,
+        redirect: "manual",
+        body: toGet ? undefined : init?.body,
+        signal,
+      });
+    }
+    return [response, carried];
+  }
+
+  return {
+    urlOf,
+    async send(
+      input,
+      init,
+      signal = init?.signal ?? (input instanceof Request ? input.signal : undefined),
+    ) {
+      const sent = (init as { [SENT_TOKENS]?: string[] } | undefined)?.[SENT_TOKENS];
+      const token = await tokens.getToken({ signal });
+      sent?.push(token);
+      const [response, carried] = await attempt(input, init, token, signal);
+      if (response.status !== 401 || !carried || !replayable(input, init)) return response;
+      tokens.invalidate(token);
+      await response.body?.cancel().catch(() => {});
+      const next = await tokens.getToken({ signal });
+      sent?.push(next);
+      return (await attempt(input, init, next, signal))[0];
+    },
+  };
+}
+
+function isRedirect(response: Response): boolean {
+  return response.status >= 300 && response.status < 400 && response.status !== 304;
+}

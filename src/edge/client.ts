@@ -1,0 +1,80 @@
+/**
+ * The full Kognic API client for edge functions: {@linkcode edgeClient} takes credentials from
+ * the bindings like `edgeFetch` of `@kognic/auth/edge`, and adds what `KognicClient` has on top
+ * of the bearer token: retries with backoff, a per-attempt timeout, sunset warnings, errors for
+ * answers outside 2xx and JSON helpers.
+ *
+ * @example A Cloudflare Worker that returns Kognic's JSON
+ * ```ts
+ * import { edgeClient } from "@kognic/auth/edge/client";
+ *
+ * const worker = {
+ *   async fetch(_request: Request, env: Record<string, unknown>): Promise<Response> {
+ *     const projects = await edgeClient(env).get("/v1/projects");
+ *     return Response.json(projects);
+ *   },
+ * };
+ * // The worker's entry module ends with `export default worker;`.
+ * ```
+ *
+ * @module
+ */
+import { buildClient, type ClientOptions, type KognicClient } from "../client.ts";
+import type { Credentials } from "../credentials.ts";
+import { edgeConnect } from "./mod.ts";
+
+export * from "./mod.ts";
+export { HttpError } from "../errors.ts";
+export {
+  type ClientEvent,
+  type JsonRequestOptions,
+  KognicClient,
+  type KognicRequestInit,
+  type Logger,
+  type RequestOptions,
+  type RetryOptions,
+  type SunsetInfo,
+} from "../client.ts";
+
+/** Options of {@linkcode edgeClient}: those of `createClient` that make sense on the edge. */
+export interface EdgeClientOptions extends Omit<ClientOptions, "auth" | "runtime" | "now"> {
+  /** A `[clientId, clientSecret]` pair or credentials; default the variables of `env`. */
+  auth?: readonly string[] | Credentials;
+}
+
+/**
+ * Returns an authenticated Kognic client for an edge function, synchronously and without any
+ * file access. Credentials come from `options.auth`, the `clientId` and `clientSecret` options,
+ * or `KOGNIC_CLIENT_ID` and `KOGNIC_CLIENT_SECRET` in `env` (the `env` argument of a Workers
+ * `fetch` handler, `Deno.env.toObject()` on Deno Deploy and Supabase, `process.env` on Vercel).
+ *
+ * Clients made for the same credentials, auth host, token path, scopes and authentication
+ * method reuse one token for the life of the isolate, so calling this on every request costs
+ * one token request per isolate, not per request (on Cloudflare Workers, where a request cannot
+ * wait for another request's I/O, each client has a provider of its own and the token is
+ * shared through an isolate-wide store). Pass `store` (such as `kvTokenStore`) to share the
+ * token between isolates as well.
+ *
+ * Throws `CREDENTIALS_NOT_FOUND` naming the variables expected when there are no credentials,
+ * and `CREDENTIALS_ENV_INCOMPLETE` when only one of the two variables is set.
+ *
+ * @example Deno Deploy or a Supabase Edge Function
+ * ```ts ignore
+ * import { edgeClient } from "@kognic/auth/edge/client";
+ *
+ * Deno.serve(async () => {
+ *   const kognic = edgeClient(Deno.env.toObject());
+ *   const response = await kognic.request("GET", "/v1/projects");
+ *   return Response.json(await response.json());
+ * });
+ * ```
+ *
+ * @param env The bindings or environment variables, an object; values that are not strings
+ * are ignored.
+ * @param options The auth option, the hosts, the scopes, a token store, retries, hooks and the
+ * transport.
+ * @returns The client.
+ */
+export function edgeClient(env?: unknown, options: EdgeClientOptions = {}): KognicClient {
+  return buildClient(edgeConnect(env, options), options);
+}
