@@ -16,7 +16,6 @@ import { DEFAULT_AUTH_HOST, DEFAULT_TOKEN_PATH } from "./token_endpoint.ts";
 import { DEFAULT_BASE_URL } from "./auth_fetch.ts";
 import type { ClientOptions } from "./client.ts";
 import type { Credentials } from "./credentials.ts";
-import { KognicAuthError } from "./errors.ts";
 import type { Runtime } from "./runtime/mod.ts";
 import { VERSION } from "./version.ts";
 
@@ -111,25 +110,21 @@ export interface Connection {
   baseUrl: URL;
   /** The headers of every API request: `Accept`, `User-Agent` and those of the options. */
   headers: Headers;
-  /** The transport: the option's `fetch`, a proxy's, or the runtime's. */
+  /** The transport: the option's `fetch` or the runtime's. */
   fetch: typeof fetch;
 }
 
 /**
- * For credentials already resolved: the `User-Agent`, the default headers, the transport (a
- * proxy, if asked for) and the token provider shared with every other client of the same
- * options.
+ * For credentials already resolved: the `User-Agent`, the default headers, the transport (the
+ * option's `fetch` or the runtime's) and the token provider shared with every other client of
+ * the same options.
  */
 export function connect(
   credentials: Credentials,
   runtime: Runtime,
   options: ClientOptions,
 ): Connection {
-  if (options.proxy !== undefined && options.fetch) {
-    throw new KognicAuthError("INVALID_OPTIONS", "Options fetch and proxy cannot be used together");
-  }
-  const proxied = options.proxy === undefined ? undefined : runtime.fetchWith?.(options.proxy);
-  const fetch = options.fetch ?? proxied ?? runtime.fetch;
+  const fetch = options.fetch ?? runtime.fetch;
   const agent = [`kognic-auth-js/${VERSION}`];
   if (runtime.version) agent.push(`${runtime.name}/${runtime.version}`);
   if (options.clientName) agent.push(options.clientName);

@@ -26,7 +26,6 @@ import {
 import type { Connection } from "./_shared_provider.ts";
 import {
   abortReason,
-  anySignal,
   assertSecureUrl,
   describeError,
   isTransient,
@@ -328,7 +327,7 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
       if (timeout > 0) {
         const controller = new AbortController();
         timer = setTimeout(() => controller.abort(), timeout);
-        signal = caller ? anySignal(caller, controller.signal) : controller.signal;
+        signal = caller ? AbortSignal.any([caller, controller.signal]) : controller.signal;
       }
       let response: Response | undefined;
       let failure: unknown;

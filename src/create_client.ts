@@ -2,6 +2,7 @@
 // through the detected runtime) in front of the client of src/client.ts. Apart from it so that
 // the edge entries, which resolve from bindings, never import the runtime detection.
 import { buildClient, type ClientOptions, type KognicClient } from "./client.ts";
+import { KognicAuthError } from "./errors.ts";
 import { resolveCredentials } from "./resolve.ts";
 import { detectRuntime } from "./runtime/mod.ts";
 import { connect } from "./_shared_provider.ts";
@@ -43,5 +44,12 @@ export async function createClient(options: ClientOptions = {}): Promise<KognicC
     runtime,
     now: options.now ?? options.clock?.now(),
   });
-  return buildClient(connect(credentials, runtime, options), options);
+  if (options.proxy !== undefined && options.fetch) {
+    throw new KognicAuthError("INVALID_OPTIONS", "Options fetch and proxy cannot be used together");
+  }
+  const proxied = options.proxy === undefined ? undefined : runtime.fetchWith?.(options.proxy);
+  return buildClient(
+    connect(credentials, runtime, { ...options, fetch: options.fetch ?? proxied }),
+    options,
+  );
 }

@@ -63,11 +63,11 @@ export class Credentials {
   /** A display name. */
   readonly name: string;
   /** When the credentials were created, if known. */
-  readonly created?: Date;
+  declare readonly created?: Date;
   /** When the credentials stop working, if known. */
-  readonly expires?: Date;
+  declare readonly expires?: Date;
   /** The default scopes of tokens made with these credentials, if any. */
-  readonly scopes?: readonly string[];
+  declare readonly scopes?: readonly string[];
   #clientSecret: string;
 
   /**
@@ -109,7 +109,7 @@ export class Credentials {
    * @returns The fields, secret included.
    */
   toInit(): CredentialsInit {
-    return { ...this.#fields(), clientSecret: this.#clientSecret };
+    return { ...this.toJSON(), clientSecret: this.#clientSecret } as CredentialsInit;
   }
 
   /**
@@ -118,7 +118,8 @@ export class Credentials {
    * @returns The fields with the secret replaced by `[REDACTED]`.
    */
   toJSON(): Record<string, unknown> {
-    return { ...this.#fields(), clientSecret: REDACTED };
+    const { clientId, ...rest } = this;
+    return { clientId, clientSecret: REDACTED, ...rest };
   }
 
   /**
@@ -136,7 +137,7 @@ export class Credentials {
    * @returns The fields with the secret replaced by `[REDACTED]`.
    */
   [inspectNode](): Record<string, unknown> {
-    return this.#redacted();
+    return Object.assign(Object.create({ constructor: Credentials }), this.toJSON());
   }
 
   /**
@@ -148,25 +149,6 @@ export class Credentials {
    */
   [inspectDeno](inspect: (value: unknown, options?: unknown) => string, options?: unknown): string {
     return `Credentials ${inspect(this.toJSON(), options)}`;
-  }
-
-  #redacted(): Record<string, unknown> {
-    return Object.assign(Object.create({ constructor: Credentials }), this.toJSON());
-  }
-
-  #fields(): CredentialsInit {
-    const fields: CredentialsInit = {
-      clientId: this.clientId,
-      clientSecret: REDACTED,
-      email: this.email,
-      userId: this.userId,
-      issuer: this.issuer,
-      name: this.name,
-    };
-    if (this.created) fields.created = this.created;
-    if (this.expires) fields.expires = this.expires;
-    if (this.scopes) fields.scopes = this.scopes;
-    return fields;
   }
 }
 

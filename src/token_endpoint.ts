@@ -10,7 +10,6 @@
 import type { Credentials } from "./credentials.ts";
 import { KognicAuthError, TokenError } from "./errors.ts";
 import {
-  anySignal,
   assertSecureUrl,
   describeError,
   isObject,
@@ -170,7 +169,9 @@ export async function requestToken(
   for (let attempt = 0;; attempt++) {
     const timeout = new AbortController();
     const timer = limit > 0 ? setTimeout(() => timeout.abort(), limit) : undefined;
-    const signal = options.signal ? anySignal(options.signal, timeout.signal) : timeout.signal;
+    const signal = options.signal
+      ? AbortSignal.any([options.signal, timeout.signal])
+      : timeout.signal;
     let failure: KognicAuthError;
     let retryAfter: number | undefined;
     try {

@@ -37,7 +37,8 @@ export {
 } from "../client.ts";
 
 /** Options of {@linkcode edgeClient}: those of `createClient` that make sense on the edge. */
-export interface EdgeClientOptions extends Omit<ClientOptions, "auth" | "runtime" | "now"> {
+export interface EdgeClientOptions
+  extends Omit<ClientOptions, "auth" | "runtime" | "now" | "proxy"> {
   /** A `[clientId, clientSecret]` pair or credentials; default the variables of `env`. */
   auth?: readonly string[] | Credentials;
 }
