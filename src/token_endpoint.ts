@@ -8,7 +8,7 @@
  * @module
  */
 import type { Credentials } from "./credentials.ts";
-import { KognicAuthError, TokenError } from "./errors.ts";
+import { KognicAuthError, type KognicAuthErrorCode, TokenError } from "./errors.ts";
 import {
   assertSecureUrl,
   describeError,
@@ -99,8 +99,8 @@ function formEncode(value: string): string {
     .replace(/%20/g, "+");
 }
 
-function formBody(fields: [string, string | undefined][]): string {
-  return fields.filter(([, value]) => value !== undefined)
+function formBody(fields: Record<string, string | undefined>): string {
+  return Object.entries(fields).filter(([, value]) => value !== undefined)
     .map(([key, value]) => `${key}=${formEncode(value!)}`).join("&");
 }
 
@@ -133,40 +133,37 @@ export async function requestToken(
   const url = new URL(options.tokenUrl);
   assertSecureUrl(url, "the token endpoint", options.allowInsecureHttp);
   const basic = options.authMethod === "client_secret_basic";
-  const scope = options.scopes?.length ? options.scopes.join(" ") : undefined;
-  const grant: [string, string | undefined][] = options.refreshToken === undefined
-    ? [["grant_type", "client_credentials"]]
-    : [["grant_type", "refresh_token"], ["refresh_token", options.refreshToken]];
-  const body = formBody([
-    ...grant,
-    ["client_id", basic ? undefined : credentials.clientId],
-    ["client_secret", basic ? undefined : credentials.clientSecret],
-    ["scope", scope],
-  ]);
+  const { refreshToken } = options;
+  const body = formBody({
+    grant_type: refreshToken === undefined ? "client_credentials" : "refresh_token",
+    refresh_token: refreshToken,
+    client_id: basic ? undefined : credentials.clientId,
+    client_secret: basic ? undefined : credentials.clientSecret,
+    scope: options.scopes?.join(" ") || undefined,
+  });
   const headers: Record<string, string> = {
     ...options.headers,
     "Content-Type": "application/x-www-form-urlencoded",
     Accept: "application/json",
   };
-  if (basic) {
-    const pair = `${formEncode(credentials.clientId)}:${formEncode(credentials.clientSecret)}`;
-    headers.Authorization = `Basic ${btoa(pair)}`;
-  }
   // The secret as sent, in every encoding a message could echo it in.
-  const secrets = [
-    credentials.clientSecret,
-    formEncode(credentials.clientSecret),
-    headers.Authorization?.slice("Basic ".length),
-    options.refreshToken,
-  ];
+  const secrets = [credentials.clientSecret, formEncode(credentials.clientSecret), refreshToken];
+  if (basic) {
+    const pair = btoa(`${formEncode(credentials.clientId)}:${secrets[1]}`);
+    headers.Authorization = `Basic ${pair}`;
+    secrets.push(pair);
+  }
   const fetcher = options.fetch ?? fetch;
-  const wait = options.sleep ?? sleep;
   const now = options.now ?? Date.now;
-  const retries = options.retries ?? 2;
-  const where = `Token endpoint ${quote(url.href)}`;
-
   const limit = options.timeout ?? 30_000;
-  for (let attempt = 0;; attempt++) {
+  /** An error that names the token endpoint; the caller redacts what the server said. */
+  const fail: Fail = (code, detail, extra) =>
+    new TokenError(code, `Token endpoint ${quote(url.href)} ${detail}`, {
+      source: url.href,
+      ...extra,
+    });
+
+  for (let attempt = 1;; attempt++) {
     const timeout = new AbortController();
     const timer = limit > 0 ? setTimeout(() => timeout.abort(), limit) : undefined;
     const signal = options.signal
@@ -184,78 +181,72 @@ export async function requestToken(
       });
       const status = response.status;
       if (status !== 429 && !TRANSIENT.has(status)) {
-        return await parseTokenResponse(response, where, url.href, secrets);
+        return await parseTokenResponse(response, fail, secrets);
       }
       retryAfter = parseRetryAfter(response.headers.get("retry-after"), now());
       await response.body?.cancel().catch(() => {});
       failure = status === 429
-        ? new TokenError(
+        ? fail(
           "TOKEN_RATE_LIMITED",
-          `${where} is rate limiting this client (429) after ${attempt + 1} attempts` +
+          `is rate limiting this client (429) after ${attempt} attempts` +
             (retryAfter === undefined ? "" : `; retry after ${Math.ceil(retryAfter / 1000)} s`),
-          { source: url.href, status, ...(retryAfter === undefined ? {} : { retryAfter }) },
+          { status, retryAfter },
         )
-        : new TokenError(
-          "TOKEN_HTTP_ERROR",
-          `${where} answered ${status} after ${attempt + 1} attempts`,
-          {
-            source: url.href,
-            status,
-          },
-        );
+        : fail("TOKEN_HTTP_ERROR", `answered ${status} after ${attempt} attempts`, { status });
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason;
-      if (timeout.signal.aborted) {
-        throw new TokenError("TIMEOUT", `${where} did not answer within ${limit} ms`, {
-          source: url.href,
-        });
-      }
+      if (timeout.signal.aborted) throw fail("TIMEOUT", `did not answer within ${limit} ms`);
       // Refusals are final; proxy failures the runtime's fetch explains itself (PROXY_*) and
       // network failures (a body cut off mid-way too) are retried like a 503.
       if (error instanceof KognicAuthError && !isTransient(error)) throw error;
-      failure = error instanceof KognicAuthError ? error : new TokenError(
+      failure = error instanceof KognicAuthError ? error : fail(
         "TOKEN_REQUEST_FAILED",
-        `${where} could not be reached: ${redact(describeError(error), secrets)}`,
-        { source: url.href },
+        `could not be reached: ${redact(describeError(error), secrets)}`,
       );
     } finally {
       clearTimeout(timer);
     }
-    const delay = retryAfter ?? 250 * 2 ** attempt * (0.5 + Math.random() / 2);
-    if (attempt >= retries || delay > (options.maxRetryAfter ?? 30_000)) throw failure;
-    await wait(delay, options.signal);
+    const delay = retryAfter ?? 125 * 2 ** attempt * (0.5 + Math.random() / 2);
+    if (attempt > (options.retries ?? 2) || delay > (options.maxRetryAfter ?? 30_000)) {
+      throw failure;
+    }
+    await (options.sleep ?? sleep)(delay, options.signal);
   }
 }
 
 /** Answers of the token endpoint that a later attempt may not get. */
 const TRANSIENT = new Set([500, 502, 503, 504]);
 
+type Fail = (
+  code: KognicAuthErrorCode,
+  detail: string,
+  extra?: { status?: number; retryAfter?: number; oauthError?: string },
+) => TokenError;
+
 async function parseTokenResponse(
   response: Response,
-  where: string,
-  source: string,
+  fail: Fail,
   secrets: (string | undefined)[],
 ): Promise<TokenResponse> {
   const status = response.status;
   const type = response.headers.get("content-type") ?? "no content type";
-  const fail = (code: "TOKEN_HTTP_ERROR" | "TOKEN_RESPONSE_INVALID", detail: string): never => {
-    throw new TokenError(code, `${where} ${detail}`, { source, status });
+  const invalid = (detail: string): never => {
+    throw fail("TOKEN_RESPONSE_INVALID", `answered ${detail}`, { status });
   };
   if (response.type === "opaqueredirect" || (status >= 300 && status < 400)) {
     await response.body?.cancel().catch(() => {});
-    fail("TOKEN_HTTP_ERROR", `answered a redirect (${status}), which is not followed`);
+    throw fail("TOKEN_HTTP_ERROR", `answered a redirect (${status}), which is not followed`, {
+      status,
+    });
   }
   let text: string;
   try {
     ({ text } = await readText(response, MAX_BODY));
   } catch (error) {
-    throw new TokenError(
+    throw fail(
       "TOKEN_REQUEST_FAILED",
-      redact(
-        `${where} answered ${status} but its body could not be read: ${describeError(error)}`,
-        secrets,
-      ),
-      { source, status },
+      `answered ${status} but its body could not be read: ${redact(describeError(error), secrets)}`,
+      { status },
     );
   }
   let json: unknown;
@@ -264,64 +255,56 @@ async function parseTokenResponse(
   } catch {
     json = undefined;
   }
-  const body = isObject(json) ? json : undefined;
+  const token = isObject(json) ? json : undefined;
 
   if (status < 200 || status > 299) {
-    if (typeof body?.error === "string") {
-      const description = typeof body.error_description === "string"
-        ? `: ${body.error_description}`
+    if (typeof token?.error === "string") {
+      const description = typeof token.error_description === "string"
+        ? `: ${token.error_description}`
         : "";
-      throw new TokenError(
+      throw fail(
         "TOKEN_OAUTH_ERROR",
-        redact(`${where} refused the request (${status}): ${body.error}${description}`, secrets),
-        { source, status, oauthError: redact(body.error, secrets) },
+        redact(`refused the request (${status}): ${token.error}${description}`, secrets),
+        { status, oauthError: redact(token.error, secrets) },
       );
     }
-    fail(
+    throw fail(
       "TOKEN_HTTP_ERROR",
       `answered ${status} with ${
         json === undefined ? `a ${type} body` : "JSON that is not an OAuth error"
       }`,
+      { status },
     );
   }
-  if (!body) {
-    fail(
-      "TOKEN_RESPONSE_INVALID",
-      `answered ${status} with ${
+  if (!token) {
+    return invalid(
+      `${status} with ${
         json === undefined ? `a ${type} body that is not JSON` : "JSON that is not an object"
       }`,
     );
   }
-  const token = body!;
   if (typeof token.access_token !== "string" || token.access_token === "") {
-    fail("TOKEN_RESPONSE_INVALID", `answered without an "access_token" string`);
+    invalid(`without an "access_token" string`);
   }
   if (typeof token.token_type !== "string" || token.token_type.toLowerCase() !== "bearer") {
-    fail("TOKEN_RESPONSE_INVALID", `answered a "token_type" that is not "Bearer"`);
+    invalid(`a "token_type" that is not "Bearer"`);
   }
   let expiresIn = token.expires_in;
   if (typeof expiresIn === "string" && /^\s*\d+(\.\d+)?\s*$/.test(expiresIn)) {
     expiresIn = Number(expiresIn);
   }
   if (
-    expiresIn !== undefined && expiresIn !== null &&
+    expiresIn != null &&
     (typeof expiresIn !== "number" || !Number.isFinite(expiresIn) || expiresIn < 0)
   ) {
-    fail("TOKEN_RESPONSE_INVALID", `answered an "expires_in" that is not a number of seconds`);
+    invalid(`an "expires_in" that is not a number of seconds`);
   }
-  for (const field of ["refresh_token", "scope"]) {
-    if (token[field] !== undefined && token[field] !== null && typeof token[field] !== "string") {
-      fail("TOKEN_RESPONSE_INVALID", `answered a ${quote(field)} that is not a string`);
+  const result = { ...token, expires_in: expiresIn } as TokenResponse;
+  for (const field of ["expires_in", "refresh_token", "scope"]) {
+    if (result[field] == null) delete result[field];
+    else if (field !== "expires_in" && typeof result[field] !== "string") {
+      invalid(`a ${quote(field)} that is not a string`);
     }
   }
-  const result: TokenResponse = {
-    ...token,
-    access_token: token.access_token as string,
-    token_type: token.token_type as string,
-  };
-  if (typeof expiresIn === "number") result.expires_in = expiresIn;
-  else delete result.expires_in;
-  if (token.refresh_token === null) delete result.refresh_token;
-  if (token.scope === null) delete result.scope;
   return result;
 }

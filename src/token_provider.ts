@@ -358,17 +358,14 @@ export class TokenProvider implements TokenSource {
       }
     }
     const started = this.#clock.now();
+    const clock = this.#clock;
     const request = {
+      ...options,
       tokenUrl: this.tokenUrl,
       scopes: this.scopes,
-      authMethod: options.authMethod,
-      fetch: options.fetch,
-      headers: options.headers,
-      allowInsecureHttp: options.allowInsecureHttp,
       sleep: (ms: number, signal?: AbortSignal) =>
-        this.#clock.sleep ? this.#clock.sleep(ms, signal) : sleep(ms, signal),
-      timeout: options.timeout,
-      now: () => this.#clock.now(),
+        clock.sleep ? clock.sleep(ms, signal) : sleep(ms, signal),
+      now: () => clock.now(),
     };
     let response: TokenResponse | undefined;
     let grant: "client_credentials" | "refresh_token" = "refresh_token";
@@ -407,22 +404,20 @@ export class TokenProvider implements TokenSource {
   }
 
   #hold(token: StoredToken, now: number): Held | undefined {
-    if (typeof token?.access_token !== "string") return undefined;
+    const { access_token: accessToken, expires_at: at, expires_in: life } = token ?? {};
+    if (typeof accessToken !== "string") return undefined;
     let refreshAt = Infinity;
     let expireAt = Infinity;
-    if (typeof token.expires_at === "number" || typeof token.expires_in === "number") {
-      const expiresAt = typeof token.expires_at === "number"
-        ? token.expires_at * 1000
-        : now + token.expires_in! * 1000;
-      const lifetime = typeof token.expires_in === "number"
-        ? token.expires_in * 1000
-        : expiresAt - now;
+    if (typeof at === "number" || typeof life === "number") {
+      const expiresAt = typeof at === "number" ? at * 1000 : now + life! * 1000;
+      const lifetime = typeof life === "number" ? life * 1000 : expiresAt - now;
       refreshAt = expiresAt - Math.min(this.#options.refreshLeeway ?? 60_000, lifetime / 2);
       expireAt = expiresAt - Math.min(this.#options.expiryMargin ?? 30_000, lifetime / 4);
     }
+    const refreshToken = token.refresh_token;
     return {
-      accessToken: token.access_token,
-      ...(typeof token.refresh_token === "string" ? { refreshToken: token.refresh_token } : {}),
+      accessToken,
+      refreshToken: typeof refreshToken === "string" ? refreshToken : undefined,
       refreshAt,
       expireAt,
     };
