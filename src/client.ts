@@ -126,7 +126,7 @@ export interface Logger {
    */
   info(message: string): void;
   /**
-   * Logs a warning (sunset dates, failed background refreshes).
+   * Logs a warning (sunset dates, failed background refreshes, a failing token store).
    *
    * @param message The message; it never holds a secret or a token.
    */
@@ -502,6 +502,11 @@ export class KognicClient {
             logger.debug(
               `Obtained an access token from ${JSON.stringify(event.tokenUrl)} by ${event.grant}` +
                 (event.expiresIn === undefined ? "" : `, valid for ${event.expiresIn} s`),
+            );
+          } else if (event.type === "store_error") {
+            logger.warn(
+              `The token store failed to ${event.operation} a token for ` +
+                `${JSON.stringify(event.tokenUrl)}: ${event.message}`,
             );
           } else {
             (event.background ? logger.warn : logger.debug)(

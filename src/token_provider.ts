@@ -16,7 +16,7 @@ import {
   requestToken,
   type TokenResponse,
 } from "./token_endpoint.ts";
-import { assertSecureUrl, hex, sleep, withSignal } from "./_util.ts";
+import { assertSecureUrl, describeError, hex, redact, sleep, withSignal } from "./_util.ts";
 
 /** A source of time, injectable so that tests can move it without sleeping. */
 export interface Clock {
@@ -46,7 +46,8 @@ export type StoredToken = TokenResponse & {
 
 /**
  * Where a {@linkcode TokenProvider} persists tokens so that processes or isolates can share
- * them. Both methods may fail; failures are ignored and the provider goes on without the store.
+ * them. Both methods may fail: the provider then goes on without the store and tells its
+ * subscribers (a `store_error` {@linkcode TokenEvent}).
  */
 export interface TokenStore {
   /**
@@ -111,6 +112,16 @@ export type TokenEvent =
     readonly message: string;
     /** Whether the refresh ran in the background while the old token was still served. */
     readonly background: boolean;
+  }
+  | {
+    /** The token store failed; the provider went on without it. */
+    readonly type: "store_error";
+    /** What failed: loading a token or saving one. */
+    readonly operation: "load" | "save";
+    /** The token endpoint URL. */
+    readonly tokenUrl: string;
+    /** The store's error message, with the tokens the provider holds redacted. */
+    readonly message: string;
   };
 
 /** Options of {@linkcode TokenProvider}. */
@@ -350,7 +361,7 @@ export class TokenProvider implements TokenSource {
     const store = options.store;
     const key = store ? await this.cacheKey() : "";
     if (store && !this.#held) {
-      const stored = await store.load(key).catch(() => undefined);
+      const stored = await store.load(key).catch((error) => this.#storeFailed("load", error));
       // Only a stored token that says when it expires is taken (SPEC §8), whatever the store.
       const held = typeof stored?.expires_at === "number" && this.#hold(stored, this.#clock.now());
       if (held && held.accessToken !== this.#rejected && this.#clock.now() < held.refreshAt) {
@@ -399,8 +410,18 @@ export class TokenProvider implements TokenSource {
     if (response.expires_in !== undefined) {
       stored.expires_at = Math.floor(started / 1000 + response.expires_in);
     }
-    if (store) await store.save(key, stored).catch(() => {});
+    if (store) await store.save(key, stored).catch((error) => this.#storeFailed("save", error));
     return held;
+  }
+
+  #storeFailed(operation: "load" | "save", error: unknown): undefined {
+    const held = this.#held;
+    this.#emit({
+      type: "store_error",
+      operation,
+      tokenUrl: this.tokenUrl.href,
+      message: redact(describeError(error), [held?.accessToken, held?.refreshToken]),
+    });
   }
 
   #hold(token: StoredToken, now: number): Held | undefined {

@@ -42,38 +42,30 @@ import type { AuthMethod } from "../token_endpoint.ts";
 export type { Clock, StoredToken, TokenStore } from "../token_provider.ts";
 export type { AuthMethod } from "../token_endpoint.ts";
 
-/** Options of {@linkcode edgeFetch}. */
-export interface EdgeFetchOptions {
+/**
+ * Options of {@linkcode edgeFetch}: those of `createClient` that the bearer core uses, with the
+ * `auth` option as a pair or credentials (no files on the edge).
+ */
+export interface EdgeFetchOptions extends
+  Pick<
+    ClientOptions,
+    | "clientId"
+    | "clientSecret"
+    | "baseUrl"
+    | "authHost"
+    | "tokenPath"
+    | "scopes"
+    | "authMethod"
+    | "headers"
+    | "organizationId"
+    | "clientName"
+    | "fetch"
+    | "clock"
+    | "store"
+    | "allowInsecureHttp"
+  > {
   /** A `[clientId, clientSecret]` pair or credentials; default the variables of `env`. */
   auth?: readonly string[] | Credentials;
-  /** An OAuth client id, given together with `clientSecret` (and without `auth`). */
-  clientId?: string;
-  /** An OAuth client secret, given together with `clientId` (and without `auth`). */
-  clientSecret?: string;
-  /** The API base URL that relative paths resolve against; default `https://app.kognic.com`. */
-  baseUrl?: string | URL;
-  /** The auth host; default `https://auth.app.kognic.com`. */
-  authHost?: string;
-  /** The token endpoint's path; default `/v1/auth/oauth/token`. */
-  tokenPath?: string;
-  /** The scopes to ask for; default the credentials' `scopes`. */
-  scopes?: readonly string[];
-  /** How the client authenticates at the token endpoint; default `"client_secret_post"`. */
-  authMethod?: AuthMethod;
-  /** Headers added to every API request unless the request sets them. */
-  headers?: HeadersInit;
-  /** Sent as `X-Organization-Id` on every API request. */
-  organizationId?: string | number;
-  /** A name for your program, appended to the `User-Agent`. */
-  clientName?: string;
-  /** The `fetch` for the token endpoint and the API; default the global one. */
-  fetch?: typeof fetch;
-  /** The clock for token lifetimes; default `Date.now`. */
-  clock?: Clock;
-  /** Where to share tokens between isolates, such as {@linkcode kvTokenStore}; default none. */
-  store?: TokenStore;
-  /** Allow plain `http://` to hosts that are not loopback. Default `false`. */
-  allowInsecureHttp?: boolean;
 }
 
 /** A `fetch` that carries the Kognic access token, and the provider it takes tokens from. */

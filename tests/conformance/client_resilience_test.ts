@@ -486,3 +486,17 @@ test("observability: token, retry and sunset events and log lines never hold a s
   assertNoSecrets(events, secrets);
   assertNoSecrets(logger.lines, secrets);
 });
+
+test("observability: a failing token store is a warning in the log, never a failed call", async () => {
+  const logger = recordingLogger();
+  const store = {
+    load: () => Promise.reject(new Error("cache unreadable")),
+    save: () => Promise.reject(new Error("cache read-only")),
+  };
+  const { client } = await setup({}, { logger, store });
+  assert.equal((await client.get<{ clientId: string }>("/v1/whoami")).clientId, TEST_CLIENT_ID);
+  const warnings = logger.lines.filter((line) => line.startsWith("warn "));
+  assert.equal(warnings.length, 2);
+  assert.match(warnings[0], /token store failed to load a token for ".*": cache unreadable$/);
+  assert.match(warnings[1], /token store failed to save a token for ".*": cache read-only$/);
+});

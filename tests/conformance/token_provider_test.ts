@@ -1,10 +1,16 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { Credentials, type StoredToken, TokenProvider } from "../../mod.ts";
+import { Credentials, type StoredToken, type TokenEvent, TokenProvider } from "../../mod.ts";
 import { FakeClock } from "../support/clock.ts";
 import { test } from "../support/harness.ts";
-import { AUTH_HOST, CANARY_SECRET, TEST_CLIENT_ID, thrown } from "../support/fixtures.ts";
-import { createKognicServer, type KognicServer } from "../support/kognic_server.ts";
+import {
+  assertNoSecrets,
+  AUTH_HOST,
+  CANARY_SECRET,
+  TEST_CLIENT_ID,
+  thrown,
+} from "../support/fixtures.ts";
+import { createKognicServer, type KognicServer, TOKEN_CANARY } from "../support/kognic_server.ts";
 
 const credentials = new Credentials({ clientId: TEST_CLIENT_ID, clientSecret: CANARY_SECRET });
 
@@ -232,14 +238,27 @@ test("provider: the persistence hook serves a stored token and receives new ones
   assert.equal(saved.get(key)?.access_token, third);
 });
 
-test("provider: a failing store never fails the token request", async () => {
+test("provider: a failing store never fails the token request, and says so without tokens", async () => {
   const clock = new FakeClock();
   const server = createKognicServer({ now: () => clock.now() });
   const store = {
     load: () => Promise.reject(new Error("disk gone")),
-    save: () => Promise.reject(new Error("disk full")),
+    // A store whose error quotes what it was given.
+    save: (_key: string, token: StoredToken) =>
+      Promise.reject(new Error(`disk full, lost ${JSON.stringify(token)}`)),
   };
-  assert.equal(await provider(server, clock, { store }).getToken(), server.issuedTokens[0]);
+  const tokens = provider(server, clock, { store });
+  const events: TokenEvent[] = [];
+  const listener = (event: TokenEvent) => events.push(event);
+  tokens.subscribe(listener);
+  assert.equal(await tokens.getToken(), server.issuedTokens[0]);
+  const failures = events.filter((event) => event.type === "store_error");
+  assert.deepEqual(failures.map((event) => event.type === "store_error" && event.operation), [
+    "load",
+    "save",
+  ]);
+  assert.match(JSON.stringify(failures), /disk gone.*disk full, lost/);
+  assertNoSecrets(failures, [TOKEN_CANARY]);
 });
 
 test("provider: a token rejected by an API is not taken back from the store", async () => {
