@@ -5,7 +5,7 @@
  * @module
  */
 import { KognicAuthError } from "./errors.ts";
-import { expandHome } from "./resolve.ts";
+import { expandHome, xdgPath } from "./resolve.ts";
 import { detectRuntime, type Runtime } from "./runtime/mod.ts";
 import { DEFAULT_AUTH_HOST } from "./token_endpoint.ts";
 import { isObject, quote } from "./_util.ts";
@@ -61,8 +61,7 @@ export const DEFAULT_ENVIRONMENT: Readonly<Environment> = Object.freeze({
  * @returns The path.
  */
 export function defaultEnvironmentsPath(runtime: Runtime): string {
-  const base = runtime.env("XDG_CONFIG_HOME") || expandHome("~/.config", runtime);
-  return `${base.replace(/[\\/]+$/, "")}/kognic/environments.json`;
+  return xdgPath(runtime, "XDG_CONFIG_HOME", "~/.config", "kognic/environments.json");
 }
 
 /** Options of {@linkcode loadEnvironments}. */
@@ -112,10 +111,11 @@ export async function loadEnvironments(
   options: LoadEnvironmentsOptions = {},
 ): Promise<EnvironmentsConfig> {
   const runtime = options.runtime ?? await detectRuntime();
+  // No file system (an edge function): no file, so no environments, whatever the path.
+  if (!runtime.readTextFile) return { environments: {} };
   const path = options.path === undefined
     ? defaultEnvironmentsPath(runtime)
     : expandHome(options.path, runtime);
-  if (!runtime.readTextFile) return { environments: {} };
   let text: string;
   try {
     text = await runtime.readTextFile(path);

@@ -282,3 +282,19 @@ export function expandHome(path: string, runtime: Runtime): string {
   }
   return home.replace(/[\\/]+$/, "") + path.slice(1);
 }
+
+/**
+ * A file under an XDG base directory: `$VARIABLE/file` when the variable is set and not empty,
+ * otherwise `fallback/file` with `~` expanded.
+ *
+ * @internal
+ */
+export function xdgPath(
+  runtime: Runtime,
+  variable: string,
+  fallback: string,
+  file: string,
+): string {
+  const base = runtime.env(variable) || expandHome(fallback, runtime);
+  return `${base.replace(/[\\/]+$/, "")}/${file}`;
+}

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { expandHome } from "../resolve.ts";
+import { expandHome, xdgPath } from "../resolve.ts";
 import { detectRuntime, type Runtime } from "../runtime/mod.ts";
 import type { StoredToken, TokenStore } from "../token_provider.ts";
 import { isObject, sleep } from "../_util.ts";
@@ -32,8 +32,7 @@ import { usable } from "./_shared.ts";
  * @returns The path.
  */
 export function defaultTokenCachePath(runtime: Runtime): string {
-  const base = runtime.env("XDG_CACHE_HOME") || expandHome("~/.cache", runtime);
-  return `${base.replace(/[\\/]+$/, "")}/kognic-auth/tokens.json`;
+  return xdgPath(runtime, "XDG_CACHE_HOME", "~/.cache", "kognic-auth/tokens.json");
 }
 
 /** Options of {@linkcode FileTokenStore}. */

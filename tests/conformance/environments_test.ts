@@ -7,6 +7,7 @@ import {
   type KognicAuthError,
   loadEnvironments,
 } from "../../mod.ts";
+import { edgeRuntime } from "../../src/runtime/edge.ts";
 import { memoryRuntime } from "../../src/runtime/memory.ts";
 import { test } from "../support/harness.ts";
 import { thrown } from "../support/fixtures.ts";
@@ -56,6 +57,12 @@ test("environments: the file is found under XDG_CONFIG_HOME, and a missing file 
   const other = memoryRuntime({ files: { "/home/user/envs.json": JSON.stringify(CONFIG) } });
   const config = await loadEnvironments({ runtime: other, path: "~/envs.json" });
   assert.equal(Object.keys(config.environments).length, 3);
+  // An edge function has no files and no home directory: no environments, no error.
+  const edge = edgeRuntime({ env: {} });
+  assert.deepEqual(await loadEnvironments({ runtime: edge }), { environments: {} });
+  assert.deepEqual(await loadEnvironments({ runtime: edge, path: "~/envs.json" }), {
+    environments: {},
+  });
 });
 
 test("environments: a URL chooses by exact host, then subdomain, then the default", async () => {
