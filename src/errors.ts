@@ -236,3 +236,17 @@ export class TokenError extends KognicAuthError {
     if (options.retryAfter !== undefined) this.retryAfter = options.retryAfter;
   }
 }
+
+/**
+ * The `KEYRING_UNAVAILABLE` error: what could not be done, and what a keyring takes.
+ *
+ * @internal
+ */
+export function keyringUnavailable(doing: string, source?: string): KognicAuthError {
+  return new KognicAuthError(
+    "KEYRING_UNAVAILABLE",
+    `${doing}: no system keyring is available (on Linux: a D-Bus session with a Secret Service ` +
+      "and secret-tool; on macOS: security)",
+    source === undefined ? undefined : { source },
+  );
+}

@@ -11,7 +11,7 @@ import {
   type CredentialsInit,
   parseCredentials,
 } from "./credentials.ts";
-import { KognicAuthError } from "./errors.ts";
+import { keyringUnavailable, KognicAuthError } from "./errors.ts";
 import { detectRuntime, type Runtime } from "./runtime/mod.ts";
 import { capitalize, quote } from "./_util.ts";
 import { noFilesHint, resolveEnvPair, resolveGiven } from "./_resolve_sync.ts";
@@ -153,24 +153,31 @@ async function fromKeyring(
   required: boolean,
 ): Promise<ResolvedCredentials | undefined> {
   const source = `keyring profile ${quote(profile)}`;
-  if (!runtime.keyring) {
-    throw new KognicAuthError(
-      "KEYRING_UNAVAILABLE",
-      `Cannot read ${source}: no system keyring is available on this runtime (${runtime.name})`,
-      { source },
-    );
-  }
+  const credentials = await readKeyringCredentials(profile, runtime);
+  if (credentials) return { credentials, source };
+  if (!required) return undefined;
+  throw new KognicAuthError(
+    "KEYRING_PROFILE_NOT_FOUND",
+    `No credentials in the keyring for profile ${quote(profile)}: ` +
+      `store them with \`kognic-auth credentials put <file> --env ${profile}\``,
+    { source },
+  );
+}
+
+/**
+ * Reads and checks the credentials of a keyring profile, whether or not they have expired;
+ * `undefined` when the profile holds nothing.
+ *
+ * @internal
+ */
+export async function readKeyringCredentials(
+  profile: string,
+  runtime: Runtime,
+): Promise<Credentials | undefined> {
+  const source = `keyring profile ${quote(profile)}`;
+  if (!runtime.keyring) throw keyringUnavailable(`Cannot read ${source}`, source);
   const stored = await runtime.keyring.get(CREDENTIALS_KEYRING_SERVICE, profile);
-  if (stored === undefined) {
-    if (!required) return undefined;
-    throw new KognicAuthError(
-      "KEYRING_PROFILE_NOT_FOUND",
-      `No credentials in the keyring for profile ${quote(profile)}: ` +
-        `store them with \`kognic-auth credentials put <file> --env ${profile}\``,
-      { source },
-    );
-  }
-  return { credentials: parseCredentials(parseJson(stored, source), source), source };
+  return stored === undefined ? undefined : parseCredentials(parseJson(stored, source), source);
 }
 
 /**

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { KognicAuthError } from "../errors.ts";
+import { keyringUnavailable } from "../errors.ts";
 import type { Keyring } from "../runtime/mod.ts";
 import type { StoredToken, TokenStore } from "../token_provider.ts";
 import { usable } from "./_shared.ts";
@@ -42,13 +42,7 @@ export class KeyringTokenStore implements TokenStore {
    * @param options The current time in milliseconds; default `Date.now()`.
    */
   constructor(keyring: Keyring | undefined, options: { now?: () => number } = {}) {
-    if (!keyring) {
-      throw new KognicAuthError(
-        "KEYRING_UNAVAILABLE",
-        "Cannot cache tokens in the keyring: no system keyring is available " +
-          "(on Linux: a D-Bus session with a Secret Service and secret-tool; on macOS: security)",
-      );
-    }
+    if (!keyring) throw keyringUnavailable("Cannot cache tokens in the keyring");
     this.#keyring = keyring;
     this.#now = options.now ?? Date.now;
   }

@@ -27,12 +27,12 @@
  */
 import { TOKEN_CACHE_MODES, type TokenCacheMode } from "../cache/mod.ts";
 import { defaultEnvironmentsPath, loadEnvironments } from "../environments.ts";
-import { KognicAuthError } from "../errors.ts";
+import { keyringUnavailable, KognicAuthError } from "../errors.ts";
 import {
   CREDENTIALS_KEYRING_SERVICE,
   expandHome,
   readCredentialsFile,
-  resolveCredentials,
+  readKeyringCredentials,
 } from "../resolve.ts";
 import { detectRuntime, type Runtime } from "../runtime/mod.ts";
 import { DEFAULT_AUTH_HOST } from "../token_endpoint.ts";
@@ -210,14 +210,8 @@ async function getAccessToken(args: string[], io: CliIo): Promise<number> {
   return 0;
 }
 
-function keyringOf(runtime: Runtime): NonNullable<Runtime["keyring"]> {
-  if (!runtime.keyring) {
-    throw new KognicAuthError(
-      "KEYRING_UNAVAILABLE",
-      "No system keyring is available (on Linux a D-Bus session with a Secret Service and " +
-        "secret-tool are needed; on macOS the security tool)",
-    );
-  }
+function keyringOf(runtime: Runtime, doing: string): NonNullable<Runtime["keyring"]> {
+  if (!runtime.keyring) throw keyringUnavailable(doing);
   return runtime.keyring;
 }
 
@@ -244,7 +238,7 @@ async function credentials(action: string | undefined, args: string[], io: CliIo
     const [file, ...extra] = positionals;
     if (file === undefined) throw new UsageError("the following arguments are required: FILE");
     if (extra.length) throw new UsageError(`unrecognized arguments: ${extra.join(" ")}`);
-    const keyring = keyringOf(runtime);
+    const keyring = keyringOf(runtime, "Cannot store credentials in the keyring");
     const found = await readCredentialsFile(file, runtime, undefined);
     const init = found.toInit();
     const stored: Record<string, unknown> = {
@@ -267,16 +261,14 @@ async function credentials(action: string | undefined, args: string[], io: CliIo
     return 0;
   }
   if (positionals.length) throw new UsageError(`unrecognized arguments: ${positionals.join(" ")}`);
-  const keyring = keyringOf(runtime);
   if (action === "get") {
-    if (await keyring.get(CREDENTIALS_KEYRING_SERVICE, profile) === undefined) {
+    // Shown as stored, expired or not, like the Python tool.
+    keyringOf(runtime, "Cannot read credentials from the keyring");
+    const found = await readKeyringCredentials(profile, runtime);
+    if (!found) {
       await io.stderr(`No credentials found in keyring (profile=${pyRepr(profile)})\n`);
       return 1;
     }
-    const { credentials: found } = await resolveCredentials({
-      auth: `keyring://${profile}`,
-      runtime,
-    });
     const shown = new PyObject();
     shown.set("clientId", found.clientId);
     shown.set("clientSecret", found.clientSecret);
@@ -286,6 +278,7 @@ async function credentials(action: string | undefined, args: string[], io: CliIo
     await io.stdout(`${dumpPython(shown, 2)}\n`);
     return 0;
   }
+  const keyring = keyringOf(runtime, "Cannot delete credentials from the keyring");
   const deleted = await keyring.delete(CREDENTIALS_KEYRING_SERVICE, profile);
   debug(deleted ? `Deleted keyring profile ${profile}` : `Keyring profile ${profile} was empty`);
   await io.stdout(`Credentials cleared from keyring (profile=${pyRepr(profile)})\n`);

@@ -37,8 +37,7 @@ export { KognicAuthError, TokenError } from "../errors.ts";
 export { Credentials } from "../credentials.ts";
 export { edgeRuntime, type EdgeRuntimeOptions } from "../runtime/edge.ts";
 export { type KvNamespace, kvTokenStore, type KvTokenStoreOptions } from "../cache/kv.ts";
-import type { Clock, TokenStore } from "../token_provider.ts";
-import type { AuthMethod } from "../token_endpoint.ts";
+
 export type { Clock, StoredToken, TokenStore } from "../token_provider.ts";
 export type { AuthMethod } from "../token_endpoint.ts";
 

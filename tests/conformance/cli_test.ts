@@ -402,7 +402,10 @@ test(
       });
       ran = await box.run("kognic-auth", ["credentials", "get"]);
       assert.equal(ran.code, 1);
-      assert.match(ran.stderr, /^Error: No system keyring is available/);
+      assert.match(
+        ran.stderr,
+        /^Error: Cannot read credentials from the keyring: no system keyring/,
+      );
       ran = await box.run("kognic-auth", [
         "get-access-token",
         "--token-cache",

@@ -71,6 +71,19 @@ test("keyring: credentials put, get and delete use Python's service and attribut
       stdout: "",
       stderr: `No credentials found in keyring (profile='${name}')\n`,
     });
+
+    // Expired credentials are shown as stored (they are what a user needs to see to replace).
+    const expired = await box.write(
+      "expired.json",
+      JSON.stringify(credentialsDocument({ expires: "2020-01-01T00:00:00Z" })),
+    );
+    assert.equal(
+      (await box.run("kognic-auth", ["credentials", "put", expired, "--env", name])).code,
+      0,
+    );
+    ran = await box.run("kognic-auth", ["credentials", "get", "--env", name]);
+    assert.equal(ran.code, 0, ran.stderr);
+    assert.match(ran.stdout, new RegExp(`"clientId": "${TEST_CLIENT_ID}"`));
   } finally {
     await clear("kognic-credentials", name);
     await box.close();
