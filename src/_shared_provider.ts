@@ -18,6 +18,7 @@ import type { ClientOptions } from "./client.ts";
 import type { Credentials } from "./credentials.ts";
 import type { Runtime } from "./runtime/mod.ts";
 import { VERSION } from "./version.ts";
+import { assertSecureUrl } from "./_util.ts";
 
 interface Ref {
   deref(): TokenProvider | undefined;
@@ -146,5 +147,7 @@ export function connect(
     headers.set("X-Organization-Id", String(options.organizationId));
   }
   for (const [name, value] of new Headers(options.headers)) headers.set(name, value);
-  return { provider, baseUrl: new URL(options.baseUrl ?? DEFAULT_BASE_URL), headers, fetch };
+  const baseUrl = new URL(options.baseUrl ?? DEFAULT_BASE_URL);
+  assertSecureUrl(baseUrl, "the API", options.allowInsecureHttp);
+  return { provider, baseUrl, headers, fetch };
 }

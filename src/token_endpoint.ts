@@ -139,7 +139,7 @@ export async function requestToken(
     refresh_token: refreshToken,
     client_id: basic ? undefined : credentials.clientId,
     client_secret: basic ? undefined : credentials.clientSecret,
-    scope: options.scopes?.join(" ") || undefined,
+    scope: options.scopes?.length ? options.scopes.join(" ") : undefined,
   });
   const headers: Record<string, string> = {
     ...options.headers,
@@ -147,7 +147,8 @@ export async function requestToken(
     Accept: "application/json",
   };
   // The secret as sent, in every encoding a message could echo it in.
-  const secrets = [credentials.clientSecret, formEncode(credentials.clientSecret), refreshToken];
+  const secret = credentials.clientSecret;
+  const secrets = [secret, formEncode(secret), encodeURIComponent(secret), refreshToken];
   if (basic) {
     const pair = btoa(`${formEncode(credentials.clientId)}:${secrets[1]}`);
     headers.Authorization = `Basic ${pair}`;

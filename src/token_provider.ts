@@ -371,7 +371,11 @@ export class TokenProvider implements TokenSource {
     const started = this.#clock.now();
     const clock = this.#clock;
     const request = {
-      ...options,
+      authMethod: options.authMethod,
+      fetch: options.fetch,
+      headers: options.headers,
+      allowInsecureHttp: options.allowInsecureHttp,
+      timeout: options.timeout,
       tokenUrl: this.tokenUrl,
       scopes: this.scopes,
       sleep: (ms: number, signal?: AbortSignal) =>

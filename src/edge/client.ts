@@ -21,7 +21,7 @@
  */
 import { buildClient, type ClientOptions, type KognicClient } from "../client.ts";
 import type { Credentials } from "../credentials.ts";
-import { edgeConnect } from "./mod.ts";
+import { edgeConnect } from "./_connect.ts";
 
 export * from "./mod.ts";
 export { HttpError } from "../errors.ts";

@@ -25,13 +25,9 @@
  */
 import { bearerFetch } from "../auth_fetch.ts";
 import type { ClientOptions } from "../client.ts";
-import { assertNotExpired, type Credentials } from "../credentials.ts";
-import { KognicAuthError } from "../errors.ts";
-import { noFilesHint, resolveEnvPair, resolveGiven } from "../_resolve_sync.ts";
-import type { Runtime } from "../runtime/mod.ts";
-import { edgeRuntime } from "../runtime/edge.ts";
+import type { Credentials } from "../credentials.ts";
+import { edgeConnect } from "./_connect.ts";
 import type { TokenProvider } from "../token_provider.ts";
-import { connect, type Connection } from "../_shared_provider.ts";
 
 export { KognicAuthError, TokenError } from "../errors.ts";
 export { Credentials } from "../credentials.ts";
@@ -68,10 +64,15 @@ export interface EdgeFetchOptions extends
 }
 
 /** A `fetch` that carries the Kognic access token, and the provider it takes tokens from. */
-export type AuthFetch = typeof fetch & {
-  /** The token provider, shared with every other client of the same options in the isolate. */
-  readonly provider: TokenProvider;
-};
+export type EdgeFetch =
+  & ((input: Request | URL | string, init?: RequestInit) => Promise<Response>)
+  & {
+    /**
+     * The token provider: shared with every other client of the same options in the isolate, or
+     * on Cloudflare Workers this function's own.
+     */
+    readonly provider: TokenProvider;
+  };
 
 /**
  * Returns a `fetch` for the Kognic API, synchronously and without any file access: relative
@@ -111,7 +112,7 @@ export type AuthFetch = typeof fetch & {
  * @param options The auth option, the hosts, the scopes, a token store and the transport.
  * @returns The authenticated `fetch`.
  */
-export function edgeFetch(env?: unknown, options: EdgeFetchOptions = {}): AuthFetch {
+export function edgeFetch(env?: unknown, options: EdgeFetchOptions = {}): EdgeFetch {
   const { provider, baseUrl, headers, fetch } = edgeConnect(env, options);
   const { send } = bearerFetch(provider, {
     baseUrl,
@@ -119,31 +120,6 @@ export function edgeFetch(env?: unknown, options: EdgeFetchOptions = {}): AuthFe
     fetch,
     allowInsecureHttp: options.allowInsecureHttp,
   });
-  return Object.assign((input: Request | URL | string, init?: RequestInit) => send(input, init), {
-    provider,
-  });
-}
-
-/**
- * Resolves credentials from edge options and bindings and connects them: what
- * {@linkcode edgeFetch} and `edgeClient` share.
- *
- * @internal
- */
-export function edgeConnect(env: unknown, options: ClientOptions): Connection {
-  const bindings = typeof env === "object" && env ? env as Record<string, unknown> : {};
-  const runtime: Runtime = edgeRuntime({ env: bindings, fetch: options.fetch });
-  const found = resolveGiven(options) ?? resolveEnvPair(runtime);
-  if (!found) {
-    const named = runtime.env("KOGNIC_CREDENTIALS")
-      ? " (KOGNIC_CREDENTIALS is set, but it names a file)"
-      : "";
-    throw new KognicAuthError(
-      "CREDENTIALS_NOT_FOUND",
-      `No Kognic credentials in the edge bindings${named}. ${noFilesHint("edge")}`,
-      { source: "KOGNIC_CLIENT_ID" },
-    );
-  }
-  assertNotExpired(found.credentials, options.clock?.now() ?? Date.now(), found.source);
-  return connect(found.credentials, runtime, options);
+  const edgeFetch = (input: Request | URL | string, init?: RequestInit) => send(input, init);
+  return Object.defineProperty(edgeFetch, "provider", { value: provider }) as EdgeFetch;
 }

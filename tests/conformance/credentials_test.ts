@@ -59,6 +59,21 @@ test("credentials: print redacted in String, template, JSON, inspect and console
     "structuredClone drops the secret",
   );
   assert.equal(credentials.toInit().clientSecret, CANARY_SECRET);
+  // The fields, in order; optional ones only when set.
+  assert.deepEqual(Object.keys(credentials.toJSON()), [
+    "clientId",
+    "clientSecret",
+    "email",
+    "userId",
+    "issuer",
+    "name",
+    "created",
+  ]);
+  assert.deepEqual(Object.keys(credentials.toInit()), Object.keys(credentials.toJSON()));
+  const full = parseCredentials(
+    credentialsDocument({ expires: "2030-01-01T00:00:00Z", scopes: ["api:read"] }),
+  );
+  assert.deepEqual(Object.keys(full.toJSON()).slice(6), ["created", "expires", "scopes"]);
 });
 
 test("credentials: expired credentials are refused with the expiry time", () => {

@@ -101,6 +101,12 @@ test("edge: edgeFetch never sends the token to another origin or over plain http
   assert.deepEqual(calls[1], { url: "https://elsewhere.test/x", authorization: null });
   const insecure = await thrown(() => kognicFetch("http://app.kognic.test/v1/whoami"));
   assert.equal((insecure as KognicAuthError).code, "INSECURE_URL");
+  const insecureBase = await thrown(() =>
+    edgeFetch({ KOGNIC_CLIENT_ID: "edge-redirect", KOGNIC_CLIENT_SECRET: CANARY_SECRET }, {
+      baseUrl: "http://app.kognic.test",
+    })
+  );
+  assert.equal((insecureBase as KognicAuthError).code, "INSECURE_URL");
 });
 
 test("edge: missing bindings give an error naming the variables expected, never a file", async () => {
@@ -172,8 +178,13 @@ test("edge: clients made per request share one token per isolate", async () => {
   await edgeClient(env, { ...options, authHost: uniqueAuthHost() }).request("GET", "/v1/whoami");
   assert.equal(server.tokenRequests.length, 3);
   // edgeFetch and edgeClient of the same options share the provider, and so the token.
-  await edgeFetch(env, options)("/v1/whoami");
+  const lean = edgeFetch(env, options);
+  await lean("/v1/whoami");
   assert.equal(server.tokenRequests.length, 3);
+  if (globalThis.navigator?.userAgent !== "Cloudflare-Workers") {
+    assert.equal(lean.provider, first.provider);
+  }
+  assert.equal(await lean.provider.cacheKey(), await first.provider.cacheKey());
   // Rotated credentials with the same id get a provider of their own.
   const rotated = edgeClient({ ...env, KOGNIC_CLIENT_SECRET: "rotated-secret" }, options);
   assert.notEqual(rotated.provider, first.provider);

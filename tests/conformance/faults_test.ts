@@ -232,3 +232,23 @@ test("faults: an OAuth error field that echoes the secret is redacted too", asyn
   assert.equal((error as TokenError).oauthError, "bad_[REDACTED]");
   assertNoSecrets(error);
 });
+
+test("faults: a secret echoed back in any URL encoding is redacted", async () => {
+  const server = createKognicServer({ clientSecret: `${CANARY_SECRET} /!'` });
+  const odd = new Credentials({ clientId: TEST_CLIENT_ID, clientSecret: `${CANARY_SECRET} /!'` });
+  const forms = [
+    encodeURIComponent(odd.clientSecret), // %20 for spaces, ! and ' as they are
+    new URLSearchParams({ s: odd.clientSecret }).toString().slice(2), // + for spaces
+  ];
+  for (const form of forms) {
+    server.tokenFaults.push({
+      status: 400,
+      json: { error: "invalid_client", error_description: `unknown secret ${form}` },
+    });
+    const error = await thrown(() =>
+      requestToken(odd, { tokenUrl: TOKEN_URL, fetch: server.fetch as typeof fetch })
+    );
+    assert.match((error as Error).message, /unknown secret \[REDACTED\]/);
+    assertNoSecrets(error, [CANARY_SECRET, ...forms]);
+  }
+});

@@ -126,7 +126,14 @@ test("provider: renewal uses the refresh token and falls back to client credenti
     "client_credentials",
   ]);
   assert.equal(third, server.issuedTokens.at(-1));
+  // Python's refresh body, in Python's order.
   const refresh = new URLSearchParams(server.tokenRequests[1].body);
+  assert.deepEqual([...refresh.keys()], [
+    "grant_type",
+    "refresh_token",
+    "client_id",
+    "client_secret",
+  ]);
   assert.equal(refresh.get("client_id"), TEST_CLIENT_ID);
   assert.equal(refresh.get("client_secret"), CANARY_SECRET);
 });

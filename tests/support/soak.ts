@@ -85,13 +85,15 @@ export async function runSoak(seconds: number, workers = 16): Promise<SoakReport
       }
     }));
     // A refresh that started near the deadline ends after the last call, and its token would
-    // count as fetched and never used: let it finish and use it, until no new token comes.
+    // count as fetched and never used. So: call once more and let any refresh it starts settle
+    // (token requests take 20 ms, a retry after a 503 at most 250 ms more), until a call and
+    // the wait after it bring no new token.
     for (let issued = -1; issued !== server.issuedTokens.length;) {
       issued = server.issuedTokens.length;
-      await new Promise((resolve) => setTimeout(resolve, 400));
       calls++;
       const response = await client.request("GET", "/v1/whoami");
       await response.body?.cancel();
+      await new Promise((resolve) => setTimeout(resolve, 600));
     }
   } finally {
     await served.close();

@@ -1,0 +1,30 @@
+// Credentials from edge bindings, connected: what edgeFetch (./mod.ts) and edgeClient
+// (./client.ts) share. Private to the edge entries.
+import type { ClientOptions } from "../client.ts";
+import { assertNotExpired } from "../credentials.ts";
+import { KognicAuthError } from "../errors.ts";
+import { edgeRuntime } from "../runtime/edge.ts";
+import { connect, type Connection } from "../_shared_provider.ts";
+import { noFilesHint, resolveEnvPair, resolveGiven } from "../_resolve_sync.ts";
+
+/**
+ * Resolves credentials from edge options and bindings and connects them: what
+ * `edgeFetch` and `edgeClient` share.
+ */
+export function edgeConnect(env: unknown, options: ClientOptions): Connection {
+  const bindings = typeof env === "object" && env ? env as Record<string, unknown> : {};
+  const runtime = edgeRuntime({ env: bindings, fetch: options.fetch });
+  const found = resolveGiven(options) ?? resolveEnvPair(runtime);
+  if (!found) {
+    const named = runtime.env("KOGNIC_CREDENTIALS")
+      ? " (KOGNIC_CREDENTIALS is set, but it names a file)"
+      : "";
+    throw new KognicAuthError(
+      "CREDENTIALS_NOT_FOUND",
+      `No Kognic credentials in the edge bindings${named}. ${noFilesHint("edge")}`,
+      { source: "KOGNIC_CLIENT_ID" },
+    );
+  }
+  assertNotExpired(found.credentials, options.clock?.now() ?? Date.now(), found.source);
+  return connect(found.credentials, runtime, options);
+}
