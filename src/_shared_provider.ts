@@ -86,7 +86,12 @@ export function sharedTokenProvider(options: TokenProviderOptions): TokenProvide
     idOf(options.clock),
     idOf(options.store),
   ]);
-  if (globalThis.navigator?.userAgent === "Cloudflare-Workers") {
+  // navigator.userAgent says so from compatibility date 2022-03-21 on; WebSocketPair is a
+  // global of workerd alone, whatever the date.
+  if (
+    globalThis.navigator?.userAgent === "Cloudflare-Workers" ||
+    typeof (globalThis as { WebSocketPair?: unknown }).WebSocketPair === "function"
+  ) {
     const clock = options.clock;
     const now = () => clock ? clock.now() : Date.now();
     return new TokenProvider({ ...options, store: isolateStore(key, now, options.store) });

@@ -47,8 +47,9 @@ export async function workerdVersion(): Promise<string> {
 }
 
 /**
- * Starts Miniflare with the given workers (each in its own isolate), with `nodejs_compat` unless
- * a worker sets `compatibilityFlags` itself.
+ * Starts Miniflare with the given workers (each in its own isolate), with `nodejs_compat` and
+ * {@linkcode COMPATIBILITY_DATE} unless a worker sets `compatibilityFlags` or
+ * `compatibilityDate` itself.
  */
 export async function startWorkers(
   workers: (Omit<WorkerOptions, "modules" | "script"> & { name: string; script: string })[],
@@ -57,9 +58,9 @@ export async function startWorkers(
   const mf = new Miniflare({
     workers: workers.map(({ script, ...worker }) => ({
       compatibilityFlags: ["nodejs_compat"],
+      compatibilityDate: COMPATIBILITY_DATE,
       ...worker,
       modules: [{ type: "ESModule" as const, path: `${worker.name}.mjs`, contents: script }],
-      compatibilityDate: COMPATIBILITY_DATE,
       ...(shared.outboundService ? { outboundService: shared.outboundService as never } : {}),
     })),
   });
