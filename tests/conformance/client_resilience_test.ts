@@ -21,6 +21,8 @@ import {
   thrown,
 } from "../support/fixtures.ts";
 import { createKognicServer } from "../support/kognic_server.ts";
+import { repoPath, runProgram } from "../support/cli.ts";
+import process from "node:process";
 
 const DAY = 86_400_000;
 
@@ -500,3 +502,30 @@ test("observability: a failing token store is a warning in the log, never a fail
   assert.match(warnings[0], /token store failed to load a token for ".*": cache unreadable$/);
   assert.match(warnings[1], /token store failed to save a token for ".*": cache read-only$/);
 });
+
+test(
+  "observability: a dropped client is collected; its fetch alone keeps its logger, then nothing does",
+  async () => {
+    // A process of its own with the collector exposed (tests/support/gc_probe.ts).
+    const probe = repoPath("tests/support/gc_probe.ts");
+    const agent = globalThis.navigator?.userAgent ?? "";
+    const bun = agent.startsWith("Bun/");
+    const args = agent.startsWith("Deno/")
+      ? ["run", "-A", "--quiet", "--no-lock", "--v8-flags=--expose-gc", probe]
+      : bun
+      ? [probe]
+      : ["--expose-gc", probe];
+    const ran = await runProgram(process.execPath, args);
+    assert.equal(ran.code, 0, ran.stderr);
+    const report = JSON.parse(ran.stdout.trim().split("\n").at(-1)!);
+    assert.equal(report.whileFetchKept, 1, "the client's fetch keeps the listener alive");
+    // JavaScriptCore scans the stack conservatively: on Bun a dropped object may live on, so
+    // what must be collected is only asserted on V8 (Deno, Node).
+    if (!bun) {
+      assert.equal(report.clientCollected, true, "the provider does not keep the client alive");
+      assert.equal(report.fetchCollected, true);
+      assert.equal(report.afterAllDropped, 0, "a collected client's listener is not called");
+    }
+  },
+  { needs: ["subprocess"], timeout: 30_000 },
+);
