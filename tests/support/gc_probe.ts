@@ -7,6 +7,7 @@
  *
  * @module
  */
+import process from "node:process";
 import { createClient, type KognicClient, type Logger } from "../../mod.ts";
 import { memoryRuntime } from "../../src/runtime/memory.ts";
 import { FakeClock } from "./clock.ts";
@@ -68,10 +69,12 @@ clock.advance(3600_000);
 await provider.getToken();
 const afterAllDropped = logged.length - after;
 
-console.log(JSON.stringify({
-  clientCollected: collected.has("client"),
-  fetchCollected: collected.has("fetch"),
-  whileFetchKept,
-  afterAllDropped,
-  tokenRequests: server.tokenRequests.length,
-}));
+process.stdout.write(
+  JSON.stringify({
+    clientCollected: collected.has("client"),
+    fetchCollected: collected.has("fetch"),
+    whileFetchKept,
+    afterAllDropped,
+    tokenRequests: server.tokenRequests.length,
+  }) + "\n",
+);
