@@ -8,6 +8,7 @@
 // shared through an isolate-wide store in front of the caller's store (such as KV).
 import {
   type StoredToken,
+  type TokenEvent,
   TokenProvider,
   type TokenProviderOptions,
   type TokenStore,
@@ -45,24 +46,56 @@ function idOf(value: object | undefined): number {
 
 /** On workerd: the latest token of each registry key, for the whole isolate. */
 const isolateTokens = new Map<string, StoredToken>();
+/** On workerd: since when (ms) a request of the isolate has been fetching a key's token. */
+const fetching = new Map<string, number>();
+/** How long a request waits for another request's token before it asks for one itself. */
+const WAIT = 5_000;
 
 /**
  * An isolate-wide token store in front of `next`: writes go to both; a read takes the isolate's
- * copy while it is fresh and otherwise asks `next`, where another isolate may have left a newer
- * token.
+ * copy while it is fresh (by the provider's default rule: until 60 s, at most half its life,
+ * before it expires) and otherwise asks `next`, where another isolate may have left a newer
+ * token. While another request of the isolate is fetching the token, a read waits for it (up
+ * to 5 s): a request cannot await another request's promise on workerd, but it can watch a
+ * map, so a burst of cold requests makes one token request, not one each.
  */
-function isolateStore(shared: string, now: () => number, next?: TokenStore): TokenStore {
+function isolateStore(
+  shared: string,
+  now: () => number,
+  next: TokenStore | undefined,
+): TokenStore & { listener(event: TokenEvent): void } {
+  const fresh = (token?: StoredToken) => {
+    const at = token?.expires_at;
+    const life = typeof token?.expires_in === "number" ? token.expires_in : Infinity;
+    return typeof at === "number" && now() / 1000 < at - Math.min(60, life / 2) ? token : undefined;
+  };
   return {
     async load(key) {
+      for (
+        let since = fetching.get(shared);
+        since !== undefined && Date.now() - since < WAIT && !fresh(isolateTokens.get(shared));
+        since = fetching.get(shared)
+      ) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
       const copy = isolateTokens.get(shared);
-      const fresh = copy && typeof copy.expires_at === "number" &&
-        now() / 1000 < copy.expires_at - 60;
-      return fresh ? copy : (await next?.load(key)) ?? copy;
+      if (fresh(copy)) return copy;
+      // This request reads `next` and, without a fresh token there, asks for one: others wait.
+      fetching.set(shared, Date.now());
+      const token = (await next?.load(key)) ?? copy;
+      if (fresh(token)) {
+        isolateTokens.set(shared, token!);
+        fetching.delete(shared);
+      }
+      return token;
     },
     async save(key, token) {
       isolateTokens.set(shared, token);
+      fetching.delete(shared);
       await next?.save(key, token);
     },
+    // A failed token request lets the requests that wait for it go on at once.
+    listener: (event) => void (event.type === "token_error" && fetching.delete(shared)),
   };
 }
 
@@ -74,7 +107,7 @@ function isolateStore(shared: string, now: () => number, next?: TokenStore): Tok
  */
 export function sharedTokenProvider(options: TokenProviderOptions): TokenProvider {
   const { credentials } = options;
-  const key = JSON.stringify([
+  const parts = [
     credentials.clientId,
     credentials.clientSecret,
     (options.authHost ?? DEFAULT_AUTH_HOST).replace(/\/+$/, ""),
@@ -84,18 +117,27 @@ export function sharedTokenProvider(options: TokenProviderOptions): TokenProvide
     options.allowInsecureHttp ?? false,
     idOf(options.fetch),
     idOf(options.clock),
-    idOf(options.store),
-  ]);
+  ];
   // navigator.userAgent says so from compatibility date 2022-03-21 on; WebSocketPair is a
   // global of workerd alone, whatever the date.
   if (
     globalThis.navigator?.userAgent === "Cloudflare-Workers" ||
     typeof (globalThis as { WebSocketPair?: unknown }).WebSocketPair === "function"
   ) {
+    // Without the store's identity: a worker makes its KV store anew on every request, and
+    // every request's store still gets the token, through `next`.
     const clock = options.clock;
-    const now = () => clock ? clock.now() : Date.now();
-    return new TokenProvider({ ...options, store: isolateStore(key, now, options.store) });
+    const store = isolateStore(
+      JSON.stringify(parts),
+      () => clock ? clock.now() : Date.now(),
+      options.store,
+    );
+    const provider = new TokenProvider({ ...options, store });
+    // The provider holds listeners weakly; the store, which it holds, keeps this one.
+    provider.subscribe(store.listener);
+    return provider;
   }
+  const key = JSON.stringify([...parts, idOf(options.store)]);
   const live = providers.get(key)?.deref();
   if (live) return live;
   const provider = new TokenProvider(options);

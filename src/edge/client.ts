@@ -53,8 +53,10 @@ export interface EdgeClientOptions
  * method reuse one token for the life of the isolate, so calling this on every request costs
  * one token request per isolate, not per request (on Cloudflare Workers, where a request cannot
  * wait for another request's I/O, each client has a provider of its own and the token is
- * shared through an isolate-wide store). Pass `store` (such as `kvTokenStore`) to share the
- * token between isolates as well.
+ * shared through an isolate-wide store, where a burst of cold requests waits for the one token
+ * request the first makes). Pass `store` (such as `kvTokenStore`) to share the token between
+ * isolates as well; outside Workers, make it once per isolate (a store is part of what makes
+ * options the same).
  *
  * Throws `CREDENTIALS_NOT_FOUND` naming the variables expected when there are no credentials,
  * and `CREDENTIALS_ENV_INCOMPLETE` when only one of the two variables is set.

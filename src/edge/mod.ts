@@ -87,8 +87,10 @@ export type EdgeFetch =
  *   method reuse one token for the life of the isolate, so calling this on every request costs
  *   one token request per isolate, not per request (on Cloudflare Workers, where a request
  *   cannot wait for another request's I/O, each function has a provider of its own and the
- *   token is shared through an isolate-wide store). Pass `store` (such as
- *   {@linkcode kvTokenStore}) to share the token between isolates as well.
+ *   token is shared through an isolate-wide store, where a burst of cold requests waits for
+ *   the one token request the first makes). Pass `store` (such as {@linkcode kvTokenStore}) to
+ *   share the token between isolates as well; outside Workers, make it once per isolate (a
+ *   store is part of what makes options the same).
  * - After a 401 the token is renewed and the request sent once more, when its body can be
  *   sent again. Redirects are followed by hand, and the token only ever goes to the origin it
  *   was meant for. Plain `http://` is refused except for loopback hosts.

@@ -71,6 +71,43 @@ test(
   { timeout: 30_000 },
 );
 
+test("workerd: a burst of cold requests in one isolate makes one token request", async () => {
+  const server = createKognicServer();
+  const answer = outbound(server);
+  const mf = await startWorkers([{
+    name: "burst",
+    script: await bundleWorker("isolate_worker.ts"),
+    bindings: {
+      KOGNIC_CLIENT_ID: TEST_CLIENT_ID,
+      KOGNIC_CLIENT_SECRET: CANARY_SECRET,
+      KOGNIC_URL: "http://127.0.0.1:9",
+    },
+    kvNamespaces: { TOKENS: "burst-tokens" },
+  }], {
+    // Every token request takes 300 ms, so the whole burst arrives while the first is out.
+    outboundService: async (request) => {
+      if (request.url.endsWith("/token")) await new Promise((resolve) => setTimeout(resolve, 300));
+      return answer(request);
+    },
+  });
+  try {
+    const answers = await Promise.all(
+      Array.from(
+        { length: 6 },
+        () =>
+          mf.dispatchFetch("http://localhost/").then((r) =>
+            r.json() as Promise<{ isolate: string; tokenId: number }>
+          ),
+      ),
+    );
+    assert.equal(new Set(answers.map((a) => a.isolate)).size, 1, "one isolate");
+    assert.deepEqual(answers.map((a) => a.tokenId), [1, 1, 1, 1, 1, 1]);
+    assert.equal(server.tokenRequests.length, 1);
+  } finally {
+    await mf.dispose();
+  }
+}, { timeout: 30_000 });
+
 // 2021-11-03 is before `global_navigator` became the default (2022-03-21): no navigator, and
 // no WeakRef either, so the Workers detection cannot rely on navigator.userAgent.
 for (const compatibilityDate of [undefined, "2021-11-03"]) {
