@@ -7,6 +7,7 @@
 // cancelled half-way. So on workerd every client gets a provider of its own, and the token is
 // shared through an isolate-wide store in front of the caller's store (such as KV).
 import {
+  deadlines,
   type StoredToken,
   type TokenEvent,
   TokenProvider,
@@ -46,56 +47,74 @@ function idOf(value: object | undefined): number {
 
 /** On workerd: the latest token of each registry key, for the whole isolate. */
 const isolateTokens = new Map<string, StoredToken>();
-/** On workerd: since when (ms) a request of the isolate has been fetching a key's token. */
-const fetching = new Map<string, number>();
-/** How long a request waits for another request's token before it asks for one itself. */
-const WAIT = 5_000;
+/** On workerd: which request's store is fetching a key's token, and since when (ms). */
+const fetching = new Map<string, { by: object; since: number }>();
+/** On workerd: when a key's last token request failed (ms). */
+const failed = new Map<string, number>();
+/**
+ * How long a request waits for another request's token before it asks for one itself, and how
+ * long after a failed token request nobody waits (each asks, as without the store).
+ */
+const WAIT = 2_000;
+/** The most keys whose tokens an isolate keeps (a worker may make a `fetch` per request). */
+const MAX_KEYS = 64;
 
 /**
  * An isolate-wide token store in front of `next`: writes go to both; a read takes the isolate's
- * copy while it is fresh (by the provider's default rule: until 60 s, at most half its life,
- * before it expires) and otherwise asks `next`, where another isolate may have left a newer
- * token. While another request of the isolate is fetching the token, a read waits for it (up
- * to 5 s): a request cannot await another request's promise on workerd, but it can watch a
- * map, so a burst of cold requests makes one token request, not one each.
+ * copy while it is fresh (by the provider's rule, {@linkcode deadlines}) and otherwise asks
+ * `next`, where another isolate may have left a newer token. While another request of the
+ * isolate is fetching the token, a read waits for it (up to 2 s): a request cannot await
+ * another request's promise on workerd, but it can watch a map, so a burst of cold requests
+ * makes one token request, not one each. A request cancelled while it fetches leaves the
+ * others waiting those 2 s; a failed token request lets them go at once.
  */
 function isolateStore(
   shared: string,
   now: () => number,
   next: TokenStore | undefined,
 ): TokenStore & { listener(event: TokenEvent): void } {
-  const fresh = (token?: StoredToken) => {
-    const at = token?.expires_at;
-    const life = typeof token?.expires_in === "number" ? token.expires_in : Infinity;
-    return typeof at === "number" && now() / 1000 < at - Math.min(60, life / 2) ? token : undefined;
-  };
+  const self = {};
+  const fresh = (token?: StoredToken) =>
+    typeof token?.access_token === "string" && typeof token.expires_at === "number" &&
+    now() < deadlines(token, now())[0];
+  const recent = (since = -Infinity) => Date.now() - since < WAIT;
+  const release = () => fetching.get(shared)?.by === self && fetching.delete(shared);
   return {
     async load(key) {
-      for (
-        let since = fetching.get(shared);
-        since !== undefined && Date.now() - since < WAIT && !fresh(isolateTokens.get(shared));
-        since = fetching.get(shared)
-      ) {
+      while (recent(fetching.get(shared)?.since) && !fresh(isolateTokens.get(shared))) {
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
       const copy = isolateTokens.get(shared);
       if (fresh(copy)) return copy;
-      // This request reads `next` and, without a fresh token there, asks for one: others wait.
-      fetching.set(shared, Date.now());
+      // This request reads `next` and, without a fresh token there, asks for one: the others
+      // wait. Not after a failure, and not for a server whose tokens do not say when they
+      // expire (the provider takes no such token from a store).
+      if (
+        !recent(failed.get(shared)) && (copy === undefined || typeof copy.expires_at === "number")
+      ) {
+        fetching.set(shared, { by: self, since: Date.now() });
+      }
       const token = (await next?.load(key)) ?? copy;
       if (fresh(token)) {
         isolateTokens.set(shared, token!);
-        fetching.delete(shared);
+        release();
       }
       return token;
     },
     async save(key, token) {
+      isolateTokens.delete(shared);
       isolateTokens.set(shared, token);
+      if (isolateTokens.size > MAX_KEYS) isolateTokens.delete(isolateTokens.keys().next().value!);
       fetching.delete(shared);
+      failed.delete(shared);
       await next?.save(key, token);
     },
-    // A failed token request lets the requests that wait for it go on at once.
-    listener: (event) => void (event.type === "token_error" && fetching.delete(shared)),
+    // A failed token request lets the requests that wait for it go on at once, all of them.
+    listener(event) {
+      if (event.type !== "token_error") return;
+      failed.set(shared, Date.now());
+      release();
+    },
   };
 }
 

@@ -429,22 +429,44 @@ export class TokenProvider implements TokenSource {
   }
 
   #hold(token: StoredToken, now: number): Held | undefined {
-    const { access_token: accessToken, expires_at: at, expires_in: life } = token ?? {};
-    if (typeof accessToken !== "string") return undefined;
-    let refreshAt = Infinity;
-    let expireAt = Infinity;
-    if (typeof at === "number" || typeof life === "number") {
-      const expiresAt = typeof at === "number" ? at * 1000 : now + life! * 1000;
-      const lifetime = typeof life === "number" ? life * 1000 : expiresAt - now;
-      refreshAt = expiresAt - Math.min(this.#options.refreshLeeway ?? 60_000, lifetime / 2);
-      expireAt = expiresAt - Math.min(this.#options.expiryMargin ?? 30_000, lifetime / 4);
-    }
+    if (typeof token?.access_token !== "string") return undefined;
+    const options = this.#options;
+    const [refreshAt, expireAt] = deadlines(
+      token,
+      now,
+      options.refreshLeeway,
+      options.expiryMargin,
+    );
     const refreshToken = token.refresh_token;
     return {
-      accessToken,
+      accessToken: token.access_token,
       refreshToken: typeof refreshToken === "string" ? refreshToken : undefined,
       refreshAt,
       expireAt,
     };
   }
+}
+
+/**
+ * When a token held since `now` is due for a refresh, and when it stops being handed out, in
+ * epoch milliseconds (`Infinity` for a token that does not say when it expires): `leeway`
+ * (default 60 s) and `margin` (default 30 s) before it expires, at most half and a quarter of
+ * its lifetime. One rule for the provider and the isolate-wide store on Workers.
+ *
+ * @internal
+ */
+export function deadlines(
+  token: StoredToken,
+  now: number,
+  leeway = 60_000,
+  margin = 30_000,
+): [refreshAt: number, expireAt: number] {
+  const { expires_at: at, expires_in: life } = token;
+  if (typeof at !== "number" && typeof life !== "number") return [Infinity, Infinity];
+  const expiresAt = typeof at === "number" ? at * 1000 : now + life! * 1000;
+  const lifetime = typeof life === "number" ? life * 1000 : expiresAt - now;
+  return [
+    expiresAt - Math.min(leeway, lifetime / 2),
+    expiresAt - Math.min(margin, lifetime / 4),
+  ];
 }

@@ -1,5 +1,5 @@
 // A worker for tests/workerd/isolates.ts: calls the Kognic test server through edgeFetch with
-// a Workers KV token store, and says which isolate it is.
+// a Workers KV token store, and says which isolate it is (and the error code, if it failed).
 import { edgeFetch, type KvNamespace, kvTokenStore } from "../../src/edge/mod.ts";
 
 interface Env {
@@ -19,8 +19,12 @@ export default {
       authHost: env.KOGNIC_URL,
       baseUrl: env.KOGNIC_URL,
     });
-    const response = await kognicFetch("/v1/whoami");
-    const { tokenId } = (await response.json()).data;
-    return Response.json({ isolate, tokenId });
+    try {
+      const response = await kognicFetch("/v1/whoami");
+      const { tokenId } = (await response.json()).data;
+      return Response.json({ isolate, tokenId });
+    } catch (error) {
+      return Response.json({ isolate, error: (error as { code?: string }).code }, { status: 502 });
+    }
   },
 };

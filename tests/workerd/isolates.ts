@@ -71,23 +71,34 @@ test(
   { timeout: 30_000 },
 );
 
-test("workerd: a burst of cold requests in one isolate makes one token request", async () => {
-  const server = createKognicServer();
+/**
+ * Six concurrent cold requests to one isolate of isolate_worker.ts, with every token request
+ * taking 300 ms (so the whole burst arrives while the first is out): their answers, the token
+ * requests made, and the most that were out at once.
+ */
+async function burst(server: ReturnType<typeof createKognicServer>, name: string) {
   const answer = outbound(server);
+  let out = 0;
+  let mostOut = 0;
   const mf = await startWorkers([{
-    name: "burst",
+    name,
     script: await bundleWorker("isolate_worker.ts"),
     bindings: {
       KOGNIC_CLIENT_ID: TEST_CLIENT_ID,
       KOGNIC_CLIENT_SECRET: CANARY_SECRET,
       KOGNIC_URL: "http://127.0.0.1:9",
     },
-    kvNamespaces: { TOKENS: "burst-tokens" },
+    kvNamespaces: { TOKENS: `${name}-tokens` },
   }], {
-    // Every token request takes 300 ms, so the whole burst arrives while the first is out.
     outboundService: async (request) => {
-      if (request.url.endsWith("/token")) await new Promise((resolve) => setTimeout(resolve, 300));
-      return answer(request);
+      if (!request.url.endsWith("/token")) return answer(request);
+      mostOut = Math.max(mostOut, ++out);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      try {
+        return await answer(request);
+      } finally {
+        out--;
+      }
     },
   });
   try {
@@ -96,16 +107,37 @@ test("workerd: a burst of cold requests in one isolate makes one token request",
         { length: 6 },
         () =>
           mf.dispatchFetch("http://localhost/").then((r) =>
-            r.json() as Promise<{ isolate: string; tokenId: number }>
+            r.json() as Promise<{ isolate: string; tokenId?: number; error?: string }>
           ),
       ),
     );
     assert.equal(new Set(answers.map((a) => a.isolate)).size, 1, "one isolate");
-    assert.deepEqual(answers.map((a) => a.tokenId), [1, 1, 1, 1, 1, 1]);
-    assert.equal(server.tokenRequests.length, 1);
+    return { answers, tokenRequests: server.tokenRequests.length, mostOut };
   } finally {
     await mf.dispose();
   }
+}
+
+test("workerd: a burst of cold requests in one isolate makes one token request", async () => {
+  const { answers, tokenRequests } = await burst(createKognicServer(), "burst");
+  assert.deepEqual(answers.map((a) => a.tokenId), [1, 1, 1, 1, 1, 1]);
+  assert.equal(tokenRequests, 1);
+}, { timeout: 30_000 });
+
+test("workerd: after a failed token request, the waiting requests go on together", async () => {
+  const server = createKognicServer({ clientSecret: "not-the-workers-secret" });
+  const { answers, tokenRequests, mostOut } = await burst(server, "refused");
+  assert.deepEqual(answers.map((a) => a.error), Array(6).fill("TOKEN_OAUTH_ERROR"));
+  assert.equal(tokenRequests, 6, "each asks once (a refusal is not retried)");
+  assert.ok(mostOut >= 2, `the rest went on together, not one at a time (${mostOut} at most)`);
+}, { timeout: 30_000 });
+
+test("workerd: tokens that do not say when they expire are not waited for", async () => {
+  const server = createKognicServer();
+  server.expiresIn = () => undefined;
+  const { answers, mostOut } = await burst(server, "no-expiry");
+  assert.ok(answers.every((a) => typeof a.tokenId === "number"));
+  assert.ok(mostOut >= 2, `they asked together, not one at a time (${mostOut} at most)`);
 }, { timeout: 30_000 });
 
 // 2021-11-03 is before `global_navigator` became the default (2022-03-21): no navigator, and
