@@ -1,10 +1,17 @@
 // Internal helpers shared by the core. Not part of the public API.
 import { KognicAuthError } from "./errors.ts";
 
-/** Replaces every occurrence of each secret in `text` with `[REDACTED]`. */
-export function redact(text: string, secrets: readonly (string | undefined)[]): string {
+/**
+ * Replaces every occurrence of each secret in `text` with `mask`. Secrets shorter than 4
+ * characters are left: hiding them would garble the text and give them away.
+ */
+export function redact(
+  text: string,
+  secrets: readonly (string | undefined)[],
+  mask = "[REDACTED]",
+): string {
   for (const secret of secrets) {
-    if (secret && secret.length >= 4) text = text.split(secret).join("[REDACTED]");
+    if (secret && secret.length >= 4) text = text.split(secret).join(mask);
   }
   return text;
 }

@@ -153,6 +153,11 @@ export function bearerFetch(tokens: TokenSource, options: BearerOptions): Bearer
       signal = init?.signal ?? (input instanceof Request ? input.signal : undefined),
     ) {
       const sent = (init as { [SENT_TOKENS]?: string[] } | undefined)?.[SENT_TOKENS];
+      if (sent) {
+        // Not for the transport: the key stays with this library.
+        init = { ...init };
+        delete (init as { [SENT_TOKENS]?: string[] })[SENT_TOKENS];
+      }
       const token = await tokens.getToken({ signal });
       sent?.push(token);
       const [response, carried] = await attempt(input, init, token, signal);

@@ -22,6 +22,7 @@ import {
   type FetchInput,
   methodOf,
   replayable,
+  SENT_TOKENS,
 } from "./auth_fetch.ts";
 import type { Connection } from "./_shared_provider.ts";
 import {
@@ -32,6 +33,7 @@ import {
   parseIsoDate,
   parseRetryAfter,
   readText,
+  redact,
   sleep,
 } from "./_util.ts";
 
@@ -568,9 +570,17 @@ export class KognicClient {
       headers = withType;
       body = JSON.stringify(json);
     }
-    const response = await this.fetch(url, { ...init, method, headers, body });
+    // The tokens the request went with, so that an error never quotes one the API echoed.
+    const sent: string[] = [];
+    const response = await this.fetch(url, {
+      ...init,
+      method,
+      headers,
+      body,
+      [SENT_TOKENS]: sent,
+    } as RequestInit);
     if (response.ok) return response;
-    throw await httpError(response, method.toUpperCase(), url);
+    throw await httpError(response, method.toUpperCase(), url, sent);
   }
 
   /**
@@ -660,7 +670,12 @@ export class KognicClient {
 }
 
 /** Builds the error for a non-2xx response, reading at most 4 KiB of its body. */
-async function httpError(response: Response, method: string, url: URL): Promise<HttpError> {
+async function httpError(
+  response: Response,
+  method: string,
+  url: URL,
+  tokens: string[],
+): Promise<HttpError> {
   const { text, truncated } = await readText(response, 4096);
   let detail = text;
   try {
@@ -669,6 +684,7 @@ async function httpError(response: Response, method: string, url: URL): Promise<
   } catch {
     // Not JSON: keep the text.
   }
+  detail = redact(detail, tokens);
   if (detail.length > 500) detail = `${detail.slice(0, 500)}…`;
   else if (truncated) detail += "…";
   return new HttpError({ method, url: bare(url), response, detail });

@@ -86,6 +86,9 @@ export interface TokenRequestOptions {
   now?: () => number;
 }
 
+/** What an access token may hold: printable ASCII, as a `Bearer` header carries it. */
+export const HEADER_SAFE: RegExp = /^[\x20-\x7E]+$/;
+
 /** The most bytes read from a token endpoint response. */
 const MAX_BODY = 64 * 1024;
 
@@ -148,7 +151,13 @@ export async function requestToken(
   };
   // The secret as sent, in every encoding a message could echo it in.
   const secret = credentials.clientSecret;
-  const secrets = [secret, formEncode(secret), encodeURIComponent(secret), refreshToken];
+  const secrets = [
+    secret,
+    formEncode(secret),
+    encodeURIComponent(secret),
+    refreshToken,
+    refreshToken && formEncode(refreshToken),
+  ];
   if (basic) {
     const pair = btoa(`${formEncode(credentials.clientId)}:${secrets[1]}`);
     headers.Authorization = `Basic ${pair}`;
@@ -286,6 +295,11 @@ async function parseTokenResponse(
   }
   if (typeof token.access_token !== "string" || token.access_token === "") {
     invalid(`without an "access_token" string`);
+  }
+  // A token an HTTP header cannot carry would fail every request, with the runtime's message
+  // quoting it.
+  if (!HEADER_SAFE.test(token.access_token as string)) {
+    invalid(`an "access_token" with characters an HTTP header cannot carry`);
   }
   if (typeof token.token_type !== "string" || token.token_type.toLowerCase() !== "bearer") {
     invalid(`a "token_type" that is not "Bearer"`);

@@ -13,6 +13,7 @@ import {
   type AuthMethod,
   DEFAULT_AUTH_HOST,
   DEFAULT_TOKEN_PATH,
+  HEADER_SAFE,
   requestToken,
   type TokenResponse,
 } from "./token_endpoint.ts";
@@ -429,7 +430,10 @@ export class TokenProvider implements TokenSource {
   }
 
   #hold(token: StoredToken, now: number): Held | undefined {
-    if (typeof token?.access_token !== "string") return undefined;
+    // A stored token is checked as a token response is (a store may hold anything).
+    if (typeof token?.access_token !== "string" || !HEADER_SAFE.test(token.access_token)) {
+      return undefined;
+    }
     const options = this.#options;
     const [refreshAt, expireAt] = deadlines(
       token,

@@ -7,6 +7,7 @@
  */
 import { SENT_TOKENS } from "../auth_fetch.ts";
 import { KognicAuthError } from "../errors.ts";
+import { redact } from "../_util.ts";
 import {
   clientSource,
   type HonoContext,
@@ -225,7 +226,7 @@ export function kognicProxy<C extends HonoContext = HonoContext>(
     for (const token of tokens) if (body) body = redactStream(body, token);
     return new Response(body, {
       status: response.status,
-      statusText: response.statusText,
+      statusText: redact(response.statusText, tokens),
       headers: out,
     });
   };

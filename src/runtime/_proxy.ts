@@ -3,7 +3,7 @@
 // proxied fetch so its failures name the proxy and never its password. Pure: Web APIs only.
 // Private to src/runtime/.
 import { KognicAuthError } from "../errors.ts";
-import { describeError } from "../_util.ts";
+import { describeError, redact } from "../_util.ts";
 
 /** Reads an environment variable. */
 export type EnvReader = (name: string) => string | undefined;
@@ -163,14 +163,15 @@ export function decodeUserinfo(text: string): string {
   }
 }
 
-function scrub(text: string, proxy: URL): string {
-  const secrets = [proxy.href, proxy.password, decodeUserinfo(proxy.password)];
-  for (const secret of secrets) {
-    if (secret) {
-      text = text.split(secret).join(secret === proxy.href ? redactProxyUrl(proxy.href) : "***");
-    }
+/** A message with the proxy's URL, password or lone user name hidden. */
+export function scrub(text: string, proxy: URL): string {
+  // The URL as a runtime may print it (with or without the final slash), then the password, or
+  // a user name that stands alone (redactProxyUrl hides that too).
+  for (const url of [proxy.href, proxy.href.replace(/\/$/, "")]) {
+    text = text.split(url).join(redactProxyUrl(url));
   }
-  return text;
+  const secret = proxy.password || proxy.username;
+  return redact(text, [secret, decodeUserinfo(secret)], "***");
 }
 
 /**

@@ -20,7 +20,7 @@ import {
   TEST_CLIENT_ID,
   thrown,
 } from "../support/fixtures.ts";
-import { createKognicServer } from "../support/kognic_server.ts";
+import { createKognicServer, TOKEN_CANARY } from "../support/kognic_server.ts";
 import { repoPath, runProgram } from "../support/cli.ts";
 import process from "node:process";
 
@@ -529,3 +529,25 @@ test(
   },
   { needs: ["subprocess"], timeout: 30_000 },
 );
+
+test("errors: an API that echoes the bearer token never gets it into an HttpError", async () => {
+  const server = createKognicServer();
+  const symbols: symbol[] = [];
+  const { client } = await setup({}, {
+    // An API that quotes the request's Authorization header in its error.
+    fetch: (async (input: Request | URL | string, init?: RequestInit) => {
+      // The library's private keys stay with it.
+      symbols.push(...Object.getOwnPropertySymbols(init ?? {}));
+      const auth = new Headers(init?.headers).get("authorization");
+      if (String(input).endsWith("/v1/echo")) {
+        return Response.json({ message: `bad request from ${auth}` }, { status: 400 });
+      }
+      return await server.fetch(input, init);
+    }) as typeof fetch,
+  });
+  const error = await thrown(() => client.request("GET", "/v1/echo"));
+  assert.ok(error instanceof HttpError);
+  assert.equal(error.detail, "bad request from Bearer [REDACTED]");
+  assertNoSecrets(error, [TOKEN_CANARY]);
+  assert.deepEqual(symbols, []);
+});

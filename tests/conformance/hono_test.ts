@@ -4,6 +4,7 @@ import { createClient, type KognicAuthError, type KognicClient } from "../../mod
 import { kognicClient, type KognicEnv, kognicProxy } from "../../src/hono/mod.ts";
 import { memoryRuntime } from "../../src/runtime/memory.ts";
 import { test } from "../support/harness.ts";
+import { redact } from "../../src/_util.ts";
 import { API_BASE, AUTH_HOST, CANARY_SECRET, TEST_CLIENT_ID, thrown } from "../support/fixtures.ts";
 import { createKognicServer, type KognicServer } from "../support/kognic_server.ts";
 
@@ -191,6 +192,7 @@ test("hono proxy: no response body or header holds the token or the secret", asy
     });
     return Promise.resolve(
       new Response(body, {
+        statusText: `OK ${auth}`,
         headers: {
           "x-debug-authorization": auth,
           "set-cookie": "kognic_session=upstream; Secure",
@@ -204,8 +206,10 @@ test("hono proxy: no response body or header holds the token or the secret", asy
   assert.equal(response.headers.get("set-cookie"), null);
   assert.equal(response.headers.get("x-debug-authorization"), null);
   assert.equal(response.headers.get("x-other"), "kept");
+  // Some runtimes drop a status text on the way; where it arrives, the token in it is redacted.
+  assert.ok(!server.issuedTokens.some((token) => response.statusText.includes(token)));
   const text = await response.text();
-  assert.equal(text.split("[REDACTED]").length - 1, 2, text);
+  assert.equal(text.split("[REDACTED]").length - 1, 2, redact(text, [CANARY_SECRET]));
   // The upstream's own copy of the secret is its doing: the token is what the proxy guards.
   assert.ok(!server.issuedTokens.some((token) => text.includes(token)));
 });

@@ -8,6 +8,7 @@ import {
   type EnvReader,
   proxyAwareFetch,
   redactProxyUrl,
+  scrub,
   selectProxy,
 } from "../../src/runtime/_proxy.ts";
 import { test } from "../support/harness.ts";
@@ -128,6 +129,23 @@ test("proxy: unparseable or unsupported proxy URLs are PROXY_INVALID without the
   );
   assert.equal(redactProxyUrl(`kognic:p@ss@proxy.corp:1`), "kognic:***@proxy.corp:1");
   assert.equal(redactProxyUrl("http://proxy.corp:1"), "http://proxy.corp:1");
+  // What a runtime's message may quote of the proxy: the URL with or without its final slash,
+  // the password, or a user name that stands alone; a short one is left (hiding it garbles).
+  const withPassword = new URL(`http://kognic:${PROXY_CANARY}@proxy.corp:3128`);
+  assert.equal(
+    scrub(
+      `tunnel to ${withPassword.href} and ${withPassword.href.slice(0, -1)}: ${PROXY_CANARY}`,
+      withPassword,
+    ),
+    "tunnel to http://kognic:***@proxy.corp:3128/ and http://kognic:***@proxy.corp:3128: ***",
+  );
+  const userOnly = new URL(`http://${PROXY_CANARY}@proxy.corp:3128`);
+  assert.equal(
+    scrub(`tunnel to http://${PROXY_CANARY}@proxy.corp:3128 failed (${PROXY_CANARY})`, userOnly),
+    "tunnel to http://***@proxy.corp:3128 failed (***)",
+  );
+  const short = new URL("http://kognic:ab@proxy.corp:3128");
+  assert.equal(scrub("ECONNREFUSED absent", short), "ECONNREFUSED absent");
 });
 
 test("proxy: failures through a proxy name its host and port and never its password", async () => {

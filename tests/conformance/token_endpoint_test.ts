@@ -1,8 +1,15 @@
 import assert from "node:assert/strict";
-import { Credentials, requestToken, TokenError } from "../../mod.ts";
+import { Credentials, requestToken, TokenError, TokenProvider } from "../../mod.ts";
 import { FakeClock } from "../support/clock.ts";
 import { test } from "../support/harness.ts";
-import { AUTH_HOST, CANARY_SECRET, setup, TEST_CLIENT_ID, thrown } from "../support/fixtures.ts";
+import {
+  assertNoSecrets,
+  AUTH_HOST,
+  CANARY_SECRET,
+  setup,
+  TEST_CLIENT_ID,
+  thrown,
+} from "../support/fixtures.ts";
 import { createKognicServer } from "../support/kognic_server.ts";
 
 const TOKEN_URL = `${AUTH_HOST}/v1/auth/oauth/token`;
@@ -156,4 +163,31 @@ test("token endpoint: a body larger than 64 KiB is not read to the end", async (
   });
   const error = await thrown(() => client.provider.getToken());
   assert.equal((error as TokenError).code, "TOKEN_RESPONSE_INVALID");
+});
+
+test("token endpoint: an access token an HTTP header cannot carry is refused without quoting it", async () => {
+  const server = createKognicServer();
+  const odd = `${CANARY_SECRET}-token\nwith a line break`;
+  server.tokenFaults.push({ status: 200, json: { access_token: odd, token_type: "Bearer" } });
+  const error = await thrown(() =>
+    requestToken(new Credentials({ clientId: TEST_CLIENT_ID, clientSecret: "s3cr3t-other" }), {
+      tokenUrl: TOKEN_URL,
+      fetch: server.fetch as typeof fetch,
+    })
+  );
+  assert.equal((error as TokenError).code, "TOKEN_RESPONSE_INVALID");
+  assert.match((error as Error).message, /"access_token" with characters an HTTP header/);
+  assertNoSecrets(error);
+  // The same token from a store is not taken: the provider asks for a new one.
+  const clock = new FakeClock();
+  const fresh = createKognicServer({ now: () => clock.now() });
+  const stored = { access_token: odd, token_type: "Bearer", expires_at: clock.now() / 1000 + 3600 };
+  const provider = new TokenProvider({
+    credentials: new Credentials({ clientId: TEST_CLIENT_ID, clientSecret: CANARY_SECRET }),
+    authHost: AUTH_HOST,
+    fetch: fresh.fetch as typeof fetch,
+    clock,
+    store: { load: () => Promise.resolve(stored), save: () => Promise.resolve() },
+  });
+  assert.equal(await provider.getToken(), fresh.issuedTokens[0]);
 });
