@@ -107,6 +107,12 @@ export function bearerFetch(tokens: TokenSource, options: BearerOptions): Bearer
       signal,
     });
     let carried = true;
+    // What the next hop sends: a 303 (or a 301/302 after a POST) turns the request into a GET
+    // without a body for every hop after it.
+    let method = methodOf(input, init);
+    let body = init?.body;
+    let bodyDropped = false;
+    let current = url;
     for (let hops = 0; follow && isRedirect(response); hops++) {
       const location = response.headers.get("location");
       if (!location) break;
@@ -117,30 +123,35 @@ export function bearerFetch(tokens: TokenSource, options: BearerOptions): Bearer
           { source: bare(url) },
         );
       }
-      const next = new URL(location, response.url || url);
-      const method = methodOf(input, init);
+      const next = new URL(location, response.url || current);
       // As the Fetch standard does: a 303 turns anything but GET and HEAD into a GET, a 301 or
       // 302 turns only a POST into one; every other redirect keeps the method and the body.
       const toGet = (response.status === 303 && method !== "GET" && method !== "HEAD") ||
         ((response.status === 301 || response.status === 302) && method === "POST");
       if (!toGet && !replayable(input, init) && method !== "GET" && method !== "HEAD") break;
       await response.body?.cancel().catch(() => {});
+      if (toGet) {
+        method = "GET";
+        body = undefined;
+        bodyDropped = true;
+      }
       const nextHeaders = new Headers(headers);
       // The token goes to the origin it was meant for, never to another one.
       carried = next.origin === url.origin;
       if (!carried) nextHeaders.delete("Authorization");
-      if (toGet) {
+      if (bodyDropped) {
         nextHeaders.delete("Content-Type");
         nextHeaders.delete("Content-Length");
       }
       response = await send(next, {
         ...init,
-        method: toGet ? "GET" : method,
+        method,
         headers: nextHeaders,
         redirect: "manual",
-        body: toGet ? undefined : init?.body,
+        body,
         signal,
       });
+      current = next;
     }
     return [response, carried];
   }

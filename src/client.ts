@@ -496,33 +496,30 @@ export class KognicClient {
     this.baseUrl = new URL(options.baseUrl ?? DEFAULT_BASE_URL);
     assertSecureUrl(this.baseUrl, "the API", options.allowInsecureHttp);
     this.fetch = createAuthFetch(provider, { ...options, baseUrl: this.baseUrl });
-    const { onEvent, logger } = options;
-    if (onEvent || logger) {
-      const listener = (event: TokenEvent) => {
-        if (logger) {
-          if (event.type === "token") {
-            logger.debug(
-              `Obtained an access token from ${JSON.stringify(event.tokenUrl)} by ${event.grant}` +
-                (event.expiresIn === undefined ? "" : `, valid for ${event.expiresIn} s`),
-            );
-          } else if (event.type === "store_error") {
-            logger.warn(
-              `The token store failed to ${event.operation} a token for ` +
-                `${JSON.stringify(event.tokenUrl)}: ${event.message}`,
-            );
-          } else {
-            (event.background ? logger.warn : logger.debug)(
-              `Token request to ${JSON.stringify(event.tokenUrl)} failed: ${event.message}`,
-            );
-          }
-        }
-        onEvent?.(event);
-      };
-      provider.subscribe(listener);
-      // The provider holds listeners weakly: the client's fetch holds this one, so that it is
-      // called as long as the client or its fetch is in use (`const { fetch } = …` too).
-      Object.defineProperty(this.fetch, LISTENER, { value: listener });
-    }
+    // The default logger too: failed background refreshes and a failing store are warnings.
+    const { onEvent, logger = defaultLogger } = options;
+    const listener = (event: TokenEvent) => {
+      if (event.type === "token") {
+        logger.debug(
+          `Obtained an access token from ${JSON.stringify(event.tokenUrl)} by ${event.grant}` +
+            (event.expiresIn === undefined ? "" : `, valid for ${event.expiresIn} s`),
+        );
+      } else if (event.type === "store_error") {
+        logger.warn(
+          `The token store failed to ${event.operation} a token for ` +
+            `${JSON.stringify(event.tokenUrl)}: ${event.message}`,
+        );
+      } else {
+        (event.background ? logger.warn : logger.debug)(
+          `Token request to ${JSON.stringify(event.tokenUrl)} failed: ${event.message}`,
+        );
+      }
+      onEvent?.(event);
+    };
+    provider.subscribe(listener);
+    // The provider holds listeners weakly: the client's fetch holds this one, so that it is
+    // called as long as the client or its fetch is in use (`const { fetch } = …` too).
+    Object.defineProperty(this.fetch, LISTENER, { value: listener });
   }
 
   /**

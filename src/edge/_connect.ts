@@ -14,7 +14,16 @@ import { noFilesHint, resolveEnvPair, resolveGiven } from "../_resolve_sync.ts";
 export function edgeConnect(env: unknown, options: ClientOptions): Connection {
   const bindings = typeof env === "object" && env ? env as Record<string, unknown> : {};
   const runtime = edgeRuntime({ env: bindings, fetch: options.fetch });
-  const found = resolveGiven(options) ?? resolveEnvPair(runtime);
+  const given = resolveGiven(options);
+  if (!given && options.auth !== undefined) {
+    // A path or a keyring profile: never the bindings' credentials instead.
+    throw new KognicAuthError(
+      "INVALID_OPTIONS",
+      `The auth option names a file or a keyring profile. ${noFilesHint("edge")}`,
+      { source: "the auth option" },
+    );
+  }
+  const found = given ?? resolveEnvPair(runtime);
   if (!found) {
     const named = runtime.env("KOGNIC_CREDENTIALS")
       ? " (KOGNIC_CREDENTIALS is set, but it names a file)"

@@ -20,7 +20,7 @@
  * @module
  */
 import { buildClient, type ClientOptions, type KognicClient } from "../client.ts";
-import type { Credentials } from "../credentials.ts";
+import type { Credentials, CredentialsInit } from "../credentials.ts";
 import { edgeConnect } from "./_connect.ts";
 
 export * from "./mod.ts";
@@ -39,8 +39,11 @@ export {
 /** Options of {@linkcode edgeClient}: those of `createClient` that make sense on the edge. */
 export interface EdgeClientOptions
   extends Omit<ClientOptions, "auth" | "runtime" | "now" | "proxy"> {
-  /** A `[clientId, clientSecret]` pair or credentials; default the variables of `env`. */
-  auth?: readonly string[] | Credentials;
+  /**
+   * A `[clientId, clientSecret]` pair, credentials or a credentials object; default the
+   * variables of `env`. Not a path: the edge reads no files.
+   */
+  auth?: readonly string[] | Credentials | CredentialsInit;
 }
 
 /**

@@ -25,7 +25,7 @@
  */
 import { bearerFetch } from "../auth_fetch.ts";
 import type { ClientOptions } from "../client.ts";
-import type { Credentials } from "../credentials.ts";
+import type { Credentials, CredentialsInit } from "../credentials.ts";
 import { edgeConnect } from "./_connect.ts";
 import type { TokenProvider } from "../token_provider.ts";
 
@@ -59,8 +59,11 @@ export interface EdgeFetchOptions extends
     | "store"
     | "allowInsecureHttp"
   > {
-  /** A `[clientId, clientSecret]` pair or credentials; default the variables of `env`. */
-  auth?: readonly string[] | Credentials;
+  /**
+   * A `[clientId, clientSecret]` pair, credentials or a credentials object; default the
+   * variables of `env`. Not a path: the edge reads no files.
+   */
+  auth?: readonly string[] | Credentials | CredentialsInit;
 }
 
 /** A `fetch` that carries the Kognic access token, and the provider it takes tokens from. */

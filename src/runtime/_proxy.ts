@@ -210,11 +210,20 @@ export interface ProxyTransport {
   through(proxy: URL): typeof fetch | Promise<typeof fetch>;
 }
 
+/** The functions proxyAwareFetch made, per transport and explicit proxy. */
+const madeFor = new WeakMap<ProxyTransport, Map<string | undefined, typeof fetch>>();
+
 /**
  * Builds an adapter's `fetch`: each request goes through the proxy {@linkcode selectProxy}
  * chooses for its URL, or directly. `explicit` overrides the environment.
  */
 export function proxyAwareFetch(transport: ProxyTransport, explicit?: string): typeof fetch {
+  // One function per transport and proxy: a fetch's identity is part of what makes clients
+  // share a token provider, and each function opens its own proxy connections.
+  let made = madeFor.get(transport);
+  if (!made) madeFor.set(transport, made = new Map());
+  const known = made.get(explicit);
+  if (known) return known;
   const env: EnvReader = (name) => {
     try {
       return transport.env(name);
@@ -224,7 +233,7 @@ export function proxyAwareFetch(transport: ProxyTransport, explicit?: string): t
   };
   if (explicit !== undefined) parseProxyUrl(explicit, PROXY_OPTION);
   const opened = new Map<string, Promise<typeof fetch>>();
-  return async function proxiedFetch(input, init) {
+  const proxied: typeof fetch = async function proxiedFetch(input, init) {
     const target = new URL(input instanceof Request ? input.url : input);
     const choice = selectProxy(target, env, explicit);
     if (!choice) return transport.direct(input, init);
@@ -243,4 +252,6 @@ export function proxyAwareFetch(transport: ProxyTransport, explicit?: string): t
       throw proxyError(error, choice, target);
     }
   };
+  made.set(explicit, proxied);
+  return proxied;
 }

@@ -501,6 +501,18 @@ test("observability: a failing token store is a warning in the log, never a fail
   assert.equal(warnings.length, 2);
   assert.match(warnings[0], /token store failed to load a token for ".*": cache unreadable$/);
   assert.match(warnings[1], /token store failed to save a token for ".*": cache read-only$/);
+  // Without a logger, the default one warns on the console (as the README says).
+  const warned: string[] = [];
+  const terminal = globalThis.console;
+  const original = terminal.warn;
+  terminal.warn = (message: string) => void warned.push(message);
+  try {
+    const quiet = await setup({}, { store, clock: new FakeClock() });
+    await quiet.client.get("/v1/whoami");
+  } finally {
+    terminal.warn = original;
+  }
+  assert.equal(warned.length, 2, warned.join("\n"));
 });
 
 test(

@@ -139,6 +139,15 @@ test("client: a 303 after a POST turns into a GET without the body", async () =>
   const echoed = (await response.json()).data;
   assert.equal(echoed.method, "GET");
   assert.equal(echoed.body, "");
+  // And stays one through a later 307, which keeps the method it gets: GET.
+  const to = encodeURIComponent("/v1/redirect?to=/v1/echo&status=307");
+  const twice = await client.fetch(`/v1/redirect?to=${to}&status=303`, {
+    method: "POST",
+    body: "x",
+    headers: { "Content-Type": "text/plain" },
+  });
+  const last = (await twice.json()).data;
+  assert.deepEqual([last.method, last.body, last.headers["content-type"]], ["GET", "", undefined]);
 });
 
 test("client: the token is never sent over plain http to a host that is not loopback", async () => {

@@ -514,3 +514,20 @@ test(
   },
   REAL,
 );
+
+test("proxy: clients with the same proxy option share one token provider", async () => {
+  const options = {
+    auth: [TEST_CLIENT_ID, CANARY_SECRET] as [string, string],
+    runtime: await detectRuntime(),
+    authHost: "https://auth-shared-proxy.kognic.test",
+  };
+  const proxy = "http://proxy.corp:3128";
+  const [one, two, other] = await Promise.all([
+    createClient({ ...options, proxy }),
+    createClient({ ...options, proxy }),
+    createClient({ ...options, proxy: "http://other-proxy.corp:3128" }),
+  ]);
+  assert.equal(one.provider, two.provider);
+  assert.notEqual(one.provider, other.provider);
+  // Not on workerd: no forward proxies there (and a provider per client anyway).
+}, { needs: ["sockets"] });
