@@ -2,7 +2,7 @@
 // environment pair. Apart from src/resolve.ts so that the edge entry can use them without
 // importing the runtime detection (whose Node adapter would bring `node:` modules into a
 // Workers bundle).
-import { Credentials, parseCredentials } from "./credentials.ts";
+import { Credentials } from "./credentials.ts";
 import { KognicAuthError } from "./errors.ts";
 import type { ResolvedCredentials, ResolveOptions } from "./resolve.ts";
 import type { Runtime } from "./runtime/mod.ts";
@@ -19,9 +19,8 @@ export function noFilesHint(name: string): string {
 
 /**
  * Steps 1 and 2 of the chain that need no I/O: the `clientId` and `clientSecret` options, and an
- * `auth` option that is a `[clientId, clientSecret]` pair, a {@linkcode Credentials} object or
- * a plain credentials object. Returns `undefined` when neither is given or `auth` is a string
- * (a path or a keyring profile).
+ * `auth` option that is a `[clientId, clientSecret]` pair or a {@linkcode Credentials} object.
+ * Returns `undefined` when neither is given or `auth` is a path or a plain object.
  *
  * @internal
  */
@@ -61,13 +60,6 @@ export function resolveGiven(options: ResolveOptions): ResolvedCredentials | und
       );
     }
     return { credentials: new Credentials({ clientId, clientSecret }), source: "the auth option" };
-  }
-  if (typeof auth === "object" && auth !== null) {
-    const source = "the auth option";
-    return {
-      credentials: parseCredentials({ email: "", userId: 0, issuer: "", ...auth }, source),
-      source,
-    };
   }
   return undefined;
 }

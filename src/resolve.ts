@@ -134,6 +134,13 @@ async function fromAuth(auth: AuthInput, runtime: Runtime): Promise<ResolvedCred
     const source = `credentials file ${quote(auth)}`;
     return { credentials: await readCredentialsFile(auth, runtime, source), source };
   }
+  if (typeof auth === "object" && auth !== null) {
+    const source = "the auth option";
+    return {
+      credentials: parseCredentials({ email: "", userId: 0, issuer: "", ...auth }, source),
+      source,
+    };
+  }
   throw new KognicAuthError(
     "INVALID_OPTIONS",
     `The auth option must be a path, a [clientId, clientSecret] pair or a credentials object, not ${typeof auth}`,

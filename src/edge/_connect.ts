@@ -16,10 +16,11 @@ export function edgeConnect(env: unknown, options: ClientOptions): Connection {
   const runtime = edgeRuntime({ env: bindings, fetch: options.fetch });
   const given = resolveGiven(options);
   if (!given && options.auth !== undefined) {
-    // A path or a keyring profile: never the bindings' credentials instead.
+    // A path, a keyring profile or a plain object: never the bindings' credentials instead.
     throw new KognicAuthError(
       "INVALID_OPTIONS",
-      `The auth option names a file or a keyring profile. ${noFilesHint("edge")}`,
+      "The auth option on the edge is a [clientId, clientSecret] pair or Credentials " +
+        "(no file system, no keyring)",
       { source: "the auth option" },
     );
   }

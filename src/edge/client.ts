@@ -20,7 +20,7 @@
  * @module
  */
 import { buildClient, type ClientOptions, type KognicClient } from "../client.ts";
-import type { Credentials, CredentialsInit } from "../credentials.ts";
+import type { Credentials } from "../credentials.ts";
 import { edgeConnect } from "./_connect.ts";
 
 export * from "./mod.ts";
@@ -40,10 +40,10 @@ export {
 export interface EdgeClientOptions
   extends Omit<ClientOptions, "auth" | "runtime" | "now" | "proxy"> {
   /**
-   * A `[clientId, clientSecret]` pair, credentials or a credentials object; default the
-   * variables of `env`. Not a path: the edge reads no files.
+   * A `[clientId, clientSecret]` pair or {@linkcode Credentials}; default the variables of
+   * `env`. Anything else (a path, a plain object) is an `INVALID_OPTIONS` error.
    */
-  auth?: readonly string[] | Credentials | CredentialsInit;
+  auth?: readonly string[] | Credentials;
 }
 
 /**

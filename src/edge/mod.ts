@@ -25,7 +25,7 @@
  */
 import { bearerFetch } from "../auth_fetch.ts";
 import type { ClientOptions } from "../client.ts";
-import type { Credentials, CredentialsInit } from "../credentials.ts";
+import type { Credentials } from "../credentials.ts";
 import { edgeConnect } from "./_connect.ts";
 import type { TokenProvider } from "../token_provider.ts";
 
@@ -60,10 +60,10 @@ export interface EdgeFetchOptions extends
     | "allowInsecureHttp"
   > {
   /**
-   * A `[clientId, clientSecret]` pair, credentials or a credentials object; default the
-   * variables of `env`. Not a path: the edge reads no files.
+   * A `[clientId, clientSecret]` pair or {@linkcode Credentials}; default the variables of
+   * `env`. Anything else (a path, a plain object) is an `INVALID_OPTIONS` error.
    */
-  auth?: readonly string[] | Credentials | CredentialsInit;
+  auth?: readonly string[] | Credentials;
 }
 
 /** A `fetch` that carries the Kognic access token, and the provider it takes tokens from. */
