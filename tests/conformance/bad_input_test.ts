@@ -268,7 +268,7 @@ test(`bad input: ${BAD_INPUTS.length} bad inputs each give a documented code, na
   assert.ok(codes.size >= 15, `only ${codes.size} distinct codes`);
 });
 
-test("bad input: the server saw the secret, the errors did not", async () => {
+test("bad input: the canary secret really travels, so the scans for it in errors mean something", async () => {
   const { server, client } = await setup();
   await client.provider.getToken();
   assert.ok(server.tokenRequests[0].body.includes(CANARY_SECRET));

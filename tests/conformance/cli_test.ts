@@ -7,7 +7,12 @@ import { test } from "../support/harness.ts";
 import { createKognicServer, type KognicServer } from "../support/kognic_server.ts";
 import { serve, type Served } from "../support/serve.ts";
 import { type Sandbox, sandbox } from "../support/cli.ts";
-import { CANARY_SECRET, credentialsDocument, TEST_CLIENT_ID } from "../support/fixtures.ts";
+import {
+  assertNoSecrets,
+  CANARY_SECRET,
+  credentialsDocument,
+  TEST_CLIENT_ID,
+} from "../support/fixtures.ts";
 
 const NEEDS = { needs: ["subprocess", "sockets", "fs"] as const, timeout: 60_000 };
 
@@ -201,8 +206,7 @@ test("cli: -v logs debug lines that never show the secret or a token", async () 
     assert.equal(second.code, 0);
     for (const ran of [first, second]) {
       assert.match(ran.stderr, /^DEBUG /m);
-      const secrets = [CANARY_SECRET, ...kognic.issuedTokens];
-      for (const secret of secrets) assert.ok(!ran.stderr.includes(secret), ran.stderr);
+      assertNoSecrets(ran.stderr, [CANARY_SECRET, ...kognic.issuedTokens]);
     }
     assert.match(second.stderr, /Using cached token from the file token cache/);
     const refresh = JSON.parse(await readFile(box.cachePath, "utf8"))[
