@@ -29,6 +29,7 @@ import {
   abortReason,
   assertSecureUrl,
   describeError,
+  isObject,
   isTransient,
   parseIsoDate,
   parseRetryAfter,
@@ -608,41 +609,37 @@ export class KognicClient {
   ): Promise<T> {
     const { unwrap = true, ...rest } = options;
     const response = await this.request(method, path, rest);
-    const where = `${method.toUpperCase()} ${JSON.stringify(bare(new URL(path, this.baseUrl)))}`;
     const text = await response.text();
     if (text.trim() === "") return undefined as T;
+    // Built only for an error: the URL without query, and what the call was.
+    const fail = (code: "RESPONSE_INVALID_JSON" | "RESPONSE_NO_DATA", detail: string): never => {
+      const url = bare(new URL(path, this.baseUrl));
+      throw new KognicAuthError(
+        code,
+        `${method.toUpperCase()} ${JSON.stringify(url)} answered ${detail}`,
+        { source: url },
+      );
+    };
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch {
       const type = response.headers.get("content-type") ?? "no content type";
-      throw new KognicAuthError(
+      return fail(
         "RESPONSE_INVALID_JSON",
-        `${where} answered ${response.status} with a body that is not JSON (${type})`,
-        { source: bare(new URL(path, this.baseUrl)) },
+        `${response.status} with a body that is not JSON (${type})`,
       );
     }
     if (!unwrap) return parsed as T;
-    if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) {
-      if ("data" in parsed) return (parsed as { data: T }).data;
-      const keys = Object.keys(parsed);
-      const found = keys.length === 0
-        ? "an empty object"
-        : `keys ${keys.slice(0, 10).map((key) => JSON.stringify(key)).join(", ")}` +
-          (keys.length > 10 ? ` and ${keys.length - 10} more` : "");
-      throw new KognicAuthError(
-        "RESPONSE_NO_DATA",
-        `${where} answered JSON without a "data" key: found ${found}`,
-        { source: bare(new URL(path, this.baseUrl)) },
-      );
-    }
-    throw new KognicAuthError(
-      "RESPONSE_NO_DATA",
-      `${where} answered JSON without a "data" key: found ${
-        Array.isArray(parsed) ? "an array" : parsed === null ? "null" : `a ${typeof parsed}`
-      }`,
-      { source: bare(new URL(path, this.baseUrl)) },
-    );
+    if (isObject(parsed) && "data" in parsed) return parsed.data as T;
+    const keys = isObject(parsed) ? Object.keys(parsed) : [];
+    const found = !isObject(parsed)
+      ? Array.isArray(parsed) ? "an array" : parsed === null ? "null" : `a ${typeof parsed}`
+      : keys.length === 0
+      ? "an empty object"
+      : `keys ${keys.slice(0, 10).map((key) => JSON.stringify(key)).join(", ")}` +
+        (keys.length > 10 ? ` and ${keys.length - 10} more` : "");
+    return fail("RESPONSE_NO_DATA", `JSON without a "data" key: found ${found}`);
   }
 
   /**

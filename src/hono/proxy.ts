@@ -40,8 +40,20 @@ export interface KognicProxyOptions<C = HonoContext> extends KognicClientOptions
   mount?: string;
 }
 
+/** Hop-by-hop headers (RFC 9110 §7.6.1): never forwarded either way. */
+const HOP_BY_HOP = [
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+];
+
 /** Request headers never forwarded: credentials, hop-by-hop and routing headers. */
 const DROP_REQUEST = new Set([
+  ...HOP_BY_HOP,
   "authorization",
   "cookie",
   "proxy-authorization",
@@ -52,13 +64,6 @@ const DROP_REQUEST = new Set([
   "x-forwarded-proto",
   "x-forwarded-port",
   "x-real-ip",
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
   // The body is streamed and re-framed; fetch negotiates and decodes the encoding itself.
   "content-length",
   "accept-encoding",
@@ -66,16 +71,10 @@ const DROP_REQUEST = new Set([
 
 /** Response headers never returned: cookies for Kognic's domain and hop-by-hop headers. */
 const DROP_RESPONSE = new Set([
+  ...HOP_BY_HOP,
   "set-cookie",
   "set-cookie2",
-  "connection",
-  "keep-alive",
-  "proxy-connection",
   "proxy-authenticate",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
   // fetch has already decoded the body, so its encoding and length no longer apply.
   "content-encoding",
   "content-length",
@@ -191,8 +190,7 @@ export function kognicProxy<C extends HonoContext = HonoContext>(
 
     const request = c.req.raw;
     const headers = new Headers();
-    const named = (request.headers.get("connection") ?? "").toLowerCase().split(",")
-      .map((name) => name.trim());
+    const named = connectionNamed(request.headers);
     for (const [name, value] of request.headers) {
       if (!DROP_REQUEST.has(name) && !named.includes(name)) headers.append(name, value);
     }
@@ -216,8 +214,12 @@ export function kognicProxy<C extends HonoContext = HonoContext>(
 
     const tokens = [...new Set(sent)];
     const out = new Headers();
+    const dropped = connectionNamed(response.headers);
     for (const [name, value] of response.headers) {
-      if (!DROP_RESPONSE.has(name) && !tokens.some((token) => value.includes(token))) {
+      if (
+        !DROP_RESPONSE.has(name) && !dropped.includes(name) &&
+        !tokens.some((token) => value.includes(token))
+      ) {
         out.append(name, value);
       }
     }
@@ -230,6 +232,11 @@ export function kognicProxy<C extends HonoContext = HonoContext>(
       headers: out,
     });
   };
+}
+
+/** The headers a `Connection` header names: hop-by-hop for this connection only. */
+function connectionNamed(headers: Headers): string[] {
+  return (headers.get("connection") ?? "").toLowerCase().split(",").map((name) => name.trim());
 }
 
 /** An absolute path without empty, `.` or `..` segments and without encoded tricks. */

@@ -200,6 +200,9 @@ test("hono proxy: no response body or header holds the token or the secret", asy
           "x-debug-authorization": auth,
           "set-cookie": "kognic_session=upstream; Secure",
           "x-other": "kept",
+          // Hop-by-hop by naming: for the upstream connection only.
+          connection: "x-internal",
+          "x-internal": "upstream only",
         },
       }),
     );
@@ -209,6 +212,7 @@ test("hono proxy: no response body or header holds the token or the secret", asy
   assert.equal(response.headers.get("set-cookie"), null);
   assert.equal(response.headers.get("x-debug-authorization"), null);
   assert.equal(response.headers.get("x-other"), "kept");
+  assert.equal(response.headers.get("x-internal"), null);
   // Some runtimes drop a status text on the way; where it arrives, the token in it is redacted.
   assert.ok(!server.issuedTokens.some((token) => response.statusText.includes(token)));
   const text = await response.text();
