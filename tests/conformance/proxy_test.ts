@@ -278,7 +278,7 @@ async function roundTrip(rig: Rig, proxy?: string): Promise<[string, string]> {
 }
 
 const VIA = /tinyproxy/;
-const REAL = { needs: ["sockets", "subprocess"] as const, timeout: 20_000 };
+const REAL = { needs: ["sockets", "subprocess", "tinyproxy"] as const, timeout: 20_000 };
 
 test(
   "proxy: HTTP_PROXY / http_proxy carry token and API requests through a real proxy",

@@ -11,7 +11,28 @@
  * `keyring`: a reachable Secret Service (scripts/test.sh starts a D-Bus session with an
  * unlocked gnome-keyring when the tools are installed).
  */
-export type Capability = "fs" | "sockets" | "subprocess" | "keyring";
+export type Capability =
+  | "fs"
+  | "sockets"
+  | "subprocess"
+  | "keyring"
+  | "redis"
+  | "squid"
+  | "tinyproxy"
+  | "python";
+
+/**
+ * The capabilities that come from Debian packages (tests/support/capabilities.ts), with the
+ * packages to name when one is missing. Under CI (`strict`) a case that misses one fails.
+ */
+const PACKAGED: Readonly<Partial<Record<Capability, string>>> = {
+  keyring: "gnome-keyring, libsecret-tools and dbus",
+  redis: "redis-server",
+  squid: "squid",
+  tinyproxy: "tinyproxy",
+  python:
+    "python3-authlib, python3-requests, python3-keyring, python3-httpx and KOGNIC_AUTH_ORACLE",
+};
 
 interface Case {
   name: string;
@@ -57,7 +78,13 @@ export interface Summary {
  */
 export async function run(
   label: string,
-  host: { capabilities: readonly Capability[]; filter?: string; print?: (line: string) => void },
+  host: {
+    capabilities: readonly Capability[];
+    filter?: string;
+    print?: (line: string) => void;
+    /** Fail, rather than skip, a case whose missing capability a package would bring (CI). */
+    strict?: boolean;
+  },
 ): Promise<Summary> {
   // deno-lint-ignore no-console
   const print = host.print ?? ((line: string) => console.log(line));
@@ -66,8 +93,16 @@ export async function run(
     if (host.filter && !item.name.includes(host.filter)) continue;
     const missing = item.needs.filter((need) => !host.capabilities.includes(need));
     if (missing.length) {
+      const packages = missing.flatMap((need) => PACKAGED[need] ? [PACKAGED[need]] : []);
+      const why = `needs ${missing.join(", ")}` +
+        (packages.length ? ` (Debian: ${packages.join("; ")})` : "");
+      if (host.strict && packages.length) {
+        summary.failed++;
+        print(`not ok ${index + 1} - ${item.name}\n  # missing under CI: ${why}`);
+        continue;
+      }
       summary.skipped++;
-      print(`ok ${index + 1} - ${item.name} # SKIP not applicable: needs ${missing.join(", ")}`);
+      print(`ok ${index + 1} - ${item.name} # SKIP not applicable: ${why}`);
       continue;
     }
     const started = performance.now();
