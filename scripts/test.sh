@@ -105,7 +105,7 @@ conformance() {
   out=$(mktemp)
   "$@" 2>&1 | tee "$out"
   local status=${PIPESTATUS[0]}
-  summaries+=("$(grep -E '^[a-z]+-[0-9.]*: [0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1 || echo "$label: no summary")")
+  summaries+=("$(grep -E '^[a-z-]+-[0-9.]*: [0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1 || echo "$label: no summary")")
   rm -f "$out"
   [ "$status" -eq 0 ] || failures+=("conformance on $label")
 }
@@ -116,6 +116,8 @@ conformance node24 "$node24" tests/run.ts
 conformance node22 "$node22" tests/run.ts
 # workerd (Cloudflare's runtime) through Miniflare, driven by Node 24.
 conformance workerd "$node24" tests/workerd/run.ts
+# Vercel's Edge Runtime (the edge-runtime package), driven by Node 24 the same way.
+conformance edge-runtime "$node24" tests/edge-runtime/run.ts
 # The benchmarks at smoke size (tiny N, one round; the figures mean nothing), so they cannot rot.
 step "benchmarks, smoke run (npm run bench -- --smoke)" "$node24" bench/main.ts --smoke
 
@@ -154,7 +156,8 @@ echo "== conformance summary"
 printf '%s\n' "${summaries[@]}"
 # Every runtime must have run the same cases. Deno, Bun and both Nodes have the same capabilities,
 # so their passed, failed and skipped counts must be the same (a keyring that one of them could
-# not reach would show); workerd lacks files, sockets and subprocesses, so only its total counts.
+# not reach would show); workerd and edge-runtime lack files, sockets and subprocesses, so only
+# their totals count.
 # A runtime without a summary has no counts and fails both checks.
 counts=$(printf '%s\n' "${summaries[@]}" |
   sed -E 's/^[^:]*: ([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?$/\1 \2 \4/;t;s/.*/none/')

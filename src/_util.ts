@@ -57,6 +57,20 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     .finally(() => clearTimeout(timer));
 }
 
+/**
+ * A signal that aborts when either does: `AbortSignal.any` where the runtime has it; elsewhere
+ * (Vercel's Edge Runtime) a controller that the first of them aborts.
+ */
+export function eitherSignal(a: AbortSignal, b: AbortSignal): AbortSignal {
+  if (AbortSignal.any) return AbortSignal.any([a, b]);
+  const controller = new AbortController();
+  for (const signal of [a, b]) {
+    if (signal.aborted) controller.abort(signal.reason);
+    else signal.addEventListener("abort", () => controller.abort(signal.reason), { once: true });
+  }
+  return controller.signal;
+}
+
 /** Races a promise against an `AbortSignal`, leaving the promise itself running. */
 export function withSignal<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
   if (!signal) return promise;

@@ -29,6 +29,7 @@ import {
   abortReason,
   assertSecureUrl,
   describeError,
+  eitherSignal,
   isObject,
   isTransient,
   parseIsoDate,
@@ -330,7 +331,7 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
       if (timeout > 0) {
         const controller = new AbortController();
         timer = setTimeout(() => controller.abort(), timeout);
-        signal = caller ? AbortSignal.any([caller, controller.signal]) : controller.signal;
+        signal = caller ? eitherSignal(caller, controller.signal) : controller.signal;
       }
       let response: Response | undefined;
       let failure: unknown;

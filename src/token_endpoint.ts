@@ -12,6 +12,7 @@ import { KognicAuthError, type KognicAuthErrorCode, TokenError } from "./errors.
 import {
   assertSecureUrl,
   describeError,
+  eitherSignal,
   isObject,
   isTransient,
   parseRetryAfter,
@@ -176,9 +177,7 @@ export async function requestToken(
   for (let attempt = 1;; attempt++) {
     const timeout = new AbortController();
     const timer = limit > 0 ? setTimeout(() => timeout.abort(), limit) : undefined;
-    const signal = options.signal
-      ? AbortSignal.any([options.signal, timeout.signal])
-      : timeout.signal;
+    const signal = options.signal ? eitherSignal(options.signal, timeout.signal) : timeout.signal;
     let failure: KognicAuthError;
     let retryAfter: number | undefined;
     try {

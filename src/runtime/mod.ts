@@ -163,9 +163,9 @@ let detected: Promise<Runtime> | undefined;
 
 /**
  * Returns the adapter for the runtime this code runs on, chosen by `navigator.userAgent`:
- * Deno, Bun or Node get their own adapters; anything else (Cloudflare Workers, other edge
- * runtimes) gets an adapter with no file system, no environment variables and the global
- * `fetch`. The adapter is created once and reused.
+ * Deno, Bun or Node get their own adapters; Vercel's Edge Runtime (the `EdgeRuntime` global) and
+ * anything else (Cloudflare Workers, other edge runtimes) get an adapter with no file system, no
+ * environment variables and the global `fetch`. The adapter is created once and reused.
  *
  * @example Detect the runtime
  * ```ts
@@ -182,6 +182,10 @@ export function detectRuntime(): Promise<Runtime> {
 }
 
 async function load(): Promise<Runtime> {
+  // Vercel's Edge Runtime has no navigator; it names itself in the EdgeRuntime global.
+  if (typeof (globalThis as { EdgeRuntime?: unknown }).EdgeRuntime === "string") {
+    return (await import("./edge.ts")).edgeRuntime();
+  }
   const agent = globalThis.navigator?.userAgent ?? "";
   if (agent.startsWith("Deno/")) return (await import("./deno.ts")).denoRuntime();
   if (agent.startsWith("Bun/")) return (await import("./bun.ts")).bunRuntime();

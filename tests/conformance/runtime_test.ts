@@ -10,14 +10,17 @@ import { test } from "../support/harness.ts";
 import { CANARY_SECRET, credentialsDocument, thrown } from "../support/fixtures.ts";
 import { BAD_INPUTS } from "./bad_input_test.ts";
 
-const agent = globalThis.navigator?.userAgent ?? "";
-const expected = agent.startsWith("Deno/")
+// What this host is, told by its own globals rather than by the user agent detection reads.
+const host = globalThis as { Deno?: unknown; Bun?: unknown; EdgeRuntime?: unknown };
+const expected = host.Deno
   ? "deno"
-  : agent.startsWith("Bun/")
+  : host.Bun
   ? "bun"
-  : agent.startsWith("Node.js/")
+  : typeof host.EdgeRuntime === "string" || "WebSocketPair" in globalThis
+  ? "edge"
+  : typeof process.versions?.node === "string"
   ? "node"
-  : "edge";
+  : "unknown";
 
 test("runtime: detection picks this runtime's adapter", async () => {
   const runtime = await detectRuntime();

@@ -9,7 +9,7 @@ export const COMPATIBILITY_DATE = "2026-07-01";
 const root = new URL("../../", import.meta.url);
 
 /** Resolves `@kognic/auth/...` as deno.json's import map does, for the examples. */
-const selfImports: Plugin = {
+export const selfImports: Plugin = {
   name: "kognic-auth-imports",
   setup(build) {
     build.onResolve({ filter: /^@kognic\/auth(\/|$)/ }, async ({ path }) => {
