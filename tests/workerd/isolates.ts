@@ -253,7 +253,9 @@ test("README: the edge examples are the files these cases run", async () => {
   const { readFile } = await import("node:fs/promises");
   const root = new URL("../../", import.meta.url);
   const readme = await readFile(new URL("README.md", root), "utf8");
-  for (const file of ["cloudflare_worker.ts", "deno_deploy.ts", "hono_worker.ts"]) {
+  for (
+    const file of ["cloudflare_worker.ts", "deno_deploy.ts", "hono_worker.ts", "vercel_edge.ts"]
+  ) {
     const code = await readFile(new URL(`examples/${file}`, root), "utf8");
     assert.ok(
       readme.includes("```ts\n" + code + "```"),
