@@ -12,7 +12,6 @@ import { KognicAuthError, type KognicAuthErrorCode, TokenError } from "./errors.
 import {
   assertSecureUrl,
   describeError,
-  eitherSignal,
   isObject,
   isTransient,
   parseRetryAfter,
@@ -175,9 +174,14 @@ export async function requestToken(
     });
 
   for (let attempt = 1;; attempt++) {
+    // The caller's abort reaches the request through the attempt's own controller (no
+    // AbortSignal.any, which Vercel's Edge Runtime lacks); its listener goes with the attempt.
+    options.signal?.throwIfAborted();
     const timeout = new AbortController();
-    const timer = limit > 0 ? setTimeout(() => timeout.abort(), limit) : undefined;
-    const signal = options.signal ? eitherSignal(options.signal, timeout.signal) : timeout.signal;
+    const abort = () => timeout.abort();
+    const timer = limit > 0 ? setTimeout(abort, limit) : undefined;
+    options.signal?.addEventListener("abort", abort);
+    const signal = timeout.signal;
     let failure: KognicAuthError;
     let retryAfter: number | undefined;
     try {
@@ -214,6 +218,7 @@ export async function requestToken(
       );
     } finally {
       clearTimeout(timer);
+      options.signal?.removeEventListener("abort", abort);
     }
     const delay = retryAfter ?? 125 * 2 ** attempt * (0.5 + Math.random() / 2);
     if (attempt > (options.retries ?? 2) || delay > (options.maxRetryAfter ?? 30_000)) {

@@ -15,7 +15,7 @@ export function outbound(
   server: ReturnType<typeof createKognicServer>,
   seen: string[] = [],
   tokenDelayMs = 0,
-) {
+): (request: Request) => Promise<Response> {
   return async (request: Request): Promise<Response> => {
     seen.push(request.url);
     // A slow token endpoint keeps a token request in flight after the request that started it.
