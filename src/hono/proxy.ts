@@ -391,6 +391,11 @@ export function kognicProxy<C extends HonoContext = HonoContext>(
       if (tooLarge) return refuse(413, `The request body is larger than ${maxBodyBytes} bytes`);
       return refuse(502, `Kognic could not be reached (${codeOf(error)})`);
     }
+    if (tooLarge) {
+      // An upstream that failed on the cut body may have answered anyway.
+      await response.body?.cancel().catch(() => {});
+      return refuse(413, `The request body is larger than ${maxBodyBytes} bytes`);
+    }
     if (response.status === 206 && !allowRange) {
       await response.body?.cancel().catch(() => {});
       return refuse(502, "Kognic sent a partial answer, which this proxy does not return");

@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { Hono } from "hono";
 import { createClient, type KognicAuthError, type KognicClient } from "../../mod.ts";
-import { kognicClient, type KognicEnv, kognicProxy } from "../../src/hono/mod.ts";
+import {
+  kognicClient,
+  type KognicEnv,
+  kognicProxy,
+  type KognicProxyOptions,
+} from "../../src/hono/mod.ts";
 import { memoryRuntime } from "../../src/runtime/memory.ts";
 import { test } from "../support/harness.ts";
 import { redact } from "../../src/_util.ts";
@@ -26,13 +31,18 @@ interface ProxySetup {
   call(path: string, init?: RequestInit): Promise<Response>;
 }
 
-/** A proxy at /kognic/* in front of the in-process Kognic server; access needs `x-key: ok`. */
+/**
+ * A proxy at /kognic/* in front of the in-process Kognic server; access needs `x-key: ok`
+ * unless `more.proxy` says otherwise.
+ */
 async function proxySetup(
   upstream?: (request: Request, server: KognicServer) => Promise<Response> | undefined,
+  more: { proxy?: Partial<KognicProxyOptions>; organizationId?: number } = {},
 ): Promise<ProxySetup> {
   const server = createKognicServer();
   const fetched: string[] = [];
   const client = await createClient({
+    organizationId: more.organizationId,
     auth: [TEST_CLIENT_ID, CANARY_SECRET],
     runtime: memoryRuntime(),
     authHost: AUTH_HOST,
@@ -51,6 +61,7 @@ async function proxySetup(
       access: (c) => c.req.header("x-key") === "ok",
       paths: ["/v1/whoami", "/v1/echo", "/v1/reflect"],
       mount: "/kognic",
+      ...more.proxy,
     }),
   );
   return {
@@ -83,8 +94,23 @@ test("hono proxy: refuses to be created without an access check or allowed paths
     const error = await thrown(() => kognicProxy({ access: "public", paths: [path] }));
     assert.equal((error as KognicAuthError).code, "INVALID_OPTIONS", path);
   }
-  // The explicit opt-out is accepted.
-  kognicProxy({ access: "public", paths: ["/v1/projects"] });
+  // The explicit opt-out is accepted, with the host names it answers for.
+  kognicProxy({ access: "public", paths: ["/v1/projects"], hosts: ["app.example.com"] });
+  const noHosts = await thrown(() => kognicProxy({ access: "public", paths: ["/v1/projects"] }));
+  assert.equal((noHosts as KognicAuthError).code, "INVALID_OPTIONS");
+  assert.match((noHosts as Error).message, /public Kognic proxy needs the host names/);
+  for (const name of ["Cookie", "authorization", "range", "X-Organization-Id", "X-Original-URL"]) {
+    const error = await thrown(() =>
+      kognicProxy({ access: () => true, paths: ["/v1"], forwardHeaders: [name] })
+    );
+    assert.equal((error as KognicAuthError).code, "INVALID_OPTIONS", name);
+  }
+  for (const origin of ["evil.example", "https://a.example/path", "null"]) {
+    const error = await thrown(() =>
+      kognicProxy({ access: () => true, paths: ["/v1"], origins: [origin] })
+    );
+    assert.equal((error as KognicAuthError).code, "INVALID_OPTIONS", origin);
+  }
 });
 
 test("hono proxy: an authorised request reaches Kognic with a valid bearer token", async () => {
@@ -157,9 +183,13 @@ test("hono proxy: Host and X-Forwarded headers never choose the upstream", async
   assert.ok(fetched.every((url) => !url.includes("evil.example")));
 });
 
-test("hono proxy: the caller's Authorization, Cookie and hop-by-hop headers never reach Kognic", async () => {
-  const { server, call } = await proxySetup();
+test("hono proxy: only allow-listed caller headers reach Kognic; never credentials or the access key", async () => {
+  const { server, call } = await proxySetup(undefined, {
+    proxy: { forwardHeaders: ["X-Kept", "X-Hop"] },
+  });
   const response = await call("/kognic/v1/echo", {
+    method: "POST",
+    body: "{}",
     headers: {
       Authorization: "Bearer forged-by-the-caller",
       Cookie: "session=caller-session",
@@ -167,16 +197,38 @@ test("hono proxy: the caller's Authorization, Cookie and hop-by-hop headers neve
       Connection: "keep-alive, X-Hop",
       "X-Hop": "1",
       "X-Kept": "yes",
+      "X-Other": "not listed",
+      "Content-Type": "application/json",
+      Accept: "application/json",
+      "If-None-Match": '"v1"',
+      "X-Api-Key": "the-access-key",
     },
   });
   assert.equal(response.status, 200);
   await assertClean(response, server);
   const seen = server.apiRequests[0].headers;
   assert.equal(seen.authorization, `Bearer ${server.issuedTokens[0]}`);
-  for (const name of ["cookie", "proxy-authorization", "x-hop"]) {
+  // x-key is what this proxy's access check reads.
+  for (const name of ["cookie", "proxy-authorization", "x-hop", "x-other", "x-key", "x-api-key"]) {
     assert.equal(seen[name], undefined, name);
   }
   assert.equal(seen["x-kept"], "yes");
+  assert.equal(seen["content-type"], "application/json");
+  assert.equal(seen["if-none-match"], '"v1"');
+});
+
+test("hono proxy: the configured organization wins over the caller's X-Organization-Id", async () => {
+  const configured = await proxySetup(undefined, { organizationId: 42 });
+  const response = await configured.call("/kognic/v1/echo", {
+    headers: { "X-Organization-Id": "7" },
+  });
+  assert.equal(response.status, 200);
+  await assertClean(response, configured.server);
+  assert.equal(configured.server.apiRequests[0].headers["x-organization-id"], "42");
+  // Without one configured, the caller still cannot pick one.
+  const plain = await proxySetup();
+  await (await plain.call("/kognic/v1/echo", { headers: { "X-Organization-Id": "7" } })).text();
+  assert.equal(plain.server.apiRequests[0].headers["x-organization-id"], undefined);
 });
 
 test("hono proxy: no response body or header holds the token or the secret", async () => {
@@ -328,29 +380,61 @@ test("hono middleware: puts the client on the context, from a value or a factory
   assert.deepEqual(seen, ["/factory"]);
 });
 
-/** Sends raw HTTP/1.1 bytes, so no client library normalises the request target. */
-async function rawRequest(url: string, head: string): Promise<{ status: number; text: string }> {
+/**
+ * Sends raw HTTP/1.1 bytes, so no client library normalises the request target or the framing;
+ * `head` ends without the blank line. Resolves with the final (non-1xx) status once its answer is
+ * complete or the server closes the connection.
+ */
+async function rawRequest(
+  url: string,
+  head: string,
+  body = "",
+): Promise<{ status: number; text: string }> {
   const { connect } = await import("node:net");
   const { hostname, port } = new URL(url);
   return await new Promise((resolve, reject) => {
+    let text = "";
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      socket.destroy();
+      const statuses = [...text.matchAll(/^HTTP\/1\.1 (\d{3})/gm)].map((match) => Number(match[1]));
+      resolve({ status: statuses.filter((status) => status >= 200).pop() ?? 0, text });
+    };
     const socket = connect({ host: hostname, port: Number(port) }, () => {
-      socket.write(`${head}\r\nConnection: close\r\n\r\n`);
+      socket.write(`${head}\r\nConnection: close\r\n\r\n${body}`);
     });
-    const chunks: Uint8Array[] = [];
-    socket.on("data", (chunk: Uint8Array) => chunks.push(chunk));
-    socket.on("error", reject);
-    socket.on("close", () => {
-      const text = new TextDecoder().decode(
-        chunks.reduce((all, chunk) => {
-          const joined = new Uint8Array(all.length + chunk.length);
-          joined.set(all);
-          joined.set(chunk, all.length);
-          return joined;
-        }, new Uint8Array(0)),
-      );
-      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0), text });
+    const decoder = new TextDecoder();
+    socket.on("data", (chunk: Uint8Array) => {
+      text += decoder.decode(chunk, { stream: true });
+      // The final answer is complete when its declared body is in.
+      const final = /^HTTP\/1\.1 [2-5]\d\d[^]*?\r\n\r\n/m.exec(text);
+      const length = final && /^content-length: *(\d+)/im.exec(final[0]);
+      if (final && length && text.length >= final.index + final[0].length + Number(length[1])) {
+        finish();
+      }
     });
+    socket.on("error", (error) => done || (text ? finish() : reject(error)));
+    socket.on("close", finish);
   });
+}
+
+/** The body of the last answer in raw HTTP/1.1 text, chunked framing removed. */
+function finalBody(text: string): string {
+  const at = text.lastIndexOf("\r\nHTTP/1.1 ") + 2 || 0;
+  const answer = text.slice(at);
+  const split = answer.indexOf("\r\n\r\n");
+  const [head, rest] = [answer.slice(0, split), answer.slice(split + 4)];
+  if (!/^transfer-encoding: *chunked/im.test(head)) return rest;
+  let body = "";
+  for (let from = 0;;) {
+    const line = rest.indexOf("\r\n", from);
+    const size = parseInt(rest.slice(from, line), 16);
+    if (!size) return body;
+    body += rest.slice(line + 2, line + 2 + size);
+    from = line + 2 + size + 2;
+  }
 }
 
 test(
@@ -396,4 +480,429 @@ test(
     }
   },
   { needs: ["sockets"] },
+);
+
+/** A body stream of `size`-byte chunks up to `total`; with `end: false` it then stalls forever. */
+function chunks(size: number, total: number, end = true): ReadableStream<Uint8Array> {
+  let sent = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (sent >= total) return end ? controller.close() : new Promise<void>(() => {});
+      sent += size;
+      controller.enqueue(new Uint8Array(size).fill(97));
+    },
+  });
+}
+
+test("hono proxy: a body over maxBodyBytes gets 413, counted while it streams", async () => {
+  const { server, call } = await proxySetup(undefined, { proxy: { maxBodyBytes: 1000 } });
+  const post = (body: BodyInit, headers: HeadersInit = {}) =>
+    call("/kognic/v1/echo", { method: "POST", body, headers, duplex: "half" } as RequestInit);
+  // A declared length above the limit: refused before anything is read or fetched.
+  const declared = await post("x".repeat(1001), { "content-length": "1001" });
+  assert.equal(declared.status, 413);
+  await assertClean(declared, server);
+  assert.equal(server.tokenRequests.length, 0);
+  // A stream without a length that never ends: cut as soon as it passes the limit.
+  const endless = await post(chunks(300, 1200, false));
+  assert.equal(endless.status, 413);
+  assert.match(await assertClean(endless, server), /larger than 1000 bytes/);
+  // At the limit it goes through.
+  const fits = await post(chunks(250, 1000));
+  assert.equal(fits.status, 200);
+  assert.equal(JSON.parse(await assertClean(fits, server)).data.body, "a".repeat(1000));
+});
+
+test("hono proxy: cross-site browser requests are refused unless their origin is listed", async () => {
+  const { server, call } = await proxySetup(undefined, {
+    proxy: {
+      // Access by session cookie: what a cross-site form post would carry along.
+      access: (c) => (c.req.header("cookie") ?? "").includes("session=ok"),
+      origins: ["https://admin.example"],
+    },
+  });
+  const cases: [Record<string, string>, number][] = [
+    [{ Origin: "https://evil.example" }, 403],
+    [{ Origin: "http://proxy.example.evil.example" }, 403],
+    [{ Origin: "null" }, 403],
+    [{ "Sec-Fetch-Site": "cross-site" }, 403],
+    [{ "Sec-Fetch-Site": "same-site" }, 403],
+    [{ Origin: "https://evil.example", "Sec-Fetch-Site": "same-origin" }, 403],
+    [{}, 200],
+    [{ Origin: PROXY }, 200],
+    [{ Origin: "https://admin.example", "Sec-Fetch-Site": "cross-site" }, 200],
+    [{ "Sec-Fetch-Site": "same-origin" }, 200],
+    [{ "Sec-Fetch-Site": "none" }, 200],
+  ];
+  for (const [headers, status] of cases) {
+    const response = await call("/kognic/v1/echo", {
+      method: "POST",
+      body: "a=1",
+      headers: { ...headers, Cookie: "session=ok", "content-type": "text/plain" },
+    });
+    assert.equal(response.status, status, JSON.stringify(headers));
+    await assertClean(response, server);
+  }
+  assert.equal(server.apiRequests.length, 5);
+});
+
+test("hono proxy: only the listed Host names are served (DNS rebinding)", async () => {
+  const { server, app, fetched } = await proxySetup(undefined, {
+    proxy: { access: "public", hosts: ["proxy.example", "localhost:8787"] },
+  });
+  const send = (url: string, host?: string) =>
+    app.fetch(new Request(url, { headers: host ? { host } : {} }));
+  const cases: [string, string | undefined, number][] = [
+    [`${PROXY}/kognic/v1/whoami`, undefined, 200],
+    [`${PROXY}:8443/kognic/v1/whoami`, undefined, 200],
+    ["http://localhost:8787/kognic/v1/whoami", undefined, 200],
+    ["http://localhost:9999/kognic/v1/whoami", undefined, 421],
+    ["http://rebound.attacker.example/kognic/v1/whoami", undefined, 421],
+    ["http://127.0.0.1/kognic/v1/whoami", undefined, 421],
+  ];
+  for (const [url, host, status] of cases) {
+    const response = await send(url, host);
+    assert.equal(response.status, status, url);
+    await assertClean(response, server);
+  }
+  assert.equal(server.apiRequests.length, 3);
+  assert.ok(fetched.every((url) => new URL(url).origin !== "http://rebound.attacker.example"));
+});
+
+test("hono proxy: answers carry nosniff and no-store, never Kognic's CORS headers", async () => {
+  const { server, call } = await proxySetup((request) =>
+    request.url.endsWith("/v1/reflect")
+      ? Promise.resolve(
+        new Response("{}", {
+          headers: {
+            "content-type": "application/json",
+            "access-control-allow-origin": "*",
+            "access-control-allow-credentials": "true",
+            "access-control-expose-headers": "x-secret",
+            "cache-control": "public, max-age=3600",
+          },
+        }),
+      )
+      : undefined
+  );
+  for (const path of ["/kognic/v1/reflect", "/kognic/v1/items"]) {
+    const response = await call(path);
+    await assertClean(response, server);
+    assert.equal(response.headers.get("x-content-type-options"), "nosniff", path);
+    assert.equal(response.headers.get("cache-control"), "no-store", path);
+    assert.deepEqual(
+      [...response.headers.keys()].filter((name) => name.startsWith("access-control-")),
+      [],
+      path,
+    );
+  }
+});
+
+test("hono proxy: paths and headers it cannot judge are refused with 400", async () => {
+  const { server, call } = await proxySetup();
+  const paths = [
+    "/kognic/v1/whoami/..;/admin",
+    "/kognic/v1/whoami/..;x=1/admin",
+    "/kognic/v1/whoami;jsessionid=1",
+    "/kognic/v1/whoami/..%3b/admin",
+    "/kognic/v1/whoami/..%3B/admin",
+    "/kognic/v1/whoami/%E2%80%A5/admin", // ‥ two dot leader
+    "/kognic/v1/whoami/%EF%BC%8E%EF%BC%8E/admin", // ．． full-width full stops
+    "/kognic/v1/whoami/\uff0e\uff0e/admin", // the same, unencoded
+    "/kognic/v1/whoami/%E3%80%82%E3%80%82/admin", // 。。 ideographic full stops
+    "/kognic/v1/whoami/..%EF%BC%8Fadmin", // ／ full-width solidus
+    "/kognic/v1/whoami/%C0%AE%C0%AE/admin", // overlong UTF-8 dots: malformed
+    "/kognic/v1/whoami/a%01b",
+  ];
+  for (const path of paths) {
+    const response = await call(path);
+    assert.equal(response.status, 400, path);
+    await assertClean(response, server);
+  }
+  for (
+    const name of ["X-Original-URL", "X-Rewrite-URL", "X-Override-URL", "X-HTTP-Method-Override"]
+  ) {
+    const response = await call("/kognic/v1/whoami", { headers: { [name]: "/v1/admin" } });
+    assert.equal(response.status, 400, name);
+    await assertClean(response, server);
+  }
+  assert.equal(server.apiRequests.length, 0);
+  // Other non-ASCII text in a path is fine.
+  const accented = await call("/kognic/v1/echo/%C3%A4rende");
+  assert.notEqual(accented.status, 400);
+  await accented.body?.cancel();
+  assert.deepEqual(server.apiRequests.map((request) => request.path), ["/v1/echo/%C3%A4rende"]);
+});
+
+test("hono proxy: a token split over header names, lines or Range slices never gets out", async () => {
+  const ranges: (string | null)[] = [];
+  const { server, call } = await proxySetup((request) => {
+    if (!request.url.includes("/v1/reflect")) return undefined;
+    ranges.push(request.headers.get("range"));
+    const token = request.headers.get("authorization")!.slice("Bearer ".length);
+    const half = Math.floor(token.length / 2);
+    const headers = new Headers({ "x-kept": "fine" });
+    headers.append(`x-${token}`, "in the name");
+    headers.append("x-split", token.slice(0, half));
+    headers.append("x-split", token.slice(half));
+    headers.set("x-first", token.slice(0, half));
+    headers.set("x-second", token.slice(half));
+    const range = request.headers.get("range");
+    const text = `you sent ${token}`;
+    const match = range && /bytes=(\d+)-(\d+)/.exec(range);
+    if (!match) return Promise.resolve(new Response(text, { headers }));
+    headers.set("content-range", `bytes ${match[1]}-${match[2]}/${text.length}`);
+    return Promise.resolve(
+      new Response(text.slice(Number(match[1]), Number(match[2]) + 1), { status: 206, headers }),
+    );
+  });
+  const whole = await call("/kognic/v1/reflect");
+  assert.equal(await assertClean(whole, server), "you sent [REDACTED]");
+  assert.deepEqual(
+    [...whole.headers.keys()].filter((name) => name.startsWith("x-")),
+    ["x-content-type-options", "x-kept"],
+  );
+  // Slices of the body that put together hold the token: Range is not forwarded, 206 not returned.
+  const sliced: string[] = [];
+  for (const range of ["bytes=0-15", "bytes=16-40", "bytes=41-2000"]) {
+    const response = await call("/kognic/v1/reflect", { headers: { Range: range } });
+    assert.notEqual(response.status, 206, range);
+    sliced.push(await assertClean(response, server));
+  }
+  assert.ok(!server.issuedTokens.some((token) => sliced.join("").includes(token)));
+  assert.deepEqual(ranges, [null, null, null, null]);
+});
+
+test("hono proxy: Range goes along and 206 comes back only with allowRange", async () => {
+  const ranges: (string | null)[] = [];
+  const { server, call } = await proxySetup(
+    (request) =>
+      request.url.includes("/v1/reflect") && ranges.push(request.headers.get("range"))
+        ? Promise.resolve(
+          new Response("abc", {
+            status: request.headers.has("range") ? 206 : 200,
+            headers: { "content-range": "bytes 0-2/10" },
+          }),
+        )
+        : undefined,
+    { proxy: { allowRange: true } },
+  );
+  const response = await call("/kognic/v1/reflect", { headers: { Range: "bytes=0-2" } });
+  assert.equal(response.status, 206);
+  assert.equal(await assertClean(response, server), "abc");
+  assert.deepEqual(ranges, ["bytes=0-2"]);
+});
+
+/** The Kognic server and a proxy in front of it, each on a loopback socket, real fetch between. */
+async function wireSetup(proxy: Partial<KognicProxyOptions> = {}) {
+  const { serve } = await import("../support/serve.ts");
+  const server = createKognicServer();
+  const upstream = await serve(server.fetch);
+  const client = await createClient({
+    auth: [TEST_CLIENT_ID, CANARY_SECRET],
+    baseUrl: upstream.url,
+    authHost: upstream.url,
+  });
+  const app = new Hono();
+  app.all(
+    "/kognic/*",
+    kognicProxy({
+      client,
+      access: (c) => c.req.header("x-key") === "ok",
+      paths: ["/v1/echo", "/v1/whoami"],
+      mount: "/kognic",
+      ...proxy,
+    }),
+  );
+  const served = await serve((request) => app.fetch(request));
+  return {
+    server,
+    url: served.url,
+    close: async () => {
+      await served.close();
+      await upstream.close();
+    },
+  };
+}
+
+test(
+  "hono proxy: over real sockets, Expect: 100-continue is handled and not forwarded",
+  async () => {
+    const { server, url, close } = await wireSetup();
+    try {
+      const host = `Host: ${new URL(url).host}\r\nx-key: ok`;
+      const body = "hello, continue";
+      const response = await rawRequest(
+        url,
+        `POST /kognic/v1/echo HTTP/1.1\r\n${host}\r\nExpect: 100-continue\r\n` +
+          `Content-Type: text/plain\r\nContent-Length: ${body.length}`,
+        body,
+      );
+      assert.equal(response.status, 200, response.text.split("\r\n")[0]);
+      const echoed = JSON.parse(finalBody(response.text));
+      assert.equal(echoed.data.body, body);
+      assert.equal(echoed.data.headers.expect, undefined);
+      const unknown = await rawRequest(
+        url,
+        `POST /kognic/v1/echo HTTP/1.1\r\n${host}\r\nExpect: something-else\r\nContent-Length: 2`,
+        "{}",
+      );
+      assert.equal(unknown.status, 417);
+      assert.equal(server.apiRequests.length, 1);
+    } finally {
+      await close();
+    }
+  },
+  { needs: ["sockets"] },
+);
+
+test(
+  "hono proxy: over real sockets, bodies over the limit get 413, chunked ones while they stream",
+  async () => {
+    const { server, url, close } = await wireSetup({ maxBodyBytes: 4096 });
+    try {
+      const host = `Host: ${new URL(url).host}\r\nx-key: ok`;
+      // The declared length alone is refused: the body is never sent, yet the answer comes.
+      const declared = await rawRequest(
+        url,
+        `POST /kognic/v1/echo HTTP/1.1\r\n${host}\r\nContent-Length: 1000000`,
+      );
+      assert.equal(declared.status, 413);
+      // Chunked, without a length: 3 chunks of 2 KiB, and the last chunk never sent.
+      const chunk = `800\r\n${"a".repeat(2048)}\r\n`;
+      const chunked = await rawRequest(
+        url,
+        `POST /kognic/v1/echo HTTP/1.1\r\n${host}\r\nTransfer-Encoding: chunked`,
+        chunk.repeat(3),
+      );
+      assert.equal(chunked.status, 413);
+      // Within the limit, a streamed upload arrives whole through the runtime's own fetch
+      // (undici's, on Node, where the package is installed).
+      const fits = await rawRequest(
+        url,
+        `POST /kognic/v1/echo HTTP/1.1\r\n${host}\r\nTransfer-Encoding: chunked`,
+        `${chunk.repeat(2)}0\r\n\r\n`,
+      );
+      assert.equal(fits.status, 200);
+      assert.equal(
+        JSON.parse(finalBody(fits.text)).data.body.length,
+        4096,
+      );
+      assert.deepEqual(server.apiRequests.map((request) => request.body.length), [4096]);
+      for (const secret of [CANARY_SECRET, ...server.issuedTokens]) {
+        assert.ok(![declared, chunked, fits].some((answer) => answer.text.includes(secret)));
+      }
+    } finally {
+      await close();
+    }
+  },
+  { needs: ["sockets"] },
+);
+
+test(
+  "hono proxy: over real sockets, cross-site, rebound-host and ;-paths are refused",
+  async () => {
+    const { server, url, close } = await wireSetup({
+      access: "public",
+      hosts: ["127.0.0.1"], // tests/support/serve.ts listens there
+    });
+    try {
+      const host = new URL(url).host;
+      const cases: [string, number][] = [
+        [`GET /kognic/v1/whoami HTTP/1.1\r\nHost: ${host}`, 200],
+        [`GET /kognic/v1/whoami HTTP/1.1\r\nHost: rebound.attacker.example`, 421],
+        [`GET /kognic/v1/whoami HTTP/1.1\r\nHost: ${host}\r\nOrigin: https://evil.example`, 403],
+        [`GET /kognic/v1/whoami HTTP/1.1\r\nHost: ${host}\r\nSec-Fetch-Site: cross-site`, 403],
+        [`GET /kognic/v1/whoami/..;/admin HTTP/1.1\r\nHost: ${host}`, 400],
+        [`GET /kognic/v1/whoami/..%3b/admin HTTP/1.1\r\nHost: ${host}`, 400],
+        [`GET /kognic/v1/whoami/%E2%80%A5/admin HTTP/1.1\r\nHost: ${host}`, 400],
+        [`GET /kognic/v1/whoami HTTP/1.1\r\nHost: ${host}\r\nX-Original-URL: /v1/admin`, 400],
+      ];
+      for (const [head, status] of cases) {
+        const response = await rawRequest(url, head);
+        assert.equal(response.status, status, head.split("\r\n").join(" | "));
+      }
+      assert.deepEqual(server.apiRequests.map((request) => request.path), ["/v1/whoami"]);
+    } finally {
+      await close();
+    }
+  },
+  { needs: ["sockets"] },
+);
+
+// Node: a streamed upload (what the proxy sends) goes through the undici package where it is
+// installed, as Node's bundled fetch keeps such bodies in memory (figures: bench/proxy_limits.ts).
+const UPLOAD_PROBE = `
+import { registerHooks } from "node:module";
+import { createServer } from "node:http";
+const loaded = [];
+registerHooks({
+  resolve(specifier, context, next) {
+    if (specifier === "undici" && process.env.HIDE_UNDICI) {
+      throw Object.assign(new Error("Cannot find module 'undici'"), { code: "MODULE_NOT_FOUND" });
+    }
+    const result = next(specifier, context);
+    if (/undici/.test(result.url)) loaded.push(result.url);
+    return result;
+  },
+});
+const server = createServer((req, res) => {
+  let bytes = 0;
+  req.on("data", (chunk) => bytes += chunk.length);
+  req.on("end", () => res.end(String(bytes)));
+});
+await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+const { nodeRuntime } = await import(process.argv[1]);
+const url = "http://127.0.0.1:" + server.address().port + "/";
+const get = await (await nodeRuntime().fetch(url)).text();
+const afterGet = loaded.length;
+const body = new ReadableStream({
+  start(controller) {
+    for (let i = 0; i < 4; i++) controller.enqueue(new Uint8Array(1000));
+    controller.close();
+  },
+});
+const response = await nodeRuntime().fetch(url, { method: "POST", body, duplex: "half" });
+console.log(JSON.stringify({ get, afterGet, received: await response.text(), loaded }));
+server.close();
+`;
+
+test(
+  "hono proxy: on Node a streamed upload goes through undici where installed, else Node's fetch",
+  async () => {
+    const { execFile } = await import("node:child_process");
+    const process = (await import("node:process")).default;
+    const node = globalThis.navigator?.userAgent?.startsWith("Node.js/")
+      ? process.execPath
+      : new URL("../../node_modules/node24/bin/node", import.meta.url).pathname;
+    const adapter = new URL("../../src/runtime/node.ts", import.meta.url).href;
+    const run = (hide: boolean) =>
+      new Promise<{ get: string; afterGet: number; received: string; loaded: string[] }>(
+        (resolve, reject) => {
+          const env: Record<string, string | undefined> = { ...process.env };
+          for (const name of ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"]) {
+            delete env[name];
+          }
+          if (hide) env.HIDE_UNDICI = "1";
+          execFile(
+            node,
+            ["--input-type=module", "-e", UPLOAD_PROBE, adapter],
+            { env: env as Record<string, string>, timeout: 10_000 },
+            (error, stdout, stderr) => {
+              if (error) return reject(new Error(`${error.message}\n${stderr}`));
+              resolve(JSON.parse(stdout.trim().split("\n").pop()!));
+            },
+          );
+        },
+      );
+    const installed = await run(false);
+    assert.equal(installed.get, "0");
+    assert.equal(installed.afterGet, 0, "a request without a streamed body: Node's fetch");
+    assert.equal(installed.received, "4000");
+    assert.ok(installed.loaded.some((url) => url.includes("/node_modules/undici/")));
+    const missing = await run(true);
+    assert.equal(missing.received, "4000", "without undici: Node's fetch");
+    assert.deepEqual(missing.loaded, []);
+  },
+  { needs: ["sockets", "subprocess"], timeout: 20_000 },
 );
