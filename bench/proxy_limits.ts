@@ -51,15 +51,27 @@ const upstreamUrl = `http://127.0.0.1:${typeof address === "object" && address?.
 
 interface Child {
   url: string;
+  exited: () => number | null;
   stop(): void;
 }
 
-function startProxy(command: string[], env: Record<string, string> = {}): Promise<Child> {
+function startProxy(
+  command: string[],
+  env: Record<string, string> = {},
+  nofile = 1024, // A typical default file limit, whatever this shell allows.
+): Promise<Child> {
   const script = `${root}bench/_proxy_server.ts`;
-  // A typical default file limit, whatever this shell allows.
   const child = spawn(
     "sh",
-    ["-c", 'ulimit -n 1024; exec "$@"', "sh", ...command, script, upstreamUrl, String(2 ** 40)],
+    [
+      "-c",
+      `ulimit -n ${nofile}; exec "$@"`,
+      "sh",
+      ...command,
+      script,
+      upstreamUrl,
+      String(2 ** 40),
+    ],
     { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] },
   );
   return new Promise((resolve, reject) => {
@@ -67,7 +79,7 @@ function startProxy(command: string[], env: Record<string, string> = {}): Promis
     child.stdout!.on("data", (chunk: Uint8Array) => {
       out += new TextDecoder().decode(chunk);
       const url = /http:\/\/127\.0\.0\.1:\d+/.exec(out)?.[0];
-      if (url) resolve({ url, stop: () => child.kill() });
+      if (url) resolve({ url, exited: () => child.exitCode, stop: () => child.kill() });
     });
     child.on("exit", (code) => reject(new Error(`proxy exited with ${code}`)));
   });
@@ -132,9 +144,7 @@ for (const [label, command, env] of runtimes.slice(0, 3)) {
   }
 }
 
-print(`\n${slow} connections that never finish their headers (proxy under ulimit -n 1024):`);
-for (const [label, command, env] of [runtimes[0], runtimes[2], runtimes[3]]) {
-  const proxy = await startProxy(command, env);
+async function slowConnections(label: string, proxy: Child): Promise<void> {
   const { hostname, port } = new URL(proxy.url);
   const sockets: Socket[] = [];
   let closed = 0;
@@ -151,12 +161,28 @@ for (const [label, command, env] of [runtimes[0], runtimes[2], runtimes[3]]) {
     const served = await fetch(`${proxy.url}/kognic/v1/ok`, { signal: AbortSignal.timeout(5000) })
       .then((response) => `served (${response.status})`, (error) => `NOT served (${error.name})`);
     await sleep(15_000);
+    const exit = proxy.exited();
     print(
-      `  ${label.padEnd(20)} a normal request: ${served}; closed by the server after 15 s: ${closed}/${slow}`,
+      `  ${
+        label.padEnd(20)
+      } a normal request: ${served}; closed by the server after 15 s: ${closed}/${slow}${
+        exit === null ? "" : `; the server EXITED (${exit})`
+      }`,
     );
   } finally {
     for (const socket of sockets) socket.destroy();
     proxy.stop();
   }
+}
+
+const headerRuntimes = [runtimes[0], runtimes[2], runtimes[3]];
+print(`\n${slow} connections that never finish their headers (proxy under ulimit -n 1024):`);
+for (const [label, command, env] of headerRuntimes) {
+  await slowConnections(label, await startProxy(command, env));
+}
+const small = Math.max(64, Math.floor(slow * 0.8));
+print(`\nThe same under ulimit -n ${small}: fewer descriptors than connections:`);
+for (const [label, command, env] of headerRuntimes) {
+  await slowConnections(label, await startProxy(command, env, small));
 }
 upstream.close();

@@ -177,22 +177,53 @@ function invalid(message: string): never {
  * Creates a Hono handler that forwards requests to the Kognic API with the bearer token added.
  * It is safe by default:
  *
- * - it cannot be created without an `access` check (or `access: "public"`), and a request the
- *   check refuses gets 403 before anything else happens;
+ * - it cannot be created without an `access` check (or `access: "public"`, which also needs the
+ *   `hosts` it answers for), and a request the check refuses gets 403;
+ * - browser requests from another site (by `Origin` or `Sec-Fetch-Site`) get 403 unless their
+ *   origin is in `origins`, and with `hosts` a request for another `Host` gets 421 (DNS
+ *   rebinding); requests without those headers (scripts) are not affected;
  * - it forwards only to the client's base URL (a fixed origin) and only to the allow-listed
  *   `paths`; absolute URLs, `..` segments, empty segments, encoded slashes, dots and percent
- *   signs, and the `Host` and `X-Forwarded-*` headers never change where a request goes;
- * - it strips the caller's `Authorization`, `Cookie`, `Proxy-Authorization` and hop-by-hop
- *   headers, and upstream `Set-Cookie` and hop-by-hop headers; other caller headers go along
- *   and, like any caller header, win over the client's defaults (`X-Organization-Id` too);
- * - the token never appears in what it returns: headers holding it are dropped and it is
- *   replaced by `[REDACTED]` in streamed bodies; token endpoint failures answer 502 with the
- *   error code only;
- * - request and response bodies are streamed; a request without a body is sent once more after
- *   an upstream 401 with a new token (a streamed body cannot be replayed); redirects are
- *   returned to the caller, not followed.
+ *   signs, and the `Host` and `X-Forwarded-*` headers never change where a request goes; paths
+ *   with `;` or characters that Unicode folds into dots or slashes, and requests with
+ *   `X-Original-URL`, `X-HTTP-Method-Override` and similar headers, get 400;
+ * - it forwards only a short list of caller headers (plus `forwardHeaders`): never cookies,
+ *   `Authorization`, the header the access check reads, `Range` (unless `allowRange`) or
+ *   `X-Organization-Id` (the client's configured one applies); it drops upstream
+ *   `Set-Cookie`, CORS and hop-by-hop headers, and adds `X-Content-Type-Options: nosniff` and
+ *   `Cache-Control: no-store`;
+ * - the token never appears in what it returns: a header whose name or joined value holds it,
+ *   or a long piece of it, is dropped; it is replaced by `[REDACTED]` in streamed bodies;
+ *   partial (206) answers are not returned unless `allowRange`; token endpoint failures answer
+ *   502 with the error code only;
+ * - request bodies are limited to `maxBodyBytes` (8 MiB by default; 413 beyond, counted as the
+ *   body streams); request and response bodies are streamed; a request without a body is sent
+ *   once more after an upstream 401 with a new token (a streamed body cannot be replayed);
+ *   redirects are returned to the caller, not followed.
  *
- * @example Let signed-in users call two Kognic APIs through `/kognic/*`
+ * Slow clients are the server's to handle: put it behind a front proxy with header and body
+ * timeouts, and raise the open-file limit (`ulimit -n`) of the process.
+ *
+ * @example Let browsers with a session call two Kognic APIs through `/kognic/*`
+ * ```ts
+ * import { Hono } from "hono";
+ * import { kognicProxy } from "@kognic/auth/hono";
+ *
+ * const sessions = new Set<string>(); // filled at sign-in
+ * const app = new Hono();
+ * app.all(
+ *   "/kognic/*",
+ *   kognicProxy({
+ *     access: (c) => sessions.has(c.req.header("cookie") ?? ""),
+ *     paths: ["/v1/projects", "/v1/inputs"],
+ *     mount: "/kognic",
+ *     hosts: ["app.example.com"],
+ *     origins: ["https://admin.example.com"],
+ *   }),
+ * );
+ * ```
+ *
+ * @example Let scripts with a key call Kognic through `/kognic/*`
  * ```ts
  * import { Hono } from "hono";
  * import { kognicProxy } from "@kognic/auth/hono";
@@ -209,7 +240,7 @@ function invalid(message: string): never {
  * ```
  *
  * @typeParam C The context type, Hono's `Context`.
- * @param options The access check, the allowed paths, the mount path and the client.
+ * @param options The access check, the allowed paths, hosts and origins, limits and the client.
  * @returns The handler.
  */
 export function kognicProxy<C extends HonoContext = HonoContext>(
