@@ -3,7 +3,8 @@
 import { createTokenStore, type TokenCacheMode } from "../cache/mod.ts";
 import type { KognicClient } from "../client.ts";
 import { createClient } from "../create_client.ts";
-import type { Runtime } from "../runtime/mod.ts";
+import { detectRuntime, type Runtime } from "../runtime/mod.ts";
+import { HelpRequest, terminalColumns, UsageError } from "./_args.ts";
 import type { StoredToken, TokenStore } from "../token_provider.ts";
 
 /** Where a command writes and what it runs on. */
@@ -14,6 +15,33 @@ export interface CliIo {
   stderr(text: string): void | Promise<void>;
   /** The runtime; detected by default. */
   runtime?: Runtime;
+  /** The width of the terminal standard output goes to, if it is one (for help texts). */
+  columns?: number;
+}
+
+/**
+ * Runs a command the way argparse and the Python tools end: help on stdout (exit 0), a refused
+ * command line as usage plus `PROG: error: …` (exit 2), any other failure as `Error: …` (exit 1).
+ */
+export async function runCommand(io: CliIo, command: () => Promise<number>): Promise<number> {
+  try {
+    return await command();
+  } catch (error) {
+    if (error instanceof HelpRequest || error instanceof UsageError) {
+      const runtime = io.runtime ?? await detectRuntime();
+      const columns = terminalColumns(runtime.env("COLUMNS"), io.columns);
+      if (error instanceof HelpRequest) {
+        await io.stdout(error.parser.help(columns));
+        return 0;
+      }
+      await io.stderr(
+        `usage: ${error.parser.usage(columns - 2)}\n${error.parser.prog}: error: ${error.message}\n`,
+      );
+      return 2;
+    }
+    await io.stderr(`Error: ${messageOf(error)}\n`);
+    return 1;
+  }
 }
 
 /** Writes one debug line; never called with a secret or a token. */
@@ -24,18 +52,7 @@ export function debugLogger(io: CliIo, verbose: boolean): Debug {
   return verbose ? (message) => void io.stderr(`DEBUG kognic.auth: ${message}\n`) : () => {};
 }
 
-/** Python's `repr()` of a string: single quotes unless the text holds one and no double quote. */
-export function pyRepr(text: string): string {
-  const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
-  const body = text.replace(
-    /[\\\n\r\t]/g,
-    (c) => ({ "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t" })[c]!,
-  ).replaceAll(
-    quote,
-    `\\${quote}`,
-  );
-  return quote + body + quote;
-}
+export { pyRepr } from "./_args.ts";
 
 /** The message of any error, for `Error: <message>`. */
 export function messageOf(error: unknown): string {

@@ -2,6 +2,7 @@
 // what the Python `kog` prints: object keys keep their document order (JavaScript objects move
 // integer-like keys first), numbers keep their lexeme (`1.0` stays a float), output escapes
 // non-ASCII (`ensure_ascii`) and uses Python's separators. Errors read like Python's.
+import { pyRepr } from "./_args.ts";
 
 /** A JSON number with its lexeme: Python keeps ints exact and prints floats with `repr`. */
 export class PyNumber {
@@ -9,7 +10,7 @@ export class PyNumber {
   readonly isInt: boolean;
   constructor(lexeme: string) {
     this.lexeme = lexeme;
-    this.isInt = !/[.eE]/.test(lexeme);
+    this.isInt = /^-?\d+$/.test(lexeme);
   }
 }
 
@@ -55,7 +56,7 @@ const ESCAPES: Record<string, string> = {
   t: "\t",
 };
 
-/** Parses like Python's `json.loads` (strict, without NaN and Infinity). */
+/** Parses like Python's `json.loads`, which also takes `NaN`, `Infinity` and `-Infinity`. */
 export function parsePython(text: string): PyValue {
   let at = 0;
   const skip = () => {
@@ -112,6 +113,9 @@ export function parsePython(text: string): PyValue {
     if (match) {
       at = NUMBER.lastIndex;
       return new PyNumber(match[0]);
+    }
+    for (const special of ["NaN", "Infinity", "-Infinity"]) {
+      if (text.startsWith(special, at)) return at += special.length, new PyNumber(special);
     }
     return fail("Expecting value");
   }
@@ -207,16 +211,28 @@ function stringText(text: string): string {
  * `json.dumps(value)` (separators `", "` and `": "`) or, with `indent`, `json.dumps(value,
  * indent=indent)` (separators `","` + newline and `": "`), both with `ensure_ascii`.
  */
-export function dumpPython(value: PyValue, indent?: number, level = 0): string {
+export function dumpPython(
+  value: PyValue,
+  indent?: number,
+  level = 0,
+  allowNan = true,
+): string {
   if (value === null) return "null";
   if (value === true) return "true";
   if (value === false) return "false";
   if (typeof value === "string") return stringText(value);
-  if (value instanceof PyNumber) return numberText(value);
+  if (value instanceof PyNumber) {
+    const text = numberText(value);
+    // requests sends bodies with allow_nan=False.
+    if (!allowNan && /[IN]/.test(text)) {
+      throw new Error("Out of range float values are not JSON compliant");
+    }
+    return text;
+  }
   const items = Array.isArray(value)
-    ? value.map((item) => dumpPython(item, indent, level + 1))
+    ? value.map((item) => dumpPython(item, indent, level + 1, allowNan))
     : value.entries.map(([key, item]) =>
-      `${stringText(key)}: ${dumpPython(item, indent, level + 1)}`
+      `${stringText(key)}: ${dumpPython(item, indent, level + 1, allowNan)}`
     );
   const [open, close] = Array.isArray(value) ? ["[", "]"] : ["{", "}"];
   if (items.length === 0) return open + close;
@@ -232,11 +248,30 @@ export function strPython(value: PyValue): string {
   if (value === true) return "True";
   if (value === false) return "False";
   if (typeof value === "string") return value;
-  if (value instanceof PyNumber) {
-    const text = numberText(value);
-    return text === "Infinity" ? "inf" : text === "-Infinity" ? "-inf" : text;
-  }
+  if (value instanceof PyNumber) return floatText(value);
   return dumpPython(value);
+}
+
+/** A number as Python's `str()`/`repr()` prints it: `nan`, `inf` and `-inf` in lower case. */
+function floatText(value: PyNumber): string {
+  const text = numberText(value);
+  return text === "NaN" ? "nan" : text === "Infinity" ? "inf" : text === "-Infinity" ? "-inf" : text;
+}
+
+/**
+ * Python's `str()` of a value that `json.loads` returned: strings as they are, containers in
+ * Python's `repr` notation (`{'a': [1, None, True]}`).
+ */
+export function reprPython(value: PyValue, nested = false): string {
+  if (value === null) return "None";
+  if (value === true) return "True";
+  if (value === false) return "False";
+  if (typeof value === "string") return nested ? pyRepr(value) : value;
+  if (value instanceof PyNumber) return floatText(value);
+  if (Array.isArray(value)) return `[${value.map((item) => reprPython(item, true)).join(", ")}]`;
+  return `{${
+    value.entries.map(([key, item]) => `${pyRepr(key)}: ${reprPython(item, true)}`).join(", ")
+  }}`;
 }
 
 /** Converts a parsed value to plain JavaScript (for sending `-d` data and for tests). */

@@ -17,6 +17,7 @@ export async function runMain(
   const code = await command(process.argv.slice(2), {
     stdout: writer(process.stdout),
     stderr: writer(process.stderr),
+    columns: process.stdout.isTTY ? process.stdout.columns : undefined,
   });
   process.exit(code);
 }

@@ -6,7 +6,8 @@
  *   [--decode]` prints an access token;
  * - `kognic-auth credentials put FILE|get|delete [--env PROFILE]` manages credentials in the
  *   system keyring;
- * - `kognic-auth kog METHOD URL …` is `kog` (see `@kognic/auth/cli/kog`).
+ *
+ * `kog` (see `@kognic/auth/cli/kog`) is re-exported here too.
  *
  * ```sh
  * deno run -A jsr:@kognic/auth/cli get-access-token --env demo
@@ -36,86 +37,147 @@ import {
 } from "../resolve.ts";
 import { detectRuntime, type Runtime } from "../runtime/mod.ts";
 import { DEFAULT_AUTH_HOST } from "../token_endpoint.ts";
-import { type OptionSpec, parseArgs, UsageError } from "./_args.ts";
-import { type CliIo, connect, debugLogger, messageOf, pyRepr } from "./_common.ts";
+import { type ArgSpec, HelpRequest, type Parsed, Parser } from "./_args.ts";
+import { type CliIo, connect, debugLogger, pyRepr, runCommand } from "./_common.ts";
 import { dumpPython, PyNumber, PyObject } from "./_json.ts";
-import { kog } from "./kog.ts";
 import { decodeJwt } from "./_jwt.ts";
 
 export type { CliIo } from "./_common.ts";
 export { kog } from "./kog.ts";
 
-const USAGE = `usage: kognic-auth [-h] [-v] {get-access-token,credentials,kog} ...
+const profileHelp = (text: string): ArgSpec => ({
+  names: ["--env"],
+  key: "env",
+  kind: "value",
+  metavar: "ENV",
+  help: text,
+});
 
-Kognic authentication CLI
-
-positional arguments:
-  {get-access-token,credentials,kog}
-    get-access-token    Generate an access token for Kognic API authentication
-    credentials         Manage stored credentials in the system keyring
-    kog                 Make authenticated HTTP requests to Kognic APIs (same as kog)
-
-options:
-  -h, --help            show this help message and exit
-  -v, --verbose         Enable debug logging
-`;
-
-const TOKEN_USAGE = `usage: kognic-auth get-access-token [-h] [--server SERVER] [--credentials FILE]
-                                   [--env-config-file-path ENV_CONFIG_FILE_PATH] [--env ENV_NAME]
-                                   [--token-cache {auto,keyring,file,none}]
-                                   [--scopes SCOPES [SCOPES ...]] [--decode]
-
-options:
-  -h, --help            show this help message and exit
-  --server SERVER       Authentication server URL (default: ${DEFAULT_AUTH_HOST})
-  --credentials FILE    Path to JSON credentials file. If not provided, credentials are read
-                        from environment variables.
-  --env-config-file-path ENV_CONFIG_FILE_PATH
-                        Environment config file path
-                        (default: $XDG_CONFIG_HOME/kognic/environments.json)
-  --env ENV_NAME        Use a specific environment from the config file
-  --token-cache {auto,keyring,file,none}
-                        Token cache backend: auto (default), keyring, file, or none.
-  --scopes SCOPES [SCOPES ...]
-                        OAuth2 scopes to request, e.g. --scopes api:read api:write
-  --decode              Decode and pretty-print the JWT header, payload, and signature
-                        instead of printing the raw token
-`;
-
-const CREDENTIALS_USAGE = `usage: kognic-auth credentials [-h] {put,get,delete} ...
-
-  put FILE [--env ENV]  Put credentials from a JSON file into the system keyring
-  get [--env ENV]       Get stored credentials from the system keyring
-  delete [--env ENV]    Delete stored credentials from the system keyring
-
-ENV is the keyring profile (default: default); use an environment's name from
-environments.json to link credentials to it (credentials: "keyring://ENV").
-`;
-
-const VERBOSE: OptionSpec = { names: ["-v", "--verbose"], key: "verbose", kind: "flag" };
-const HELP: OptionSpec = { names: ["-h", "--help"], key: "help", kind: "flag" };
-
-const TOKEN_OPTIONS: OptionSpec[] = [
-  { names: ["--server"], key: "server", kind: "value" },
-  { names: ["--credentials"], key: "credentials", kind: "value" },
-  { names: ["--env"], key: "env", kind: "value" },
-  { names: ["--env-config-file-path"], key: "envConfig", kind: "value" },
-  { names: ["--token-cache"], key: "cache", kind: "value", choices: TOKEN_CACHE_MODES },
-  { names: ["--scopes"], key: "scopes", kind: "many" },
-  { names: ["--decode"], key: "decode", kind: "flag" },
-  VERBOSE,
-  HELP,
-];
-
-const PROFILE_OPTIONS: OptionSpec[] = [
-  { names: ["--env"], key: "env", kind: "value" },
-  VERBOSE,
-  HELP,
-];
+/** The `kognic-auth` command line, as the Python tool declares it (help texts included). */
+export function cliParser(runtime: Runtime): Parser {
+  const prog = "kognic-auth";
+  const getAccessToken = new Parser({
+    prog: `${prog} get-access-token`,
+    args: [
+      {
+        names: ["--server"],
+        key: "server",
+        kind: "value",
+        help: `Authentication server URL (default: ${DEFAULT_AUTH_HOST})`,
+      },
+      {
+        names: ["--credentials"],
+        key: "credentials",
+        kind: "value",
+        metavar: "FILE",
+        help: "Path to JSON credentials file. If not provided, credentials are read from " +
+          "environment variables.",
+      },
+      {
+        names: ["--env-config-file-path"],
+        key: "envConfig",
+        kind: "value",
+        metavar: "ENV_CONFIG_FILE_PATH",
+        help: `Environment config file path (default: ${defaultEnvironmentsPath(runtime)})`,
+      },
+      {
+        names: ["--env"],
+        key: "env",
+        kind: "value",
+        metavar: "ENV_NAME",
+        help: "Use a specific environment from the config file",
+      },
+      {
+        names: ["--token-cache"],
+        key: "cache",
+        kind: "value",
+        choices: TOKEN_CACHE_MODES,
+        help: "Token cache backend: auto (default), keyring, file, or none. Auto will use " +
+          "keyring if available, otherwise file-based caching.",
+      },
+      {
+        names: ["--scopes"],
+        key: "scopes",
+        kind: "many",
+        help: "OAuth2 scopes to request, e.g. --scopes api:read api:write",
+      },
+      {
+        names: ["--decode"],
+        key: "decode",
+        kind: "flag",
+        help: "Decode and pretty-print the JWT header, payload, and signature instead of " +
+          "printing the raw token",
+      },
+    ],
+  });
+  const credentials = new Parser({
+    prog: `${prog} credentials`,
+    args: [],
+    commands: {
+      key: "credentials_action",
+      parsers: [
+        {
+          parser: new Parser({
+            prog: `${prog} credentials put`,
+            args: [
+              {
+                names: [],
+                key: "file",
+                kind: "value",
+                metavar: "FILE",
+                help: "Path to credentials JSON file",
+              },
+              profileHelp(
+                "Keyring profile name to store credentials under (default: default). Use the " +
+                  "environment name from environments.json to link credentials to that " +
+                  "environment (e.g. --env production \u2192 use 'keyring://production' in " +
+                  "your config).",
+              ),
+            ],
+          }),
+          help: "Put credentials from a JSON file into the system keyring",
+        },
+        {
+          parser: new Parser({
+            prog: `${prog} credentials get`,
+            args: [
+              profileHelp("Keyring profile name to read credentials from (default: default)."),
+            ],
+          }),
+          help: "Get stored credentials from the system keyring",
+        },
+        {
+          parser: new Parser({
+            prog: `${prog} credentials delete`,
+            args: [profileHelp("Keyring profile name to clear (default: default).")],
+          }),
+          help: "Delete stored credentials from the system keyring",
+        },
+      ],
+    },
+  });
+  return new Parser({
+    prog,
+    description: "Kognic authentication CLI",
+    args: [{ names: ["-v", "--verbose"], key: "verbose", kind: "flag", help: "Enable debug logging" }],
+    commands: {
+      key: "command",
+      help: "Available commands",
+      parsers: [
+        {
+          parser: getAccessToken,
+          help: "Generate an access token for Kognic API authentication",
+        },
+        { parser: credentials, help: "Manage stored credentials in the system keyring" },
+      ],
+    },
+  });
+}
 
 /**
  * Runs `kognic-auth` with the given arguments (without the program name) and returns the exit
- * code: 0 on success, 1 otherwise. Output and errors go to `io`.
+ * code: 0 on success, 1 on a failure, 2 for a command line it refuses. Output and errors go to
+ * `io`.
  *
  * @example Print a token
  * ```ts ignore
@@ -131,50 +193,31 @@ const PROFILE_OPTIONS: OptionSpec[] = [
  * @param io Where to write, and the runtime.
  * @returns The exit code.
  */
-export async function main(args: readonly string[], io: CliIo): Promise<number> {
-  let rest = [...args];
-  let verbose = false;
-  while (rest[0] === "-v" || rest[0] === "--verbose") {
-    verbose = true;
-    rest = rest.slice(1);
-  }
-  const [command, ...tail] = rest;
-  const withVerbose = verbose ? ["-v", ...tail] : tail;
-  try {
-    switch (command) {
-      case "get-access-token":
-        return await getAccessToken(withVerbose, io);
-      case "credentials":
-        return await credentials(tail[0], [...verbose ? ["-v"] : [], ...tail.slice(1)], io);
-      case "kog":
-        return await kog(withVerbose, io);
-      case undefined:
-      case "-h":
-      case "--help":
-        await io.stdout(USAGE);
-        return 0;
-      default:
-        throw new UsageError(
-          `argument command: invalid choice: ${pyRepr(command)} ` +
-            "(choose from 'get-access-token', 'credentials', 'kog')",
-        );
+export function main(args: readonly string[], io: CliIo): Promise<number> {
+  return runCommand(io, async () => {
+    const runtime = io.runtime ?? await detectRuntime();
+    const parser = cliParser(runtime);
+    const { options, command } = parser.parse(args);
+    const verbose = options.verbose === true;
+    if (command?.name === "get-access-token") {
+      return await getAccessToken(command.parsed.options, runtime, verbose, io);
     }
-  } catch (error) {
-    if (error instanceof UsageError) await io.stderr(USAGE.split("\n\n")[0] + "\n");
-    await io.stderr(`Error: ${messageOf(error)}\n`);
-    return 1;
-  }
+    if (command?.name === "credentials") {
+      const action = command.parsed.command;
+      if (!action) return 0;
+      return await credentials(action.name, action.parsed.options, runtime, verbose, io);
+    }
+    throw new HelpRequest(parser);
+  });
 }
 
-async function getAccessToken(args: string[], io: CliIo): Promise<number> {
-  const { options, positionals } = parseArgs(args, TOKEN_OPTIONS);
-  if (options.help) {
-    await io.stdout(TOKEN_USAGE);
-    return 0;
-  }
-  if (positionals.length) throw new UsageError(`unrecognized arguments: ${positionals.join(" ")}`);
-  const runtime = io.runtime ?? await detectRuntime();
-  const debug = debugLogger(io, options.verbose === true);
+async function getAccessToken(
+  options: Parsed["options"],
+  runtime: Runtime,
+  verbose: boolean,
+  io: CliIo,
+): Promise<number> {
+  const debug = debugLogger(io, verbose);
   let server = options.server as string | undefined;
   let auth = options.credentials as string | undefined;
   let scopes = options.scopes as string[] | undefined;
@@ -199,7 +242,7 @@ async function getAccessToken(args: string[], io: CliIo): Promise<number> {
   }
   const client = await connect({
     auth,
-    authServer: server ?? DEFAULT_AUTH_HOST,
+    authServer: server || DEFAULT_AUTH_HOST,
     scopes,
     cache: (options.cache ?? "auto") as TokenCacheMode,
     runtime,
@@ -215,29 +258,17 @@ function keyringOf(runtime: Runtime, doing: string): NonNullable<Runtime["keyrin
   return runtime.keyring;
 }
 
-async function credentials(action: string | undefined, args: string[], io: CliIo): Promise<number> {
-  if (action === undefined || action === "-h" || action === "--help") {
-    await io.stdout(CREDENTIALS_USAGE);
-    return 0;
-  }
-  if (!["put", "get", "delete"].includes(action)) {
-    throw new UsageError(
-      `argument credentials_action: invalid choice: ${pyRepr(action)} ` +
-        "(choose from 'put', 'get', 'delete')",
-    );
-  }
-  const { options, positionals } = parseArgs(args, PROFILE_OPTIONS);
-  if (options.help) {
-    await io.stdout(CREDENTIALS_USAGE);
-    return 0;
-  }
+async function credentials(
+  action: string,
+  options: Parsed["options"],
+  runtime: Runtime,
+  verbose: boolean,
+  io: CliIo,
+): Promise<number> {
   const profile = (options.env as string | undefined) ?? "default";
-  const runtime = io.runtime ?? await detectRuntime();
-  const debug = debugLogger(io, options.verbose === true);
+  const debug = debugLogger(io, verbose);
   if (action === "put") {
-    const [file, ...extra] = positionals;
-    if (file === undefined) throw new UsageError("the following arguments are required: FILE");
-    if (extra.length) throw new UsageError(`unrecognized arguments: ${extra.join(" ")}`);
+    const file = options.file as string;
     const keyring = keyringOf(runtime, "Cannot store credentials in the keyring");
     const found = await readCredentialsFile(file, runtime, undefined);
     const init = found.toInit();
@@ -260,7 +291,6 @@ async function credentials(action: string | undefined, args: string[], io: CliIo
     );
     return 0;
   }
-  if (positionals.length) throw new UsageError(`unrecognized arguments: ${positionals.join(" ")}`);
   if (action === "get") {
     // Shown as stored, expired or not, like the Python tool.
     keyringOf(runtime, "Cannot read credentials from the keyring");
