@@ -5,6 +5,7 @@ import type { KognicClient } from "../client.ts";
 import { createClient } from "../create_client.ts";
 import { detectRuntime, type Runtime } from "../runtime/mod.ts";
 import { HelpRequest, terminalColumns, UsageError } from "./_args.ts";
+import { KognicAuthError } from "../errors.ts";
 import type { StoredToken, TokenStore } from "../token_provider.ts";
 
 /** Where a command writes and what it runs on. */
@@ -23,7 +24,11 @@ export interface CliIo {
  * Runs a command the way argparse and the Python tools end: help on stdout (exit 0), a refused
  * command line as usage plus `PROG: error: …` (exit 2), any other failure as `Error: …` (exit 1).
  */
-export async function runCommand(io: CliIo, command: () => Promise<number>): Promise<number> {
+export async function runCommand(
+  io: CliIo,
+  tool: "kog" | "kognic-auth",
+  command: () => Promise<number>,
+): Promise<number> {
   try {
     return await command();
   } catch (error) {
@@ -39,9 +44,42 @@ export async function runCommand(io: CliIo, command: () => Promise<number>): Pro
       );
       return 2;
     }
-    await io.stderr(`Error: ${messageOf(error)}\n`);
+    // Python's get-access-token says "Error fetching token" for what the token request raised.
+    const fetching = tool === "kognic-auth" && error instanceof KognicAuthError &&
+      error.code.startsWith("TOKEN_");
+    await io.stderr(`Error${fetching ? " fetching token" : ""}: ${cliMessage(error, tool)}\n`);
     return 1;
   }
+}
+
+/**
+ * A library error in the words of the command line: the options a user of the tool can give
+ * instead of the library's option names, and the Python tools' own text where it says the same.
+ */
+export function cliMessage(error: unknown, tool: "kog" | "kognic-auth"): string {
+  const message = messageOf(error);
+  if (!(error instanceof KognicAuthError)) return message;
+  if (error.code === "CREDENTIALS_FILE_NOT_FOUND" && error.source) {
+    return `Could not find API Credentials file at ${error.source}`;
+  }
+  if (error.code === "TOKEN_OAUTH_ERROR") {
+    // The OAuth error and its description, as authlib words them.
+    return message.replace(/^.*? refused the request \(\d+\): /, "");
+  }
+  if (error.code === "CREDENTIALS_NOT_FOUND") {
+    const [own, give] = tool === "kog"
+      ? [
+        "the environment's credentials (none in environments.json for this URL)",
+        'an environment with "credentials" in environments.json (or --env NAME)',
+      ]
+      : ["--credentials (not given)", "--credentials FILE or --env NAME"];
+    return message.replace(
+      "the auth option (not given); the clientId and clientSecret options (not given)",
+      own,
+    ) + `. Give ${give}, set KOGNIC_CREDENTIALS, or store credentials with ` +
+      "`kognic-auth credentials put FILE`";
+  }
+  return message;
 }
 
 /** Writes one debug line; never called with a secret or a token. */

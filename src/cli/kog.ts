@@ -119,7 +119,7 @@ export function kogParser(runtime: Runtime, prog = "kog"): Parser {
  * @returns The exit code.
  */
 export function kog(args: readonly string[], io: CliIo): Promise<number> {
-  return runCommand(io, async () => {
+  return runCommand(io, "kog", async () => {
     const runtime = io.runtime ?? await detectRuntime();
     const { options } = kogParser(runtime).parse(args);
     return await request(options, { ...io, runtime });
@@ -172,9 +172,13 @@ export async function request(
   try {
     target = new URL(url);
   } catch {
-    throw new Error(`Invalid URL ${pyRepr(url)}: No scheme supplied. Perhaps you meant https://${url}?`);
+    throw new Error(`Invalid URL ${pyRepr(url)}: No scheme supplied. Perhaps you meant http://${url}?`);
   }
-  const environment = chooseEnvironment(config, target, options.env as string | undefined);
+  const name = options.env as string | undefined;
+  if (name && !Object.hasOwn(config.environments, name)) {
+    throw new Error(`Unknown environment: ${name}`);
+  }
+  const environment = chooseEnvironment(config, target, name);
   debug(`Environment ${environment.name} for host ${target.hostname}`);
   const scopes = options.scopes as string[] | undefined;
   const client = await connect({

@@ -194,7 +194,7 @@ export function cliParser(runtime: Runtime): Parser {
  * @returns The exit code.
  */
 export function main(args: readonly string[], io: CliIo): Promise<number> {
-  return runCommand(io, async () => {
+  return runCommand(io, "kognic-auth", async () => {
     const runtime = io.runtime ?? await detectRuntime();
     const parser = cliParser(runtime);
     const { options, command } = parser.parse(args);
@@ -269,8 +269,8 @@ async function credentials(
   const debug = debugLogger(io, verbose);
   if (action === "put") {
     const file = options.file as string;
-    const keyring = keyringOf(runtime, "Cannot store credentials in the keyring");
     const found = await readCredentialsFile(file, runtime, undefined);
+    const keyring = keyringOf(runtime, "Cannot store credentials in the keyring");
     const init = found.toInit();
     const stored: Record<string, unknown> = {
       clientId: init.clientId,

@@ -106,7 +106,14 @@ test(
           },
         }),
       );
-      const data = await fixture("kog/request.json");
+      // Python's kog refuses NaN and Infinity in -d (requests sends allow_nan=False).
+      const refused = await box.run("kog", ["post", `${served.url}/v1/echo`, "-d", "[1e400]"]);
+      assert.deepEqual(refused, {
+        code: 1,
+        stdout: "",
+        stderr: "Error: Out of range float values are not JSON compliant\n",
+      });
+      const data = (await fixture("kog/request.json")).replace("1e400", "1e300");
       const args = [
         "post",
         `${served.url}/v1/echo?x=1`,
@@ -131,7 +138,10 @@ test(
       assert.equal(ran.stderr, "");
       assert.equal(ran.code, 0);
       const sent = kognic.apiRequests.at(-1)!;
-      assert.equal(sent.body, await fixture("kog/expected/request.body"));
+      assert.equal(
+        sent.body,
+        (await fixture("kog/expected/request.body")).replace("Infinity", "1e+300"),
+      );
       assert.equal(sent.headers["content-type"], "application/json");
       assert.equal(sent.headers["x-trace"], "abc");
       assert.equal(sent.headers["x-other"], "a: b");
@@ -150,7 +160,7 @@ test(
 );
 
 test(
-  "cli: kog reports HTTP errors, bad headers, bad JSON and usage errors with exit code 1",
+  "cli: kog reports HTTP errors, bad headers and bad JSON with exit code 1, usage errors with 2",
   async () => {
     await world(async ({ kognic, served, box }) => {
       let ran = await box.run("kog", ["get", `${served.url}/v1/missing`]);
@@ -183,13 +193,15 @@ test(
       });
       ran = await box.run("kog", ["get", `${served.url}/v1/items`, "--env", "nope"]);
       assert.equal(ran.code, 1);
-      assert.match(ran.stderr, /^Error: Unknown environment "nope"/);
+      assert.equal(ran.stderr, "Error: Unknown environment: nope\n");
+      // Usage errors as argparse reports them: usage, "kog: error: …", exit code 2.
       ran = await box.run("kog", ["fetch", `${served.url}/v1/items`]);
-      assert.equal(ran.code, 1);
-      assert.match(ran.stderr, /Error: argument METHOD: invalid choice: 'fetch'/);
+      assert.equal(ran.code, 2);
+      assert.match(ran.stderr, /^usage: kog \[-h\]/);
+      assert.match(ran.stderr, /\nkog: error: argument METHOD: invalid choice: 'fetch'/);
       ran = await box.run("kog", ["get", `${served.url}/v1/items`, "--format", "xml"]);
-      assert.equal(ran.code, 1);
-      assert.match(ran.stderr, /Error: argument --format: invalid choice: 'xml'/);
+      assert.equal(ran.code, 2);
+      assert.match(ran.stderr, /\nkog: error: argument --format: invalid choice: 'xml'/);
       ran = await box.run("kog", ["--help"]);
       assert.equal(ran.code, 0);
       assert.match(ran.stdout, /^usage: kog /);
@@ -283,8 +295,11 @@ test(
       assert.equal(ran.code, 1);
       assert.match(ran.stderr, /^Error: No Kognic credentials found/);
       ran = await box.run("kognic-auth", ["get-access-token", "--token-cache", "disk"]);
-      assert.equal(ran.code, 1);
-      assert.match(ran.stderr, /Error: argument --token-cache: invalid choice: 'disk'/);
+      assert.equal(ran.code, 2);
+      assert.match(
+        ran.stderr,
+        /\nkognic-auth get-access-token: error: argument --token-cache: invalid choice: 'disk'/,
+      );
     });
   },
   NEEDS,
@@ -389,20 +404,16 @@ test(
 );
 
 test(
-  "cli: kognic-auth runs kog as a subcommand, and credentials without a keyring is an error",
+  "cli: kognic-auth has no kog subcommand (as in Python), and credentials without a keyring is an error",
   async () => {
     await world(async ({ served, box }) => {
-      let ran = await box.run("kognic-auth", [
-        "kog",
-        "get",
-        `${served.url}/v1/items`,
-        "--format",
-        "jsonl",
-      ]);
+      let ran = await box.run("kognic-auth", ["kog", "get", `${served.url}/v1/items`]);
       assert.deepEqual(ran, {
-        code: 0,
-        stdout: '{"id": 1, "name": "a"}\n{"id": 2, "name": "b"}\n',
-        stderr: "",
+        code: 2,
+        stdout: "",
+        stderr: "usage: kognic-auth [-h] [-v] {get-access-token,credentials} ...\n" +
+          "kognic-auth: error: argument command: invalid choice: 'kog' (choose from " +
+          "'get-access-token', 'credentials')\n",
       });
       ran = await box.run("kognic-auth", ["credentials", "get"]);
       assert.equal(ran.code, 1);
@@ -420,8 +431,8 @@ test(
       assert.equal(ran.code, 1);
       assert.match(ran.stderr, /^Error: Cannot cache tokens in the keyring: no system keyring/);
       ran = await box.run("kognic-auth", ["frobnicate"]);
-      assert.equal(ran.code, 1);
-      assert.match(ran.stderr, /Error: argument command: invalid choice: 'frobnicate'/);
+      assert.equal(ran.code, 2);
+      assert.match(ran.stderr, /\nkognic-auth: error: argument command: invalid choice: 'frobnicate'/);
     });
   },
   NEEDS,

@@ -16,6 +16,7 @@ import "./soak_test.ts";
 import "./edge_test.ts";
 import "./hono_test.ts";
 import "./cli_test.ts";
+import "./cli_interop_test.ts";
 import "./keyring_test.ts";
 import "./environments_test.ts";
 import "./token_cache_test.ts";
