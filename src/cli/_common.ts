@@ -40,7 +40,9 @@ export async function runCommand(
         return 0;
       }
       await io.stderr(
-        `usage: ${error.parser.usage(columns - 2)}\n${error.parser.prog}: error: ${error.message}\n`,
+        `usage: ${
+          error.parser.usage(columns - 2)
+        }\n${error.parser.prog}: error: ${error.message}\n`,
       );
       return 2;
     }

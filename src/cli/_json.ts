@@ -255,7 +255,13 @@ export function strPython(value: PyValue): string {
 /** A number as Python's `str()`/`repr()` prints it: `nan`, `inf` and `-inf` in lower case. */
 function floatText(value: PyNumber): string {
   const text = numberText(value);
-  return text === "NaN" ? "nan" : text === "Infinity" ? "inf" : text === "-Infinity" ? "-inf" : text;
+  return text === "NaN"
+    ? "nan"
+    : text === "Infinity"
+    ? "inf"
+    : text === "-Infinity"
+    ? "-inf"
+    : text;
 }
 
 /**

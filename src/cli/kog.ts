@@ -33,7 +33,7 @@ export type { CliIo } from "./_common.ts";
 const METHODS = ["get", "post", "put", "patch", "delete", "head", "options"];
 
 /** The `kog` command line, as the Python `kog` declares it (help texts included). */
-export function kogParser(runtime: Runtime, prog = "kog"): Parser {
+function kogParser(runtime: Runtime, prog = "kog"): Parser {
   const configPath = defaultEnvironmentsPath(runtime);
   return new Parser({
     prog,
@@ -127,7 +127,7 @@ export function kog(args: readonly string[], io: CliIo): Promise<number> {
 }
 
 /** Runs a parsed `kog` command line. */
-export async function request(
+async function request(
   options: Parsed["options"],
   io: CliIo & { runtime: Runtime },
 ): Promise<number> {
@@ -172,7 +172,9 @@ export async function request(
   try {
     target = new URL(url);
   } catch {
-    throw new Error(`Invalid URL ${pyRepr(url)}: No scheme supplied. Perhaps you meant http://${url}?`);
+    throw new Error(
+      `Invalid URL ${pyRepr(url)}: No scheme supplied. Perhaps you meant http://${url}?`,
+    );
   }
   const name = options.env as string | undefined;
   if (name && !Object.hasOwn(config.environments, name)) {
@@ -196,7 +198,9 @@ export async function request(
     let detail = text;
     try {
       const parsed = parsePython(text);
-      if (parsed instanceof PyObject) detail = reprPython(parsed.has("message") ? parsed.get("message")! : parsed);
+      if (parsed instanceof PyObject) {
+        detail = reprPython(parsed.has("message") ? parsed.get("message")! : parsed);
+      }
     } catch {
       // Not JSON: the body text is the detail.
     }

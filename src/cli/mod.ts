@@ -54,7 +54,7 @@ const profileHelp = (text: string): ArgSpec => ({
 });
 
 /** The `kognic-auth` command line, as the Python tool declares it (help texts included). */
-export function cliParser(runtime: Runtime): Parser {
+function cliParser(runtime: Runtime): Parser {
   const prog = "kognic-auth";
   const getAccessToken = new Parser({
     prog: `${prog} get-access-token`,
@@ -159,7 +159,12 @@ export function cliParser(runtime: Runtime): Parser {
   return new Parser({
     prog,
     description: "Kognic authentication CLI",
-    args: [{ names: ["-v", "--verbose"], key: "verbose", kind: "flag", help: "Enable debug logging" }],
+    args: [{
+      names: ["-v", "--verbose"],
+      key: "verbose",
+      kind: "flag",
+      help: "Enable debug logging",
+    }],
     commands: {
       key: "command",
       help: "Available commands",

@@ -10,7 +10,14 @@ import process from "node:process";
 import { test } from "../support/harness.ts";
 import { createKognicServer, type KognicServer, TOKEN_CANARY } from "../support/kognic_server.ts";
 import { serve } from "../support/serve.ts";
-import { entryCommand, type Ran, repoPath, runProgram, type Sandbox, sandbox } from "../support/cli.ts";
+import {
+  entryCommand,
+  type Ran,
+  repoPath,
+  runProgram,
+  type Sandbox,
+  sandbox,
+} from "../support/cli.ts";
 import { oracle } from "../support/capabilities.ts";
 import { CANARY_SECRET, credentialsDocument } from "../support/fixtures.ts";
 
@@ -36,12 +43,13 @@ export const DOCUMENTED: Record<string, string> = {
   "error body a JSON list": "Python fails with \"'list' object has no attribute 'get'\"",
   "error body a JSON number": "Python fails with \"'int' object has no attribute 'get'\"",
   "get-access-token unreachable server": "the transport error text is urllib3's",
-  "kognic-auth kog": "no `kog` subcommand in Python",
   "-v get-access-token (debug lines)": "-v logs this project's own debug lines",
-  "kog --env-config-file-path invalid JSON": "the message names the file; Python's only the JSON error",
+  "kog --env-config-file-path invalid JSON":
+    "the message names the file; Python's only the JSON error",
   "get-access-token --env with invalid config":
     "the message names the file; Python's only the JSON error",
-  "get-access-token --credentials not JSON": "the message names the file; Python's only the JSON error",
+  "get-access-token --credentials not JSON":
+    "the message names the file; Python's only the JSON error",
   "get-access-token --credentials without clientSecret":
     "the message names the file; Python's is a KeyError's repr",
   "get-access-token no credentials":
@@ -65,7 +73,9 @@ const SHAPES: Record<string, { body: string; type?: string; status?: number }> =
   items: { body: '{"data": [{"id": 1, "name": "a"}, {"id": 2, "name": "b"}]}' },
   list: { body: '[{"a": 1, "b": "x"}, {"b": "y", "c": true}]' },
   nested: { body: '{"data": [{"id": 1, "meta": {"tags": ["a", "b"], "n": null}, "ok": true}]}' },
-  unicode: { body: '{"data": [{"name": "\u00c5sa \u2713 \u65e5\u672c", "emoji": "\ud83d\ude00"}]}' },
+  unicode: {
+    body: '{"data": [{"name": "\u00c5sa \u2713 \u65e5\u672c", "emoji": "\ud83d\ude00"}]}',
+  },
   "unicode-escaped": { body: '{"data": [{"name": "\\u00e5\\ud83d\\ude00", "n": 1}]}' },
   "empty-array": { body: '{"data": []}' },
   "empty-top": { body: "[]" },
@@ -96,7 +106,8 @@ const SHAPES: Record<string, { body: string; type?: string; status?: number }> =
   control: { body: '{"data": [{"s": "\\u0001\\u007f\\u00a0"}]}' },
   whitespace: { body: '  \n{ "data" :\t[ {"a":1} ] }\n ' },
   "wide-table": {
-    body: '[{"short": "\u00e5\u00e4\u00f6", "long-header-name": 1}, {"short": "a much longer cell \ud83d\ude00"}]',
+    body:
+      '[{"short": "\u00e5\u00e4\u00f6", "long-header-name": 1}, {"short": "a much longer cell \ud83d\ude00"}]',
   },
   invalid: { body: "{not json" },
   "charset-json": { body: '{"data": [{"a": "\u00e9"}]}', type: "application/json; charset=utf-8" },
@@ -141,7 +152,9 @@ function handler(kognic: KognicServer) {
       const body = await request.text();
       return Response.json({ method: request.method, headers, body, length: body.length });
     }
-    const found = kind === "shape" ? SHAPES[decodeURIComponent(name)] : ERRORS[decodeURIComponent(name)];
+    const found = kind === "shape"
+      ? SHAPES[decodeURIComponent(name)]
+      : ERRORS[decodeURIComponent(name)];
     if (!found) return new Response("no such shape", { status: 500 });
     const status = "status" in found && found.status ? found.status : 200;
     return new Response(status === 204 ? null : found.body, {
@@ -171,17 +184,37 @@ function invocations(): Invocation[] {
     }
   }
   // Non-2xx answers.
-  for (const error of Object.keys(ERRORS)) kog(error, "get", `{url}/v1/error/${encodeURIComponent(error)}`);
-  kog("error on delete with table format", "delete", "{url}/v1/error/error%20message", "--format", "table");
+  for (const error of Object.keys(ERRORS)) {
+    kog(error, "get", `{url}/v1/error/${encodeURIComponent(error)}`);
+  }
+  kog(
+    "error on delete with table format",
+    "delete",
+    "{url}/v1/error/error%20message",
+    "--format",
+    "table",
+  );
   kog("not found from the server", "get", "{url}/v1/nowhere");
   // Request building: methods, bodies, headers.
   for (const method of ["post", "put", "patch", "delete", "options"]) {
-    kog(`kog ${method} -d object`, method, "{url}/v1/echo", "-d", '{"b": 1, "a": [true, null, 1.0]}');
+    kog(
+      `kog ${method} -d object`,
+      method,
+      "{url}/v1/echo",
+      "-d",
+      '{"b": 1, "a": [true, null, 1.0]}',
+    );
   }
   kog("kog get echo", "get", "{url}/v1/echo");
   kog("kog head", "head", "{url}/v1/shape/items");
   kog("kog post without body", "post", "{url}/v1/echo");
-  kog("kog post -d unicode", "post", "{url}/v1/echo", "-d", '{"name": "\u00e5\u00e4\u00f6 \ud83d\ude00"}');
+  kog(
+    "kog post -d unicode",
+    "post",
+    "{url}/v1/echo",
+    "-d",
+    '{"name": "\u00e5\u00e4\u00f6 \ud83d\ude00"}',
+  );
   kog("kog post -d escapes", "post", "{url}/v1/echo", "-d", '{"s": "a\\"b\\\\c\\n\\u00e9"}');
   kog("kog post -d array", "post", "{url}/v1/echo", "-d", "[1, 2, 3]");
   kog("kog post -d number", "post", "{url}/v1/echo", "-d", "0");
@@ -189,7 +222,13 @@ function invocations(): Invocation[] {
   kog("kog post -d empty object", "post", "{url}/v1/echo", "-d", "{}");
   kog("kog post -d null", "post", "{url}/v1/echo", "-d", "null");
   kog("kog post -d empty string", "post", "{url}/v1/echo", "-d", "");
-  kog("kog post -d float lexemes", "post", "{url}/v1/echo", "-d", '{"a": 1.0, "b": 1E2, "c": -0.0}');
+  kog(
+    "kog post -d float lexemes",
+    "post",
+    "{url}/v1/echo",
+    "-d",
+    '{"a": 1.0, "b": 1E2, "c": -0.0}',
+  );
   kog("kog post -d duplicate keys", "post", "{url}/v1/echo", "-d", '{"a": 1, "b": 2, "a": 3}');
   kog("kog post -d whitespace", "post", "{url}/v1/echo", "-d", ' \n {"a" : 1 } \t');
   kog("kog post -d string", "post", "{url}/v1/echo", "-d", '"str"');
@@ -214,8 +253,24 @@ function invocations(): Invocation[] {
   kog("kog -H empty value", "post", "{url}/v1/echo", "-H", "X-Empty: ", "-d", "{}");
   kog("kog -H bad header", "get", "{url}/v1/echo", "-H", "BadHeader");
   kog("kog -H no space", "get", "{url}/v1/echo", "-H", "X-A:1");
-  kog("kog post Content-Type with -d", "post", "{url}/v1/echo", "-H", "Content-Type: text/plain", "-d", "{}");
-  kog("kog post lower-case content-type with -d", "post", "{url}/v1/echo", "-H", "content-type: text/plain", "-d", "{}");
+  kog(
+    "kog post Content-Type with -d",
+    "post",
+    "{url}/v1/echo",
+    "-H",
+    "Content-Type: text/plain",
+    "-d",
+    "{}",
+  );
+  kog(
+    "kog post lower-case content-type with -d",
+    "post",
+    "{url}/v1/echo",
+    "-H",
+    "content-type: text/plain",
+    "-d",
+    "{}",
+  );
   kog("kog -H content-type without -d", "post", "{url}/v1/echo", "-H", "Content-Type: text/x");
   kog("kog bad header before bad data", "post", "{url}/v1/echo", "-H", "Bad", "-d", "{bad");
   // Environments, scopes, caches.
@@ -224,9 +279,27 @@ function invocations(): Invocation[] {
   kog("kog --env unknown", "get", "{url}/v1/shape/items", "--env", "nope");
   kog("kog host of an environment whose credentials are missing", "get", "http://localhost:9/v1/x");
   kog("kog --env broken", "get", "{url}/v1/x", "--env", "broken");
-  kog("kog --env-config-file-path other", "get", "{url}/v1/shape/list", "--env-config-file-path", "{home}/other.json");
-  kog("kog --env-config-file-path missing file, no credentials", "get", "{url}/v1/shape/list", "--env-config-file-path", "{home}/missing.json");
-  kog("kog --env-config-file-path invalid JSON", "get", "{url}/v1/shape/list", "--env-config-file-path", "{home}/invalid.json");
+  kog(
+    "kog --env-config-file-path other",
+    "get",
+    "{url}/v1/shape/list",
+    "--env-config-file-path",
+    "{home}/other.json",
+  );
+  kog(
+    "kog --env-config-file-path missing file, no credentials",
+    "get",
+    "{url}/v1/shape/list",
+    "--env-config-file-path",
+    "{home}/missing.json",
+  );
+  kog(
+    "kog --env-config-file-path invalid JSON",
+    "get",
+    "{url}/v1/shape/list",
+    "--env-config-file-path",
+    "{home}/invalid.json",
+  );
   kog("kog --scope", "get", "{url}/v1/shape/items", "--scope", "api:read", "--scope", "api:write");
   for (const cache of ["none", "file", "auto"]) {
     kog(`kog --token-cache ${cache}`, "get", "{url}/v1/shape/items", "--token-cache", cache);
@@ -264,26 +337,145 @@ function invocations(): Invocation[] {
   // kognic-auth get-access-token.
   auth("get-access-token --env local", ["get-access-token", "--env", "local"]);
   auth("get-access-token --env local --decode", ["get-access-token", "--env", "local", "--decode"]);
-  auth("get-access-token --server --credentials", ["get-access-token", "--server", "{url}", "--credentials", "{home}/credentials.json"]);
-  auth("get-access-token --token-cache none", ["get-access-token", "--env", "local", "--token-cache", "none"]);
-  auth("get-access-token --token-cache file", ["get-access-token", "--env", "local", "--token-cache", "file"]);
-  auth("get-access-token --scopes", ["get-access-token", "--env", "local", "--scopes", "api:read", "api:write"]);
-  auth("get-access-token --scopes then --decode", ["get-access-token", "--env", "local", "--scopes", "a", "--decode"]);
-  auth("-v get-access-token (debug lines)", ["-v", "get-access-token", "--env", "local", "--token-cache", "none"]);
+  auth("get-access-token --server --credentials", [
+    "get-access-token",
+    "--server",
+    "{url}",
+    "--credentials",
+    "{home}/credentials.json",
+  ]);
+  auth("get-access-token --token-cache none", [
+    "get-access-token",
+    "--env",
+    "local",
+    "--token-cache",
+    "none",
+  ]);
+  auth("get-access-token --token-cache file", [
+    "get-access-token",
+    "--env",
+    "local",
+    "--token-cache",
+    "file",
+  ]);
+  auth("get-access-token --scopes", [
+    "get-access-token",
+    "--env",
+    "local",
+    "--scopes",
+    "api:read",
+    "api:write",
+  ]);
+  auth("get-access-token --scopes then --decode", [
+    "get-access-token",
+    "--env",
+    "local",
+    "--scopes",
+    "a",
+    "--decode",
+  ]);
+  auth("-v get-access-token (debug lines)", [
+    "-v",
+    "get-access-token",
+    "--env",
+    "local",
+    "--token-cache",
+    "none",
+  ]);
   auth("get-access-token --env unknown", ["get-access-token", "--env", "nope"]);
-  auth("get-access-token --env with missing config", ["get-access-token", "--env", "local", "--env-config-file-path", "{home}/missing.json"]);
-  auth("get-access-token --env with invalid config", ["get-access-token", "--env", "x", "--env-config-file-path", "{home}/invalid.json"]);
-  auth("get-access-token --env broken (credentials file missing)", ["get-access-token", "--env", "broken"]);
-  auth("get-access-token --credentials missing", ["get-access-token", "--server", "{url}", "--credentials", "{home}/nope.json"]);
-  auth("get-access-token --credentials not JSON", ["get-access-token", "--server", "{url}", "--credentials", "{home}/invalid.json"]);
-  auth("get-access-token --credentials without clientSecret", ["get-access-token", "--server", "{url}", "--credentials", "{home}/partial.json"]);
-  auth("get-access-token wrong secret", ["get-access-token", "--server", "{url}", "--credentials", "{home}/wrong.json", "--token-cache", "none"]);
-  auth("get-access-token no credentials", ["get-access-token", "--server", "{url}", "--token-cache", "none"]);
-  auth("get-access-token KOGNIC_CREDENTIALS", ["get-access-token", "--server", "{url}", "--token-cache", "none"], { KOGNIC_CREDENTIALS: "{home}/credentials.json" });
-  auth("get-access-token KOGNIC_CLIENT_ID and SECRET", ["get-access-token", "--server", "{url}", "--token-cache", "none"], { KOGNIC_CLIENT_ID: "test-client-id", KOGNIC_CLIENT_SECRET: CANARY_SECRET });
-  auth("get-access-token KOGNIC_CREDENTIALS missing file", ["get-access-token", "--server", "{url}"], { KOGNIC_CREDENTIALS: "{home}/gone.json" });
-  auth("get-access-token unreachable server", ["get-access-token", "--server", "http://127.0.0.1:9", "--credentials", "{home}/credentials.json", "--token-cache", "none"]);
-  auth("get-access-token --server overrides --env", ["get-access-token", "--env", "broken", "--credentials", "{home}/credentials.json", "--server", "{url}"]);
+  auth("get-access-token --env with missing config", [
+    "get-access-token",
+    "--env",
+    "local",
+    "--env-config-file-path",
+    "{home}/missing.json",
+  ]);
+  auth("get-access-token --env with invalid config", [
+    "get-access-token",
+    "--env",
+    "x",
+    "--env-config-file-path",
+    "{home}/invalid.json",
+  ]);
+  auth("get-access-token --env broken (credentials file missing)", [
+    "get-access-token",
+    "--env",
+    "broken",
+  ]);
+  auth("get-access-token --credentials missing", [
+    "get-access-token",
+    "--server",
+    "{url}",
+    "--credentials",
+    "{home}/nope.json",
+  ]);
+  auth("get-access-token --credentials not JSON", [
+    "get-access-token",
+    "--server",
+    "{url}",
+    "--credentials",
+    "{home}/invalid.json",
+  ]);
+  auth("get-access-token --credentials without clientSecret", [
+    "get-access-token",
+    "--server",
+    "{url}",
+    "--credentials",
+    "{home}/partial.json",
+  ]);
+  auth("get-access-token wrong secret", [
+    "get-access-token",
+    "--server",
+    "{url}",
+    "--credentials",
+    "{home}/wrong.json",
+    "--token-cache",
+    "none",
+  ]);
+  auth("get-access-token no credentials", [
+    "get-access-token",
+    "--server",
+    "{url}",
+    "--token-cache",
+    "none",
+  ]);
+  auth("get-access-token KOGNIC_CREDENTIALS", [
+    "get-access-token",
+    "--server",
+    "{url}",
+    "--token-cache",
+    "none",
+  ], { KOGNIC_CREDENTIALS: "{home}/credentials.json" });
+  auth("get-access-token KOGNIC_CLIENT_ID and SECRET", [
+    "get-access-token",
+    "--server",
+    "{url}",
+    "--token-cache",
+    "none",
+  ], { KOGNIC_CLIENT_ID: "test-client-id", KOGNIC_CLIENT_SECRET: CANARY_SECRET });
+  auth("get-access-token KOGNIC_CREDENTIALS missing file", [
+    "get-access-token",
+    "--server",
+    "{url}",
+  ], { KOGNIC_CREDENTIALS: "{home}/gone.json" });
+  auth("get-access-token unreachable server", [
+    "get-access-token",
+    "--server",
+    "http://127.0.0.1:9",
+    "--credentials",
+    "{home}/credentials.json",
+    "--token-cache",
+    "none",
+  ]);
+  auth("get-access-token --server overrides --env", [
+    "get-access-token",
+    "--env",
+    "broken",
+    "--credentials",
+    "{home}/credentials.json",
+    "--server",
+    "{url}",
+  ]);
   auth("get-access-token --scopes without value", ["get-access-token", "--scopes"]);
   auth("get-access-token -v after the command", ["get-access-token", "-v"]);
   auth("get-access-token unknown option", ["get-access-token", "--bogus"]);
@@ -315,8 +507,20 @@ function invocations(): Invocation[] {
   auth("credentials delete without a keyring", ["credentials", "delete"]);
   auth("credentials put without a keyring", ["credentials", "put", "{home}/credentials.json"]);
   auth("credentials put invalid file", ["credentials", "put", "{home}/invalid.json"]);
-  auth("get-access-token --token-cache keyring without a keyring", ["get-access-token", "--env", "local", "--token-cache", "keyring"]);
-  kog("kog --token-cache keyring without a keyring", "get", "{url}/v1/shape/items", "--token-cache", "keyring");
+  auth("get-access-token --token-cache keyring without a keyring", [
+    "get-access-token",
+    "--env",
+    "local",
+    "--token-cache",
+    "keyring",
+  ]);
+  kog(
+    "kog --token-cache keyring without a keyring",
+    "get",
+    "{url}/v1/shape/items",
+    "--token-cache",
+    "keyring",
+  );
   auth("credentials put missing file", ["credentials", "put", "{home}/nope.json", "--env", "p"]);
   return list;
 }
@@ -346,11 +550,6 @@ async function furnish(box: Sandbox, url: string): Promise<void> {
   );
 }
 
-interface Side {
-  box: Sandbox;
-  results: Ran[];
-}
-
 function fill(text: string, home: string, url: string): string {
   return text.replaceAll("{home}", home).replaceAll("{url}", url);
 }
@@ -366,9 +565,16 @@ function prepared(list: Invocation[], home: string, url: string) {
   }));
 }
 
-async function driver(command: string, args: string[], env: Record<string, string>, input: unknown) {
+async function driver(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  input: unknown,
+) {
   const ran = await runProgram(command, args, { env, stdin: JSON.stringify(input) });
-  if (ran.code !== 0) throw new Error(`The driver ${args.at(-1)} failed (${ran.code}): ${ran.stderr}`);
+  if (ran.code !== 0) {
+    throw new Error(`The driver ${args.at(-1)} failed (${ran.code}): ${ran.stderr}`);
+  }
   return JSON.parse(ran.stdout) as Ran[];
 }
 
@@ -384,61 +590,78 @@ function normalize(text: string, home: string, kognic: KognicServer): string {
     .replace(new RegExp(`${TOKEN_CANARY}Sig\\d+`, "g"), "<SIGNATURE>");
 }
 
+/** The server, both sandboxes furnished alike, and the invocations' placeholders filled. */
+async function withWorld(
+  fn: (
+    world: { kognic: KognicServer; url: string; python: Sandbox; ours: Sandbox },
+  ) => Promise<void>,
+): Promise<void> {
+  const kognic = createKognicServer();
+  const served = await serve(handler(kognic));
+  const python = await sandbox();
+  const ours = await sandbox();
+  try {
+    await furnish(python, served.url);
+    await furnish(ours, served.url);
+    await fn({ kognic, url: served.url, python, ours });
+  } finally {
+    await served.close();
+    await python.close();
+    await ours.close();
+  }
+}
+
+/** Compares normalized results; returns the undocumented and documented differences. */
+function compare(
+  list: Invocation[],
+  kognic: KognicServer,
+  sides: { box: Sandbox; results: Ran[] }[],
+): { mismatches: string[]; documented: string[] } {
+  const mismatches: string[] = [];
+  const documented: string[] = [];
+  list.forEach((entry, index) => {
+    const [py, ts] = sides.map(({ box, results }) => {
+      const ran = results[index];
+      return {
+        code: ran.code,
+        stdout: normalize(ran.stdout, box.home, kognic),
+        stderr: normalize(ran.stderr, box.home, kognic),
+      };
+    });
+    if (py.code === ts.code && py.stdout === ts.stdout && py.stderr === ts.stderr) return;
+    const text = `${entry.name} (${entry.tool} ${entry.args.join(" ")}):\n` +
+      `  python: ${JSON.stringify(py)}\n  ours:   ${JSON.stringify(ts)}`;
+    (Object.hasOwn(DOCUMENTED, entry.name) ? documented : mismatches).push(text);
+  });
+  return { mismatches, documented };
+}
+
+const NEEDS = { needs: ["subprocess", "sockets", "fs", "python"] as const, timeout: 180_000 };
+
 test(
-  "cli interop: kog and kognic-auth print what Kognic's Python tools print, 200-odd invocations",
+  "cli interop: kog and kognic-auth print what Kognic's Python tools print, 300-odd invocations",
   async () => {
-    const kognic = createKognicServer();
-    const served = await serve(handler(kognic));
-    const python = await sandbox();
-    const ours = await sandbox();
-    try {
-      await furnish(python, served.url);
-      await furnish(ours, served.url);
+    await withWorld(async ({ kognic, url, python, ours }) => {
       const list = invocations();
       assert.ok(list.length >= 150, `${list.length} invocations`);
       const { python: interpreter, env: oracleEnv } = oracle();
       const [ourCommand, ourArgs] = entryCommand(repoPath("tests/support/cli_driver.ts"));
-      const sides: [Side, Side] = [
+      const sides = [
         {
           box: python,
           results: await driver(
             interpreter,
             [repoPath("tests/support/cli_driver.py")],
             { ...python.env, ...oracleEnv },
-            prepared(list, python.home, served.url),
+            prepared(list, python.home, url),
           ),
         },
         {
           box: ours,
-          results: await driver(
-            ourCommand,
-            ourArgs,
-            ours.env,
-            prepared(list, ours.home, served.url),
-          ),
+          results: await driver(ourCommand, ourArgs, ours.env, prepared(list, ours.home, url)),
         },
       ];
-      const mismatches: string[] = [];
-      const documented: string[] = [];
-      list.forEach((entry, index) => {
-        const [py, ts] = sides.map(({ box, results }) => {
-          const ran = results[index];
-          return {
-            code: ran.code,
-            stdout: normalize(ran.stdout, box.home, kognic),
-            stderr: normalize(ran.stderr, box.home, kognic),
-          };
-        });
-        if (py.code === ts.code && py.stdout === ts.stdout && py.stderr === ts.stderr) return;
-        if (Object.hasOwn(DOCUMENTED, entry.name)) {
-          documented.push(`${entry.name}:\n  python: ${JSON.stringify(py)}\n  ours:   ${JSON.stringify(ts)}`);
-          return;
-        }
-        mismatches.push(
-          `${entry.name} (${entry.tool} ${entry.args.join(" ")}):\n` +
-            `  python: ${JSON.stringify(py)}\n  ours:   ${JSON.stringify(ts)}`,
-        );
-      });
+      const { mismatches, documented } = compare(list, kognic, sides);
       if (process.env.KOGNIC_CLI_INTEROP_REPORT === "2") {
         // deno-lint-ignore no-console
         console.log(documented.join("\n"));
@@ -452,11 +675,50 @@ test(
         );
       }
       assert.equal(mismatches.length, 0, `Undocumented differences:\n${mismatches.join("\n")}`);
-    } finally {
-      await served.close();
-      await python.close();
-      await ours.close();
-    }
+    });
   },
-  { needs: ["subprocess", "sockets", "fs", "python"], timeout: 180_000 },
+  NEEDS,
+);
+
+test(
+  "cli interop: the real entry points as subprocesses exit, print and flush as Python's do",
+  async () => {
+    await withWorld(async ({ kognic, url, python, ours }) => {
+      const list = invocations().filter((entry) =>
+        [
+          "kog items as table",
+          "kog unicode as csv",
+          "kog GET in capitals",
+          "error message",
+          "kog --help",
+          "kognic-auth no arguments",
+          "get-access-token --env local --decode",
+          "credentials put without file",
+        ].includes(entry.name)
+      );
+      assert.equal(list.length, 8);
+      const { python: interpreter, env: oracleEnv } = oracle();
+      const pythonResults: Ran[] = [];
+      const ourResults: Ran[] = [];
+      for (const entry of prepared(list, python.home, url)) {
+        const program = entry.tool === "kog"
+          ? "from kognic.auth.cli.api_request import main; main()"
+          : "import sys; from kognic.auth.cli import main; sys.exit(main())";
+        pythonResults.push(
+          await runProgram(interpreter, ["-c", program, ...entry.args], {
+            env: { ...python.env, ...oracleEnv },
+          }),
+        );
+      }
+      for (const entry of prepared(list, ours.home, url)) {
+        ourResults.push(await ours.run(entry.tool, entry.args));
+      }
+      const { mismatches } = compare(list, kognic, [
+        { box: python, results: pythonResults },
+        { box: ours, results: ourResults },
+      ]);
+      assert.equal(mismatches.length, 0, `Differences:\n${mismatches.join("\n")}`);
+    });
+  },
+  NEEDS,
 );

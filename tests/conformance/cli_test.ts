@@ -432,7 +432,10 @@ test(
       assert.match(ran.stderr, /^Error: Cannot cache tokens in the keyring: no system keyring/);
       ran = await box.run("kognic-auth", ["frobnicate"]);
       assert.equal(ran.code, 2);
-      assert.match(ran.stderr, /\nkognic-auth: error: argument command: invalid choice: 'frobnicate'/);
+      assert.match(
+        ran.stderr,
+        /\nkognic-auth: error: argument command: invalid choice: 'frobnicate'/,
+      );
     });
   },
   NEEDS,
