@@ -1,6 +1,6 @@
 // The CLI interop suite: `kog` and `kognic-auth` run on the same 200-odd command lines by
 // Kognic's Python tools and by this project (on the runtime under test), against the same
-// Kognic-compatible server on a loopback socket, with the same files in their own HOME. Stdout
+// Kognic-compatible server on a loopback socket, with the same files and HOME. Stdout
 // bytes, exit codes and stderr must be identical; the few deliberate differences are listed
 // below and explained in docs/cli-interop.md. To stay fast, each side runs every invocation in
 // one process (tests/support/cli_driver.py and cli_driver.ts call the CLIs' main functions), and
@@ -334,6 +334,13 @@ function invocations(): Invocation[] {
   kog("kog -vh", "-vh");
   kog("kog --he", "--he");
   kog("kog error before help", "GET", "u", "-h");
+  for (const columns of ["50", "100", "200"]) {
+    const env = { COLUMNS: columns };
+    list.push({ name: `kog --help, COLUMNS=${columns}`, tool: "kog", args: ["--help"], env });
+    list.push({ name: `kog usage error, COLUMNS=${columns}`, tool: "kog", args: ["x"], env });
+    auth(`get-access-token --help, COLUMNS=${columns}`, ["get-access-token", "-h"], env);
+    auth(`credentials put --help, COLUMNS=${columns}`, ["credentials", "put", "-h"], env);
+  }
   // kognic-auth get-access-token.
   auth("get-access-token --env local", ["get-access-token", "--env", "local"]);
   auth("get-access-token --env local --decode", ["get-access-token", "--env", "local", "--decode"]);
@@ -598,16 +605,16 @@ async function withWorld(
 ): Promise<void> {
   const kognic = createKognicServer();
   const served = await serve(handler(kognic));
-  const python = await sandbox();
-  const ours = await sandbox();
+  // One HOME for both, Python's run first: help texts print the default environments.json path,
+  // and textwrap breaks a path at hyphens depending on the letters of mkdtemp's random suffix, so
+  // two homes would wrap differently. (This project also reads the token cache Python wrote.)
+  const home = await sandbox();
   try {
-    await furnish(python, served.url);
-    await furnish(ours, served.url);
-    await fn({ kognic, url: served.url, python, ours });
+    await furnish(home, served.url);
+    await fn({ kognic, url: served.url, python: home, ours: home });
   } finally {
     await served.close();
-    await python.close();
-    await ours.close();
+    await home.close();
   }
 }
 
