@@ -288,7 +288,8 @@ export class Parser {
     return parsed;
   }
 
-  private optionFor(arg: string): { spec: ArgSpec; name: string; inline?: string } | null {
+  /** The option `arg` is (`spec` absent: an unknown one), or `null` for a positional. */
+  private optionFor(arg: string): { spec?: ArgSpec; name: string; inline?: string } | null {
     if (!arg.startsWith("-") || arg === "-") return null;
     const options = this.args.filter(isOption);
     const exact = options.find((spec) => spec.names.includes(arg));
@@ -325,7 +326,7 @@ export class Parser {
     if (matches.length === 1) return matches[0];
     if (/^-\d+$|^-\d*\.\d+$/.test(arg)) return null;
     if (arg.includes(" ")) return null;
-    return { spec: undefined as unknown as ArgSpec, name: arg };
+    return { name: arg };
   }
 
   private parseKnown(args: readonly string[], extras: string[]): Parsed {

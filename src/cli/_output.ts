@@ -1,4 +1,4 @@
-// The output formats of `kog`, byte for byte as the Python `kog` prints them (SPEC §10):
+// The output formats of `kog`, byte for byte as the Python `kog` prints them:
 // pretty JSON, JSON lines, CSV/TSV as Python's csv module writes them, and a Markdown table.
 import { dumpPython, parsePython, PyObject, type PyValue, strPython } from "./_json.ts";
 

@@ -1,6 +1,7 @@
 /**
  * `kog METHOD URL`: authenticated requests to Kognic APIs from the command line, printing what
- * the Python `kog` prints, byte for byte (SPEC §10).
+ * the Python `kog` prints, byte for byte, with its help texts, messages and exit codes (0 for a
+ * 2xx answer, 1 otherwise, 2 for a refused command line).
  *
  * ```sh
  * deno run -A jsr:@kognic/auth/cli/kog get https://app.kognic.com/v1/projects --format table

@@ -1,11 +1,12 @@
 /**
- * The `kognic-auth` command line, interchangeable with Kognic's Python tool (SPEC §10):
+ * The `kognic-auth` command line, interchangeable with Kognic's Python tool: the same options,
+ * output, messages, help texts and exit codes (0 success, 1 failure, 2 a refused command line):
  *
  * - `kognic-auth [-v] get-access-token [--server URL] [--credentials FILE] [--env NAME]
  *   [--env-config-file-path FILE] [--token-cache auto|keyring|file|none] [--scopes S ...]
  *   [--decode]` prints an access token;
  * - `kognic-auth credentials put FILE|get|delete [--env PROFILE]` manages credentials in the
- *   system keyring;
+ *   system keyring.
  *
  * `kog` (see `@kognic/auth/cli/kog`) is re-exported here too.
  *
