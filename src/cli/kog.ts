@@ -34,10 +34,10 @@ export type { CliIo } from "./_common.ts";
 const METHODS = ["get", "post", "put", "patch", "delete", "head", "options"];
 
 /** The `kog` command line, as the Python `kog` declares it (help texts included). */
-function kogParser(runtime: Runtime, prog = "kog"): Parser {
+function kogParser(runtime: Runtime): Parser {
   const configPath = defaultEnvironmentsPath(runtime);
   return new Parser({
-    prog,
+    prog: "kog",
     description: "Make authenticated HTTP requests to Kognic APIs",
     args: [
       {
@@ -103,7 +103,8 @@ function kogParser(runtime: Runtime, prog = "kog"): Parser {
 
 /**
  * Runs `kog` with the given arguments (without the program name) and returns the exit code:
- * 0 when the API answered 2xx, 1 otherwise. Output and errors go to `io`.
+ * 0 when the API answered 2xx, 1 otherwise, 2 for a command line it refuses (usage and the
+ * error on stderr, as argparse prints them). Output and errors go to `io`.
  *
  * @example Print a list as a Markdown table
  * ```ts ignore

@@ -291,9 +291,19 @@ test(
         stdout: "",
         stderr: `Error: Environment 'nope' not found in config file '${box.environmentsPath}'\n`,
       });
+      // In the CLI's words: its options and commands, not the library's option names.
       ran = await box.run("kognic-auth", ["get-access-token", "--server", served.url]);
       assert.equal(ran.code, 1);
-      assert.match(ran.stderr, /^Error: No Kognic credentials found/);
+      assert.match(
+        ran.stderr,
+        /^Error: No Kognic credentials found\. Tried: --credentials \(not given\); KOGNIC_CREDENTIALS \(not set\); .*\. Give --credentials FILE or --env NAME, set KOGNIC_CREDENTIALS, or store credentials with `kognic-auth credentials put FILE`\n$/,
+      );
+      ran = await box.run("kog", ["get", "http://elsewhere.invalid/v1/x"]);
+      assert.equal(ran.code, 1);
+      assert.match(
+        ran.stderr,
+        /^Error: No Kognic credentials found\. Tried: the environment's credentials \(none in environments\.json for this URL\); KOGNIC_CREDENTIALS \(not set\); .*\. Give an environment with "credentials" in environments\.json \(or --env NAME\), set KOGNIC_CREDENTIALS, or store credentials with `kognic-auth credentials put FILE`\n$/,
+      );
       ran = await box.run("kognic-auth", ["get-access-token", "--token-cache", "disk"]);
       assert.equal(ran.code, 2);
       assert.match(
