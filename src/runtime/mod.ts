@@ -178,17 +178,37 @@ let detected: Promise<Runtime> | undefined;
  * @returns The runtime adapter.
  */
 export function detectRuntime(): Promise<Runtime> {
-  return detected ??= load();
+  if (!detected) {
+    try {
+      detected = load();
+    } catch {
+      // No `navigator` at all: a runtime that is neither Deno, Bun nor Node.
+      detected = edge();
+    }
+  }
+  return detected;
 }
 
-async function load(): Promise<Runtime> {
-  // Vercel's Edge Runtime has no navigator; it names itself in the EdgeRuntime global.
-  if (typeof (globalThis as { EdgeRuntime?: unknown }).EdgeRuntime === "string") {
-    return (await import("./edge.ts")).edgeRuntime();
-  }
-  const agent = globalThis.navigator?.userAgent ?? "";
+// Bundlers for Cloudflare Workers (wrangler, Cloudflare's Vite plugin) define
+// `navigator.userAgent` as "Cloudflare-Workers". The test below then folds to a constant and the
+// Deno, Bun and Node adapters, with their `node:` imports, are left out of the worker: it needs
+// no `nodejs_compat`. Keep it a plain `navigator.userAgent` in a conditional expression. Vercel's
+// Edge Runtime has no navigator; it names itself in the EdgeRuntime global.
+function load(): Promise<Runtime> {
+  return typeof (globalThis as { EdgeRuntime?: unknown }).EdgeRuntime === "string"
+    ? edge()
+    : navigator.userAgent === "Cloudflare-Workers"
+    ? edge()
+    : byAgent(navigator.userAgent);
+}
+
+async function edge(): Promise<Runtime> {
+  return (await import("./edge.ts")).edgeRuntime();
+}
+
+async function byAgent(agent: string): Promise<Runtime> {
   if (agent.startsWith("Deno/")) return (await import("./deno.ts")).denoRuntime();
   if (agent.startsWith("Bun/")) return (await import("./bun.ts")).bunRuntime();
   if (agent.startsWith("Node.js/")) return (await import("./node.ts")).nodeRuntime();
-  return (await import("./edge.ts")).edgeRuntime();
+  return await edge();
 }

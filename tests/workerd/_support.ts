@@ -20,8 +20,15 @@ export const selfImports: Plugin = {
   },
 };
 
-/** Bundles a file (relative to this folder) into one ES module for workerd. */
-export async function bundleWorker(file: string): Promise<string> {
+/**
+ * Bundles a file (relative to this folder) into one ES module for workerd. With `wrangler`, as
+ * wrangler and Cloudflare's Vite plugin bundle a worker: `navigator.userAgent` is defined as
+ * `"Cloudflare-Workers"`.
+ */
+export async function bundleWorker(
+  file: string,
+  options: { wrangler?: boolean } = {},
+): Promise<string> {
   const result = await build({
     entryPoints: [new URL(file, import.meta.url).pathname],
     plugins: [selfImports],
@@ -34,6 +41,7 @@ export async function bundleWorker(file: string): Promise<string> {
     // node: modules come from workerd's nodejs_compat; the Node-only server adapter is only
     // reached by socket cases, which do not run in a worker.
     external: ["node:*", "@hono/node-server"],
+    define: options.wrangler ? { "navigator.userAgent": '"Cloudflare-Workers"' } : {},
     write: false,
     logLevel: "error",
   });

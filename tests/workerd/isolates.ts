@@ -186,68 +186,81 @@ test("workerd: the README's Cloudflare Workers example, two isolates sharing KV"
   }
 }, { timeout: 30_000 });
 
-test("workerd: the README's Hono example, middleware and proxy", async () => {
-  const server = createKognicServer();
-  const seen: string[] = [];
-  const mf = await startWorkers([{
-    name: "hono",
-    script: await bundleWorker("../../examples/hono_worker.ts"),
-    bindings: { ...EXAMPLE_BINDINGS, PROXY_API_KEY: "let-me-in" },
-  }], { outboundService: outbound(server, seen) });
-  try {
-    const projects = await mf.dispatchFetch("http://hono.test/projects");
-    assert.equal(projects.status, 200);
-    assert.equal((await projects.json() as { data: unknown[] }).data.length, 2);
+test(
+  "workerd: the README's Hono example, middleware and proxy, without nodejs_compat",
+  async () => {
+    const server = createKognicServer();
+    const seen: string[] = [];
+    // Bundled as wrangler does: the runtime detection folds to the edge adapter, so the bundle
+    // imports no node: module and the worker runs without Node compatibility.
+    const script = await bundleWorker("../../examples/hono_worker.ts", { wrangler: true });
+    assert.doesNotMatch(script, /["']node:/);
+    const mf = await startWorkers([{
+      name: "hono",
+      script,
+      compatibilityFlags: [],
+      bindings: { ...EXAMPLE_BINDINGS, PROXY_API_KEY: "let-me-in" },
+    }], { outboundService: outbound(server, seen) });
+    try {
+      const projects = await mf.dispatchFetch("http://hono.test/projects");
+      assert.equal(projects.status, 200);
+      assert.equal((await projects.json() as { data: unknown[] }).data.length, 2);
 
-    const proxied = await mf.dispatchFetch("http://hono.test/kognic/v1/projects?page=1", {
-      headers: { "x-api-key": "let-me-in", cookie: "session=abc", authorization: "Bearer forged" },
-    });
-    assert.equal(proxied.status, 200);
-    const text = await proxied.text();
-    assert.equal(JSON.parse(text).data.length, 2);
-    const last = server.apiRequests.at(-1)!;
-    assert.equal(last.url, "https://app.kognic.com/v1/items?page=1");
-    assert.equal(last.headers.authorization, `Bearer ${server.issuedTokens[0]}`);
-    assert.equal(last.headers.cookie, undefined);
+      const proxied = await mf.dispatchFetch("http://hono.test/kognic/v1/projects?page=1", {
+        headers: {
+          "x-api-key": "let-me-in",
+          cookie: "session=abc",
+          authorization: "Bearer forged",
+        },
+      });
+      assert.equal(proxied.status, 200);
+      const text = await proxied.text();
+      assert.equal(JSON.parse(text).data.length, 2);
+      const last = server.apiRequests.at(-1)!;
+      assert.equal(last.url, "https://app.kognic.com/v1/items?page=1");
+      assert.equal(last.headers.authorization, `Bearer ${server.issuedTokens[0]}`);
+      assert.equal(last.headers.cookie, undefined);
 
-    const refused = [
-      ["/kognic/v1/projects", { "x-api-key": "wrong" }, 403],
-      ["/kognic/v1/items", { "x-api-key": "let-me-in" }, 403],
-      ["/kognic/v1/projects/..%2F..%2Fitems", { "x-api-key": "let-me-in" }, 400],
-      ["/kognic//evil.example/v1/projects", { "x-api-key": "let-me-in" }, 400],
-    ] as const;
-    for (const [path, headers, status] of refused) {
-      const response = await mf.dispatchFetch(`http://hono.test${path}`, { headers });
-      assert.equal(response.status, status, path);
-      const body = await response.text();
-      for (const secret of [CANARY_SECRET, ...server.issuedTokens]) {
-        assert.ok(
-          !body.includes(secret) && !JSON.stringify([...response.headers]).includes(secret),
-        );
+      const refused = [
+        ["/kognic/v1/projects", { "x-api-key": "wrong" }, 403],
+        ["/kognic/v1/items", { "x-api-key": "let-me-in" }, 403],
+        ["/kognic/v1/projects/..%2F..%2Fitems", { "x-api-key": "let-me-in" }, 400],
+        ["/kognic//evil.example/v1/projects", { "x-api-key": "let-me-in" }, 400],
+      ] as const;
+      for (const [path, headers, status] of refused) {
+        const response = await mf.dispatchFetch(`http://hono.test${path}`, { headers });
+        assert.equal(response.status, status, path);
+        const body = await response.text();
+        for (const secret of [CANARY_SECRET, ...server.issuedTokens]) {
+          assert.ok(
+            !body.includes(secret) && !JSON.stringify([...response.headers]).includes(secret),
+          );
+        }
       }
+      const hosted = await mf.dispatchFetch("http://hono.test/kognic/v1/projects", {
+        headers: {
+          "x-api-key": "let-me-in",
+          host: "evil.example",
+          "x-forwarded-host": "evil.example",
+        },
+      });
+      assert.equal(hosted.status, 200);
+      const hostedText = await hosted.text();
+      const hostedHeaders = JSON.stringify([...hosted.headers]);
+      for (const secret of [CANARY_SECRET, ...server.issuedTokens]) {
+        assert.ok(!hostedText.includes(secret) && !hostedHeaders.includes(secret));
+      }
+      assert.deepEqual([...new Set(seen.map((url) => new URL(url).origin))], [
+        "https://auth.app.kognic.com",
+        "https://app.kognic.com",
+      ]);
+      assert.equal(server.tokenRequests.length, 1);
+    } finally {
+      await mf.dispose();
     }
-    const hosted = await mf.dispatchFetch("http://hono.test/kognic/v1/projects", {
-      headers: {
-        "x-api-key": "let-me-in",
-        host: "evil.example",
-        "x-forwarded-host": "evil.example",
-      },
-    });
-    assert.equal(hosted.status, 200);
-    const hostedText = await hosted.text();
-    const hostedHeaders = JSON.stringify([...hosted.headers]);
-    for (const secret of [CANARY_SECRET, ...server.issuedTokens]) {
-      assert.ok(!hostedText.includes(secret) && !hostedHeaders.includes(secret));
-    }
-    assert.deepEqual([...new Set(seen.map((url) => new URL(url).origin))], [
-      "https://auth.app.kognic.com",
-      "https://app.kognic.com",
-    ]);
-    assert.equal(server.tokenRequests.length, 1);
-  } finally {
-    await mf.dispose();
-  }
-}, { timeout: 30_000 });
+  },
+  { timeout: 30_000 },
+);
 
 test("README: the edge examples are the files these cases run", async () => {
   const { readFile } = await import("node:fs/promises");
