@@ -152,7 +152,6 @@ export function sharedTokenProvider(options: TokenProviderOptions): TokenProvide
       options.store,
     );
     const provider = new TokenProvider({ ...options, store });
-    // The provider holds listeners weakly; the store, which it holds, keeps this one.
     provider.subscribe(store.listener);
     return provider;
   }

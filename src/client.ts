@@ -8,12 +8,13 @@
 import { HttpError, KognicAuthError } from "./errors.ts";
 import type { ResolveOptions } from "./resolve.ts";
 import type { AuthMethod } from "./token_endpoint.ts";
-import type {
-  Clock,
-  TokenEvent,
-  TokenProvider,
-  TokenSource,
-  TokenStore,
+import {
+  type Clock,
+  SUBSCRIBE_WEAKLY,
+  type TokenEvent,
+  type TokenProvider,
+  type TokenSource,
+  type TokenStore,
 } from "./token_provider.ts";
 import {
   bare,
@@ -40,6 +41,20 @@ import {
 } from "./_util.ts";
 
 const LISTENER = Symbol("kognic-auth.listener");
+/**
+ * Which loggers already wrote each token event: clients that share a provider (and a logger)
+ * write one line per event, not one per client.
+ */
+const logged = new WeakMap<TokenEvent, Set<Logger>>();
+
+/** Whether `logger` has yet to write `event`; marks it written. */
+function firstFor(event: TokenEvent, logger: Logger): boolean {
+  let loggers = logged.get(event);
+  if (!loggers) logged.set(event, loggers = new Set());
+  if (loggers.has(logger)) return false;
+  loggers.add(logger);
+  return true;
+}
 const DAY = 86_400_000;
 
 /**
@@ -501,7 +516,9 @@ export class KognicClient {
     // The default logger too: failed background refreshes and a failing store are warnings.
     const { onEvent, logger = defaultLogger } = options;
     const listener = (event: TokenEvent) => {
-      if (event.type === "token") {
+      if (!firstFor(event, logger)) {
+        // Another client of this provider already wrote it to this logger.
+      } else if (event.type === "token") {
         logger.debug(
           `Obtained an access token from ${JSON.stringify(event.tokenUrl)} by ${event.grant}` +
             (event.expiresIn === undefined ? "" : `, valid for ${event.expiresIn} s`),
@@ -518,9 +535,10 @@ export class KognicClient {
       }
       onEvent?.(event);
     };
-    provider.subscribe(listener);
-    // The provider holds listeners weakly: the client's fetch holds this one, so that it is
-    // called as long as the client or its fetch is in use (`const { fetch } = …` too).
+    provider[SUBSCRIBE_WEAKLY](listener);
+    // The provider holds this listener weakly, so that it never keeps a dropped client alive:
+    // the client's fetch holds it, so that it is called as long as the client or its fetch is
+    // in use (`const { fetch } = …` too).
     Object.defineProperty(this.fetch, LISTENER, { value: listener });
   }
 

@@ -170,6 +170,13 @@ interface Held {
   readonly expireAt: number;
 }
 
+/**
+ * The method of {@linkcode TokenProvider} that subscribes a listener weakly (for clients).
+ *
+ * @internal
+ */
+export const SUBSCRIBE_WEAKLY: unique symbol = Symbol("kognic-auth.subscribeWeakly");
+
 const systemClock: Clock = { now: () => Date.now() };
 /**
  * After a failed background refresh, wait this long before trying again in the background — or
@@ -270,10 +277,8 @@ export class TokenProvider implements TokenSource {
   }
 
   /**
-   * Calls `listener` with every {@linkcode TokenEvent} from now on. The provider holds the
-   * listener weakly where the runtime has `WeakRef`: keep a reference to it for as long as it
-   * should be called, so that a provider shared by many clients never keeps a dropped client's
-   * listener (or the client) alive.
+   * Calls `listener` with every {@linkcode TokenEvent} from now on, until the returned function
+   * is called. The provider keeps the listener (and what it refers to) alive until then.
    *
    * @example Log token refreshes
    * ```ts
@@ -282,8 +287,7 @@ export class TokenProvider implements TokenSource {
    * const provider = new TokenProvider({
    *   credentials: new Credentials({ clientId: "id", clientSecret: "secret" }),
    * });
-   * const listener = (event: TokenEvent) => console.debug(event.type, event.tokenUrl);
-   * const unsubscribe = provider.subscribe(listener);
+   * const unsubscribe = provider.subscribe((event: TokenEvent) => console.debug(event.type));
    * unsubscribe();
    * ```
    *
@@ -291,7 +295,23 @@ export class TokenProvider implements TokenSource {
    * @returns A function that unsubscribes.
    */
   subscribe(listener: (event: TokenEvent) => void): () => void {
-    const ref = typeof WeakRef === "function" ? new WeakRef(listener) : { deref: () => listener };
+    return this.#add({ deref: () => listener });
+  }
+
+  /**
+   * Like {@linkcode TokenProvider.subscribe}, but the provider holds the listener weakly where
+   * the runtime has `WeakRef`: a provider shared by many clients never keeps a dropped client's
+   * listener (or the client) alive. The caller keeps a reference for as long as it listens.
+   *
+   * @internal
+   */
+  [SUBSCRIBE_WEAKLY](listener: (event: TokenEvent) => void): () => void {
+    return this.#add(
+      typeof WeakRef === "function" ? new WeakRef(listener) : { deref: () => listener },
+    );
+  }
+
+  #add(ref: { deref(): ((event: TokenEvent) => void) | undefined }): () => void {
     const listeners = this.#listeners ??= new Set();
     for (const other of listeners) if (!other.deref()) listeners.delete(other);
     listeners.add(ref);

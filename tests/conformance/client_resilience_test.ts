@@ -531,6 +531,9 @@ test(
     assert.equal(ran.code, 0, ran.stderr);
     const report = JSON.parse(ran.stdout.trim().split("\n").at(-1)!);
     assert.equal(report.whileFetchKept, 1, "the client's fetch keeps the listener alive");
+    // The public subscribe holds its listener strongly: it saw all three tokens, collections
+    // in between.
+    assert.equal(report.publicEvents, report.tokenRequests, "a subscribed inline listener is kept");
     // JavaScriptCore scans the stack conservatively: on Bun a dropped object may live on, so
     // what must be collected is only asserted on V8 (Deno, Node).
     if (!bun) {
@@ -541,6 +544,28 @@ test(
   },
   { needs: ["subprocess"], timeout: 30_000 },
 );
+
+test("observability: clients sharing a provider write one line per token event", async () => {
+  const server = createKognicServer();
+  const logger = recordingLogger();
+  const events: string[] = [];
+  const options = {
+    auth: [TEST_CLIENT_ID, CANARY_SECRET],
+    runtime: memoryRuntime(),
+    authHost: AUTH_HOST,
+    baseUrl: API_BASE,
+    fetch: server.fetch as typeof fetch,
+    logger,
+    onEvent: (event: ClientEvent) => events.push(event.type),
+  };
+  const clients = [];
+  for (let i = 0; i < 3; i++) clients.push(await createClient(options));
+  assert.equal(clients[0].provider, clients[2].provider, "one provider");
+  await Promise.all(clients.map(async (c) => (await c.fetch("/v1/whoami")).body?.cancel()));
+  assert.equal(server.tokenRequests.length, 1);
+  assert.equal(logger.lines.filter((line) => line.includes("Obtained an access token")).length, 1);
+  assert.deepEqual(events, ["token", "token", "token"], "each client's own hook still hears it");
+});
 
 test("errors: an API that echoes the bearer token never gets it into an HttpError", async () => {
   const server = createKognicServer();

@@ -3,7 +3,9 @@
  * of its own, with the garbage collector exposed (`node --expose-gc`, `deno
  * --v8-flags=--expose-gc`; Bun has `Bun.gc`). Prints one JSON line: whether a dropped client
  * was collected although its provider lives on, and how many token events its logger saw while
- * only the client's `fetch` was kept, and after that was dropped too. Test-only.
+ * only the client's `fetch` was kept, and after that was dropped too; and how many events an
+ * inline listener given to the public `subscribe` saw after collections (it is held strongly).
+ * Test-only.
  *
  * @module
  */
@@ -48,6 +50,9 @@ let client: KognicClient | undefined = await createClient({
   logger,
 });
 const provider = client.provider;
+// A listener nothing but the provider refers to: the public subscribe keeps it.
+let publicEvents = 0;
+provider.subscribe(() => publicEvents++);
 let kognicFetch: typeof fetch | undefined = client.fetch;
 finalizers.register(client, "client");
 finalizers.register(kognicFetch, "fetch");
@@ -76,5 +81,6 @@ process.stdout.write(
     whileFetchKept,
     afterAllDropped,
     tokenRequests: server.tokenRequests.length,
+    publicEvents,
   }) + "\n",
 );
