@@ -426,13 +426,37 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
 
 /** Options of {@linkcode createClient}. */
 export interface ClientOptions extends ResolveOptions, AuthFetchOptions {
-  /** The API base URL that relative paths resolve against; default `https://app.kognic.com`. */
+  /**
+   * A named environment of `environments.json`, the file the `kognic-auth` and `kog` commands
+   * read (`--env`): it gives the API host (`baseUrl` becomes `https://<host>`), the auth server
+   * (`authHost`), the scopes and the credentials (a file or `keyring://PROFILE`), each unless
+   * the options set it. An unknown name is an `ENVIRONMENT_NOT_FOUND` error that lists the
+   * environments the file defines. Default: none, so nothing is read from the file.
+   */
+  environment?: string;
+  /**
+   * The `environments.json` to read the `environment` from; `~` is expanded. Default
+   * `$XDG_CONFIG_HOME/kognic/environments.json`, or `~/.config/kognic/environments.json`.
+   */
+  environmentsPath?: string;
+  /**
+   * The API base URL that relative paths resolve against; default the `environment`'s host,
+   * or `https://app.kognic.com`.
+   */
   baseUrl?: string | URL;
-  /** The auth host; default `https://auth.app.kognic.com`. */
+  /**
+   * The auth server: the origin (scheme, host and an optional port) whose `tokenPath` is the
+   * token endpoint, such as `https://auth.demo.kognic.com`. Default the `environment`'s
+   * `auth_server`, or `https://auth.app.kognic.com`. Plain `http://` only for loopback hosts,
+   * unless `allowInsecureHttp` is set.
+   */
   authHost?: string;
-  /** The token endpoint's path; default `/v1/auth/oauth/token`. */
+  /** The token endpoint's path on the auth server; default `/v1/auth/oauth/token`. */
   tokenPath?: string;
-  /** The scopes to ask for; default the credentials' `scopes`. */
+  /**
+   * The scopes to ask for, sent space-joined as the `scope` field; default the `environment`'s
+   * scopes, or the credentials' `scopes`, or none.
+   */
   scopes?: readonly string[];
   /** How the client authenticates at the token endpoint; default `"client_secret_post"`. */
   authMethod?: AuthMethod;

@@ -3,9 +3,16 @@
 // the edge entries, which resolve from bindings, never import the runtime detection.
 import { buildClient, type ClientOptions, type KognicClient } from "./client.ts";
 import { KognicAuthError } from "./errors.ts";
-import { resolveCredentials } from "./resolve.ts";
+import { expandHome, resolveCredentials } from "./resolve.ts";
+import {
+  defaultEnvironmentsPath,
+  environmentOptions,
+  loadEnvironments,
+  namedEnvironment,
+} from "./environments.ts";
 import { detectRuntime } from "./runtime/mod.ts";
 import { connect } from "./_shared_provider.ts";
+import { quote } from "./_util.ts";
 
 /**
  * Resolves credentials (SPEC §2), checks them, and returns an authenticated client. No token is
@@ -19,6 +26,14 @@ import { connect } from "./_shared_provider.ts";
  *
  * const kognic = await createClient();
  * const response = await kognic.fetch("/v1/projects");
+ * ```
+ *
+ * @example A named environment of `~/.config/kognic/environments.json`
+ * ```ts ignore
+ * import { createClient } from "@kognic/auth";
+ *
+ * // Its host, auth server, scopes and credentials, as `kognic-auth get-access-token --env demo`.
+ * const kognic = await createClient({ environment: "demo" });
  * ```
  *
  * @example Explicit credentials, a local server, wider retries and a logger
@@ -39,6 +54,18 @@ import { connect } from "./_shared_provider.ts";
  */
 export async function createClient(options: ClientOptions = {}): Promise<KognicClient> {
   const runtime = options.runtime ?? await detectRuntime();
+  if (options.environment !== undefined) {
+    // The hosts, scopes and credentials of a named environment, as the commands take them.
+    const path = options.environmentsPath === undefined
+      ? defaultEnvironmentsPath(runtime)
+      : expandHome(options.environmentsPath, runtime);
+    const config = await loadEnvironments({ runtime, path });
+    options = environmentOptions(
+      namedEnvironment(config, options.environment, `file ${quote(path)}`),
+      options,
+      true,
+    );
+  }
   const { credentials } = await resolveCredentials({
     ...options,
     runtime,

@@ -72,11 +72,12 @@ export interface LoadEnvironmentsOptions {
   runtime?: Runtime;
 }
 
-function invalid(path: string, detail: string): KognicAuthError {
+/** `source`: `file "<path>"`, or `binding <NAME>` on the edge. */
+function invalid(source: string, detail: string): KognicAuthError {
   return new KognicAuthError(
     "ENVIRONMENTS_INVALID",
-    `Environments file ${quote(path)} is invalid: ${detail}`,
-    { source: path },
+    `Environments ${source} is invalid: ${detail}`,
+    { source },
   );
 }
 
@@ -122,13 +123,30 @@ export async function loadEnvironments(
   } catch (error) {
     const { code, name } = (error ?? {}) as { code?: string; name?: string };
     if (code === "ENOENT" || name === "NotFound") return { environments: {} };
-    throw invalid(path, `cannot read it: ${(error as Error)?.message ?? error}`);
+    throw invalid(`file ${quote(path)}`, `cannot read it: ${(error as Error)?.message ?? error}`);
   }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    throw invalid(path, `not valid JSON: ${(error as Error).message}`);
+  return parseEnvironments(text, `file ${quote(path)}`, (file) => expandHome(file, runtime));
+}
+
+/**
+ * Checks and converts an `environments.json` document, as text or parsed; `source` names it in
+ * errors. `expand` expands `~` in credentials paths (the edge passes none: it reads no files).
+ *
+ * @internal
+ */
+export function parseEnvironments(
+  document: unknown,
+  source: string,
+  expand: (path: string) => string = (path) => path,
+): EnvironmentsConfig {
+  const path = source;
+  let data = document;
+  if (typeof document === "string") {
+    try {
+      data = JSON.parse(document);
+    } catch (error) {
+      throw invalid(path, `not valid JSON: ${(error as Error).message}`);
+    }
   }
   if (!isObject(data)) throw invalid(path, "the document is not a JSON object");
   const raw = data.environments ?? {};
@@ -146,7 +164,7 @@ export async function loadEnvironments(
       throw invalid(path, `environment ${quote(name)} has a "credentials" that is not a string`);
     }
     if (typeof credentials === "string" && credentials && !credentials.startsWith("keyring://")) {
-      credentials = expandHome(credentials, runtime);
+      credentials = expand(credentials);
     }
     const scopes = entry.scopes ?? [];
     if (!Array.isArray(scopes) || scopes.some((scope) => typeof scope !== "string")) {
@@ -165,6 +183,60 @@ export async function loadEnvironments(
     ...(typeof defaultEnvironment === "string" ? { defaultEnvironment } : {}),
     environments,
   };
+}
+
+/**
+ * The environment `name` of a configuration read from `source`, or `ENVIRONMENT_NOT_FOUND`
+ * naming the environments `source` defines.
+ *
+ * @internal
+ */
+export function namedEnvironment(
+  config: EnvironmentsConfig,
+  name: string,
+  source: string,
+): Environment {
+  if (Object.hasOwn(config.environments, name)) return config.environments[name];
+  const known = Object.keys(config.environments).map((key) => quote(key)).join(", ");
+  throw new KognicAuthError(
+    "ENVIRONMENT_NOT_FOUND",
+    `Unknown environment ${quote(name)}: the environments ${source} ` +
+      (known ? `defines ${known}` : "defines none (a missing file defines none)"),
+    { source: name },
+  );
+}
+
+/**
+ * The options an environment sets, under the options given: the API base URL
+ * (`https://<host>`), the auth host and the scopes (when it lists any); and, where `files` is
+ * true, its credentials unless the options name some.
+ *
+ * @internal
+ */
+export function environmentOptions<T extends ClientOptionsLike>(
+  environment: Environment,
+  options: T,
+  files: boolean,
+): T {
+  const given = options.auth !== undefined || options.clientId !== undefined ||
+    options.clientSecret !== undefined;
+  return {
+    ...options,
+    baseUrl: options.baseUrl ?? `https://${environment.host}`,
+    authHost: options.authHost ?? environment.authServer,
+    scopes: options.scopes ?? (environment.scopes.length ? environment.scopes : undefined),
+    ...(files && !given && environment.credentials ? { auth: environment.credentials } : {}),
+  };
+}
+
+/** What {@linkcode environmentOptions} reads and sets. */
+interface ClientOptionsLike {
+  auth?: unknown;
+  clientId?: string;
+  clientSecret?: string;
+  baseUrl?: string | URL;
+  authHost?: string;
+  scopes?: readonly string[];
 }
 
 /**

@@ -175,7 +175,7 @@ interface Held {
  *
  * @internal
  */
-export const SUBSCRIBE_WEAKLY: unique symbol = Symbol("kognic-auth.subscribeWeakly");
+export const SUBSCRIBE_WEAKLY: unique symbol = Symbol();
 
 const systemClock: Clock = { now: () => Date.now() };
 /**
@@ -295,23 +295,21 @@ export class TokenProvider implements TokenSource {
    * @returns A function that unsubscribes.
    */
   subscribe(listener: (event: TokenEvent) => void): () => void {
-    return this.#add({ deref: () => listener });
+    return this[SUBSCRIBE_WEAKLY](listener, true);
   }
 
   /**
    * Like {@linkcode TokenProvider.subscribe}, but the provider holds the listener weakly where
-   * the runtime has `WeakRef`: a provider shared by many clients never keeps a dropped client's
-   * listener (or the client) alive. The caller keeps a reference for as long as it listens.
+   * the runtime has `WeakRef` (unless `strong`): a provider shared by many clients never keeps a
+   * dropped client's listener (or the client) alive. The caller keeps a reference for as long
+   * as it listens.
    *
    * @internal
    */
-  [SUBSCRIBE_WEAKLY](listener: (event: TokenEvent) => void): () => void {
-    return this.#add(
-      typeof WeakRef === "function" ? new WeakRef(listener) : { deref: () => listener },
-    );
-  }
-
-  #add(ref: { deref(): ((event: TokenEvent) => void) | undefined }): () => void {
+  [SUBSCRIBE_WEAKLY](listener: (event: TokenEvent) => void, strong?: boolean): () => void {
+    const ref = strong || typeof WeakRef !== "function"
+      ? { deref: () => listener }
+      : new WeakRef(listener);
     const listeners = this.#listeners ??= new Set();
     for (const other of listeners) if (!other.deref()) listeners.delete(other);
     listeners.add(ref);

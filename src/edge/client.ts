@@ -22,6 +22,7 @@
 import { buildClient, type ClientOptions, type KognicClient } from "../client.ts";
 import type { Credentials } from "../credentials.ts";
 import { edgeConnect } from "./_connect.ts";
+import { environmentOptions, namedEnvironment, parseEnvironments } from "../environments.ts";
 
 export * from "./mod.ts";
 export { HttpError } from "../errors.ts";
@@ -38,7 +39,16 @@ export {
 
 /** Options of {@linkcode edgeClient}: those of `createClient` that make sense on the edge. */
 export interface EdgeClientOptions
-  extends Omit<ClientOptions, "auth" | "runtime" | "now" | "proxy"> {
+  extends Omit<ClientOptions, "auth" | "runtime" | "now" | "proxy" | "environmentsPath"> {
+  /**
+   * A named environment: its API host, auth server and scopes, each unless the options set it
+   * (credentials still come from the bindings: an environment's `credentials` names a file or
+   * a keyring profile, which the edge does not have). The environments are the
+   * `KOGNIC_ENVIRONMENTS` binding: the text of an `environments.json`, or the same as a JSON
+   * variable. Default the `KOGNIC_ENVIRONMENT` binding, or none. An unknown name is an
+   * `ENVIRONMENT_NOT_FOUND` error that lists the environments defined.
+   */
+  environment?: string;
   /**
    * A `[clientId, clientSecret]` pair or {@linkcode Credentials}; default the variables of
    * `env`. Anything else (a path, a plain object) is an `INVALID_OPTIONS` error.
@@ -61,6 +71,10 @@ export interface EdgeClientOptions
  * isolates as well; outside Workers, make it once per isolate (a store is part of what makes
  * options the same).
  *
+ * With a `KOGNIC_ENVIRONMENT` binding (or the `environment` option), the API host, auth server
+ * and scopes come from that environment of the `KOGNIC_ENVIRONMENTS` binding, which holds an
+ * `environments.json`.
+ *
  * Throws `CREDENTIALS_NOT_FOUND` naming the variables expected when there are no credentials,
  * and `CREDENTIALS_ENV_INCOMPLETE` when only one of the two variables is set.
  *
@@ -82,5 +96,13 @@ export interface EdgeClientOptions
  * @returns The client.
  */
 export function edgeClient(env?: unknown, options: EdgeClientOptions = {}): KognicClient {
+  const bindings = (typeof env === "object" && env ? env : {}) as Record<string, unknown>;
+  const name = options.environment ??
+    (typeof bindings.KOGNIC_ENVIRONMENT === "string" ? bindings.KOGNIC_ENVIRONMENT : "");
+  if (name) {
+    const source = "binding KOGNIC_ENVIRONMENTS";
+    const config = parseEnvironments(bindings.KOGNIC_ENVIRONMENTS ?? {}, source);
+    options = environmentOptions(namedEnvironment(config, name, source), options, false);
+  }
   return buildClient(edgeConnect(env, options), options);
 }

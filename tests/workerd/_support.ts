@@ -41,7 +41,10 @@ export async function bundleWorker(
     // node: modules come from workerd's nodejs_compat; the Node-only server adapter is only
     // reached by socket cases, which do not run in a worker.
     external: ["node:*", "@hono/node-server"],
-    define: options.wrangler ? { "navigator.userAgent": '"Cloudflare-Workers"' } : {},
+    define: (options.wrangler ? { "navigator.userAgent": '"Cloudflare-Workers"' } : {}) as Record<
+      string,
+      string
+    >,
     write: false,
     logLevel: "error",
   });
