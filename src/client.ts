@@ -139,7 +139,8 @@ export interface Logger {
    */
   debug(message: string): void;
   /**
-   * Logs an informational message (retries).
+   * Logs an informational message (each retry; a call that still fails after its retries is a
+   * warning).
    *
    * @param message The message; it never holds a secret or a token.
    */
@@ -166,6 +167,35 @@ const defaultLogger: Logger = {
   // deno-lint-ignore no-console
   error: (message) => console.error(message),
 };
+
+/**
+ * The logger that the `DEBUG` variable asks for, the convention of the `debug` package: a
+ * comma- or space-separated list of namespaces, `*` a wildcard, a leading `-` excluding. When
+ * it enables `kognic-auth` (`DEBUG=kognic-auth`, `DEBUG=kognic*`, `DEBUG=*`), every message
+ * goes to standard error (never standard output, where a command prints its results), debug
+ * and info lines prefixed with `kognic-auth`. Otherwise `undefined`: the default logger.
+ *
+ * @internal
+ */
+export function debugLogger(env: (name: string) => string | undefined): Logger | undefined {
+  let enabled = false;
+  for (const pattern of (env("DEBUG") ?? "").split(/[\s,]+/)) {
+    const exclude = pattern.startsWith("-");
+    const glob = exclude ? pattern.slice(1) : pattern;
+    if (!glob) continue;
+    const expression = glob.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replaceAll("*", ".*");
+    if (new RegExp(`^${expression}$`).test("kognic-auth")) {
+      if (exclude) return undefined;
+      enabled = true;
+    }
+  }
+  return enabled ? stderrLogger : undefined;
+}
+
+// One object, so that clients sharing a provider write each token event once.
+// deno-lint-ignore no-console
+const write = (message: string) => console.error(`kognic-auth ${message}`);
+const stderrLogger: Logger = { debug: write, info: write, warn: write, error: write };
 
 /** Options of {@linkcode createAuthFetch}. */
 export interface AuthFetchOptions {
@@ -201,7 +231,11 @@ export interface AuthFetchOptions {
   onSunset?: ((info: SunsetInfo) => void) | false;
   /** Called with every retry, sunset and (for a client) token event. */
   onEvent?: (event: ClientEvent) => void;
-  /** Where messages go; default warnings and errors to the console. */
+  /**
+   * Where messages go. Default: warnings and errors to the console; for `createClient` and
+   * `edgeClient`, every message to standard error when the `DEBUG` variable (binding) enables
+   * `kognic-auth` (`DEBUG=kognic-auth`, `DEBUG=kognic*`).
+   */
   logger?: Logger;
 }
 
@@ -374,6 +408,15 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
       }
       const delay = retry ? delayFor(retry, attempts, started, input, init, response) : undefined;
       if (delay === undefined || !retry) {
+        if (attempts > 1) {
+          // The retries were logged at info level: the failure they ended in is a warning.
+          logger.warn(
+            `${methodOf(input, init)} ${JSON.stringify(bare(urlOf(input)))} failed after ` +
+              `${attempts} attempts: ${
+                response ? `status ${response.status}` : describeError(failure)
+              }`,
+          );
+        }
         if (response) {
           sunset(response, input, init);
           return response;

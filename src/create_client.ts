@@ -1,7 +1,7 @@
 // createClient: credential resolution (which reads files, the environment and the keyring
 // through the detected runtime) in front of the client of src/client.ts. Apart from it so that
 // the edge entries, which resolve from bindings, never import the runtime detection.
-import { buildClient, type ClientOptions, type KognicClient } from "./client.ts";
+import { buildClient, type ClientOptions, debugLogger, type KognicClient } from "./client.ts";
 import { KognicAuthError } from "./errors.ts";
 import { expandHome, resolveCredentials } from "./resolve.ts";
 import {
@@ -54,6 +54,9 @@ import { quote } from "./_util.ts";
  */
 export async function createClient(options: ClientOptions = {}): Promise<KognicClient> {
   const runtime = options.runtime ?? await detectRuntime();
+  // DEBUG=kognic-auth (the `debug` package's convention) switches on every message.
+  const logger = options.logger ?? debugLogger((name) => runtime.env(name));
+  if (logger) options = { ...options, logger };
   if (options.environment !== undefined) {
     // The hosts, scopes and credentials of a named environment, as the commands take them.
     const path = options.environmentsPath === undefined

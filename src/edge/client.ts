@@ -19,7 +19,7 @@
  *
  * @module
  */
-import { buildClient, type ClientOptions, type KognicClient } from "../client.ts";
+import { buildClient, type ClientOptions, debugLogger, type KognicClient } from "../client.ts";
 import type { Credentials } from "../credentials.ts";
 import { edgeConnect } from "./_connect.ts";
 import { environmentOptions, namedEnvironment, parseEnvironments } from "../environments.ts";
@@ -97,8 +97,11 @@ export interface EdgeClientOptions
  */
 export function edgeClient(env?: unknown, options: EdgeClientOptions = {}): KognicClient {
   const bindings = (typeof env === "object" && env ? env : {}) as Record<string, unknown>;
-  const name = options.environment ??
-    (typeof bindings.KOGNIC_ENVIRONMENT === "string" ? bindings.KOGNIC_ENVIRONMENT : "");
+  const binding = (name: string) => typeof bindings[name] === "string" ? bindings[name] : undefined;
+  // A DEBUG=kognic-auth binding switches on every message.
+  const logger = options.logger ?? debugLogger(binding);
+  if (logger) options = { ...options, logger };
+  const name = options.environment ?? binding("KOGNIC_ENVIRONMENT");
   if (name) {
     const source = "binding KOGNIC_ENVIRONMENTS";
     const config = parseEnvironments(bindings.KOGNIC_ENVIRONMENTS ?? {}, source);

@@ -9,6 +9,7 @@ import {
   type Logger,
 } from "../../mod.ts";
 import { memoryRuntime } from "../../src/runtime/memory.ts";
+import { edgeClient } from "../../src/edge/client.ts";
 import { test } from "../support/harness.ts";
 import { FakeClock } from "../support/clock.ts";
 import {
@@ -544,6 +545,95 @@ test(
   },
   { needs: ["subprocess"], timeout: 30_000 },
 );
+
+test("logging: a call that still fails after its retries is one warning at the default level", async () => {
+  const logger = recordingLogger();
+  const { server, client } = await setup({}, { logger });
+  for (let i = 0; i < 4; i++) server.apiFaults.push({ status: 503 });
+  const response = await client.fetch("/v1/whoami?page=2");
+  assert.equal(response.status, 503);
+  const warnings = logger.lines.filter((line) => !line.startsWith("info "));
+  assert.deepEqual(warnings.filter((line) => !line.startsWith("debug ")), [
+    `warn GET "${API_BASE}/v1/whoami" failed after 4 attempts: status 503`,
+  ]);
+  assert.equal(logger.lines.filter((line) => line.startsWith("info Retrying")).length, 3);
+  // A call that needed no retry, or succeeded after one, warns of nothing.
+  server.apiFaults.push({ status: 503 });
+  await (await client.fetch("/v1/whoami")).body?.cancel();
+  assert.equal(logger.lines.filter((line) => line.startsWith("warn ")).length, 1);
+});
+
+test("logging: DEBUG=kognic-auth (the debug package's convention) writes every message to stderr", async () => {
+  let server = createKognicServer();
+  const written: string[] = [];
+  // deno-lint-ignore no-console
+  const original = console.error;
+  // deno-lint-ignore no-console
+  console.error = (...args: unknown[]) => void written.push(args.join(" "));
+  try {
+    for (
+      const [debug, on] of [
+        ["kognic-auth", true],
+        ["app,kognic*", true],
+        ["*,-kognic-auth", false],
+        ["kognic-auth-x", false],
+        ["", false],
+      ] as const
+    ) {
+      written.length = 0;
+      server = createKognicServer(); // a provider of its own
+      const client = await createClient({
+        auth: [TEST_CLIENT_ID, CANARY_SECRET],
+        runtime: memoryRuntime({ env: { DEBUG: debug } }),
+        authHost: AUTH_HOST,
+        baseUrl: API_BASE,
+        fetch: server.fetch as typeof fetch,
+      });
+      await (await client.fetch("/v1/whoami")).body?.cancel();
+      assert.deepEqual(
+        written,
+        on
+          ? [
+            `kognic-auth Obtained an access token from "${AUTH_HOST}/v1/auth/oauth/token" by client_credentials, valid for 3600 s`,
+          ]
+          : [],
+        debug,
+      );
+    }
+    // Clients sharing a provider write one line per token event.
+    written.length = 0;
+    server = createKognicServer();
+    const shared = await Promise.all([1, 2, 3].map(() =>
+      createClient({
+        auth: [TEST_CLIENT_ID, CANARY_SECRET],
+        runtime: memoryRuntime({ env: { DEBUG: "kognic-auth" } }),
+        authHost: AUTH_HOST,
+        baseUrl: API_BASE,
+        fetch: server.fetch as typeof fetch,
+      })
+    ));
+    await Promise.all(shared.map(async (c) => (await c.fetch("/v1/whoami")).body?.cancel()));
+    assert.equal(written.length, 1);
+    // On the edge the DEBUG binding does the same for edgeClient.
+    written.length = 0;
+    server = createKognicServer();
+    const edge = edgeClient(
+      { KOGNIC_CLIENT_ID: TEST_CLIENT_ID, KOGNIC_CLIENT_SECRET: CANARY_SECRET, DEBUG: "kognic*" },
+      {
+        authHost: AUTH_HOST,
+        baseUrl: API_BASE,
+        fetch: server.fetch as typeof fetch,
+        clientName: "edge",
+      },
+    );
+    await (await edge.fetch("/v1/whoami")).body?.cancel();
+    assert.equal(written.length, 1);
+    assert.match(written[0], /^kognic-auth Obtained an access token/);
+  } finally {
+    // deno-lint-ignore no-console
+    console.error = original;
+  }
+});
 
 test("observability: clients sharing a provider write one line per token event", async () => {
   const server = createKognicServer();
