@@ -74,6 +74,7 @@ export {
   type TokenResponse,
 } from "./src/token_endpoint.ts";
 export {
+  type AccessToken,
   type Clock,
   type StoredToken,
   type TokenEvent,

@@ -46,6 +46,8 @@ const LISTENER = Symbol("kognic-auth.listener");
  * write one line per event, not one per client.
  */
 const logged = new WeakMap<TokenEvent, Set<Logger>>();
+/** The last narrower grant each provider was warned of (its scopes, space-joined). */
+const narrowed = new WeakMap<TokenProvider, string>();
 
 /** Whether `logger` has yet to write `event`; marks it written. */
 function firstFor(event: TokenEvent, logger: Logger): boolean {
@@ -101,8 +103,8 @@ export interface SunsetInfo {
 }
 
 /**
- * What a client reports through `onEvent`: token events of its provider, retries and sunset
- * headers. No event holds a secret or a token.
+ * What a client reports through `onEvent`: token events of its provider, scopes granted short
+ * of those asked for, retries and sunset headers. No event holds a secret or a token.
  */
 export type ClientEvent =
   | TokenEvent
@@ -121,6 +123,19 @@ export type ClientEvent =
     readonly status?: number;
     /** What went wrong, if the server did not answer. */
     readonly error?: string;
+  }
+  | {
+    /**
+     * The token endpoint granted fewer scopes than asked for (OAuth 2.0 allows it). Reported
+     * with every such token; the log has one warning per provider and grant.
+     */
+    readonly type: "scopes";
+    /** The token endpoint URL. */
+    readonly tokenUrl: string;
+    /** The scopes granted. */
+    readonly granted: readonly string[];
+    /** The scopes asked for and not granted. */
+    readonly missing: readonly string[];
   }
   | ({
     /** A response carried a `sunset-date` header. */
@@ -601,6 +616,18 @@ export class KognicClient {
         );
       }
       onEvent?.(event);
+      if (event.type !== "token") return;
+      const missing = provider.scopes.filter((scope) => !event.scopes.includes(scope));
+      if (!missing.length) return;
+      const granted = event.scopes.join(" ");
+      onEvent?.({ type: "scopes", tokenUrl: event.tokenUrl, granted: event.scopes, missing });
+      // Once per provider and grant: clients that share it, and every later token, say nothing.
+      if (narrowed.get(provider) === granted) return;
+      narrowed.set(provider, granted);
+      logger.warn(
+        `The token endpoint ${JSON.stringify(event.tokenUrl)} granted fewer scopes than asked ` +
+          `for: not ${JSON.stringify(missing.join(" "))}, only ${JSON.stringify(granted)}`,
+      );
     };
     provider[SUBSCRIBE_WEAKLY](listener);
     // The provider holds this listener weakly, so that it never keeps a dropped client alive:

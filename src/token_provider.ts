@@ -99,6 +99,11 @@ export type TokenEvent =
     readonly tokenUrl: string;
     /** The token's lifetime in seconds, when the server said. */
     readonly expiresIn?: number;
+    /**
+     * The scopes granted: the `scope` field of the token response, or those asked for when the
+     * server left it out. OAuth 2.0 lets a server grant fewer than asked for.
+     */
+    readonly scopes: readonly string[];
     /** Whether the refresh ran in the background while the old token was still served. */
     readonly background: boolean;
   }
@@ -124,6 +129,19 @@ export type TokenEvent =
     /** The store's error message, with the tokens the provider holds redacted. */
     readonly message: string;
   };
+
+/** An access token and what is known about it, from {@linkcode TokenProvider.getAccessToken}. */
+export interface AccessToken {
+  /** The access token, for `Authorization: Bearer`. */
+  readonly token: string;
+  /** When it expires, in milliseconds since the epoch; `undefined` when the server did not say. */
+  readonly expiresAt?: number;
+  /**
+   * The scopes it carries: the `scope` field of the token response, or the scopes asked for
+   * when the server left the field out (which OAuth 2.0 allows when it granted them all).
+   */
+  readonly scopes: readonly string[];
+}
 
 /** Options of {@linkcode TokenProvider}. */
 export interface TokenProviderOptions {
@@ -168,6 +186,8 @@ interface Held {
   readonly refreshAt: number;
   /** From here on the token is not handed out. */
   readonly expireAt: number;
+  /** The token, its expiry and the scopes granted. */
+  readonly details: AccessToken;
 }
 
 /**
@@ -259,6 +279,31 @@ export class TokenProvider implements TokenSource {
       }
     }
     return withSignal(this.#renew(), options?.signal).then((token) => token.accessToken);
+  }
+
+  /**
+   * Like {@linkcode TokenProvider.getToken}, with what is known about the token: when it
+   * expires and which scopes it carries.
+   *
+   * @example When the token expires, and its scopes
+   * ```ts ignore
+   * import { createClient } from "@kognic/auth";
+   *
+   * const { provider } = await createClient({ scopes: ["api:read", "api:write"] });
+   * const { token, expiresAt, scopes } = await provider.getAccessToken();
+   * console.log(new Date(expiresAt ?? NaN), scopes);
+   * ```
+   *
+   * @param options An `AbortSignal` that ends this caller's wait.
+   * @returns The access token, its expiry and its scopes.
+   */
+  async getAccessToken(options?: { signal?: AbortSignal }): Promise<AccessToken> {
+    for (;;) {
+      const token = await this.getToken(options);
+      const held = this.#held;
+      // Unless it was invalidated meanwhile: then the next token, whose details are known.
+      if (held?.accessToken === token) return held.details;
+    }
   }
 
   /**
@@ -419,16 +464,17 @@ export class TokenProvider implements TokenSource {
       grant = "client_credentials";
       response = await requestToken(options.credentials, request);
     }
+    const held = this.#held = this.#hold(response, started)!;
     if (this.#listeners) {
       this.#emit({
         type: "token",
         grant,
         tokenUrl: this.tokenUrl.href,
         ...(response.expires_in === undefined ? {} : { expiresIn: response.expires_in }),
+        scopes: held.details.scopes,
         background,
       });
     }
-    const held = this.#held = this.#hold(response, started)!;
     const stored: StoredToken = { ...response };
     if (response.expires_in !== undefined) {
       stored.expires_at = Math.floor(started / 1000 + response.expires_in);
@@ -453,25 +499,33 @@ export class TokenProvider implements TokenSource {
       return undefined;
     }
     const options = this.#options;
-    const [refreshAt, expireAt] = deadlines(
+    const [refreshAt, expireAt, expiresAt] = deadlines(
       token,
       now,
       options.refreshLeeway,
       options.expiryMargin,
     );
     const refreshToken = token.refresh_token;
+    const accessToken = token.access_token;
     return {
-      accessToken: token.access_token,
+      accessToken,
       refreshToken: typeof refreshToken === "string" ? refreshToken : undefined,
       refreshAt,
       expireAt,
+      details: {
+        token: accessToken,
+        expiresAt: expiresAt < Infinity ? expiresAt : undefined,
+        scopes: typeof token.scope === "string"
+          ? token.scope.split(" ").filter(Boolean)
+          : this.scopes,
+      },
     };
   }
 }
 
 /**
- * When a token held since `now` is due for a refresh, and when it stops being handed out, in
- * epoch milliseconds (`Infinity` for a token that does not say when it expires): `leeway`
+ * When a token held since `now` is due for a refresh, when it stops being handed out, and when
+ * it expires, in epoch milliseconds (`Infinity` for a token that does not say when it expires): `leeway`
  * (default 60 s) and `margin` (default 30 s) before it expires, at most half and a quarter of
  * its lifetime. One rule for the provider and the isolate-wide store on Workers.
  *
@@ -482,13 +536,14 @@ export function deadlines(
   now: number,
   leeway = 60_000,
   margin = 30_000,
-): [refreshAt: number, expireAt: number] {
+): [refreshAt: number, expireAt: number, expiresAt: number] {
   const { expires_at: at, expires_in: life } = token;
-  if (typeof at !== "number" && typeof life !== "number") return [Infinity, Infinity];
+  if (typeof at !== "number" && typeof life !== "number") return [Infinity, Infinity, Infinity];
   const expiresAt = typeof at === "number" ? at * 1000 : now + life! * 1000;
   const lifetime = typeof life === "number" ? life * 1000 : expiresAt - now;
   return [
     expiresAt - Math.min(leeway, lifetime / 2),
     expiresAt - Math.min(margin, lifetime / 4),
+    expiresAt,
   ];
 }

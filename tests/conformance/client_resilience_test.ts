@@ -635,6 +635,49 @@ test("logging: DEBUG=kognic-auth (the debug package's convention) writes every m
   }
 });
 
+test("observability: fewer scopes granted than asked for are an event each time and one warning", async () => {
+  const logger = recordingLogger();
+  const events: ClientEvent[] = [];
+  const { server, client, clock } = await setup({}, {
+    scopes: ["api:read", "api:write"],
+    logger,
+    onEvent: (event) => events.push(event),
+  });
+  server.grantScopes = (asked) => asked.filter((scope) => scope !== "api:write");
+  const second = await createClient({
+    auth: [TEST_CLIENT_ID, CANARY_SECRET],
+    runtime: memoryRuntime(),
+    authHost: AUTH_HOST,
+    baseUrl: API_BASE,
+    fetch: server.fetch as typeof fetch,
+    clock,
+    scopes: ["api:read", "api:write"],
+    logger,
+  });
+  for (let i = 0; i < 3; i++) {
+    await (await client.fetch("/v1/whoami")).body?.cancel();
+    await (await second.fetch("/v1/whoami")).body?.cancel();
+    clock.advance(3600_000); // a new token each round
+  }
+  // On workerd every client has a provider of its own (tokens are shared through a store).
+  const shared = client.provider === second.provider;
+  assert.equal(server.tokenRequests.length, shared ? 3 : 6);
+  const scopes = events.filter((event) => event.type === "scopes");
+  assert.equal(scopes.length, 3);
+  assert.deepEqual(scopes[0], {
+    type: "scopes",
+    tokenUrl: `${AUTH_HOST}/v1/auth/oauth/token`,
+    granted: ["api:read"],
+    missing: ["api:write"],
+  });
+  const warning = `warn The token endpoint "${AUTH_HOST}/v1/auth/oauth/token" granted fewer ` +
+    `scopes than asked for: not "api:write", only "api:read"`;
+  assert.deepEqual(
+    logger.lines.filter((line) => line.startsWith("warn ")),
+    shared ? [warning] : [warning, warning],
+  );
+});
+
 test("observability: clients sharing a provider write one line per token event", async () => {
   const server = createKognicServer();
   const logger = recordingLogger();

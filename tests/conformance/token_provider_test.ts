@@ -281,3 +281,33 @@ test("provider: a token rejected by an API is not taken back from the store", as
   tokens.invalidate(first);
   assert.notEqual(await tokens.getToken(), first);
 });
+
+test("provider: getAccessToken gives the token with its expiry and the scopes granted", async () => {
+  const clock = new FakeClock();
+  const server = createKognicServer({ now: () => clock.now() });
+  const tokens = provider(server, clock, { scopes: ["api:read", "api:write"] });
+  const started = clock.now();
+  const access = await tokens.getAccessToken();
+  assert.equal(access.token, server.issuedTokens[0]);
+  assert.equal(access.token, await tokens.getToken());
+  assert.equal(access.expiresAt, started + 3600_000);
+  assert.deepEqual(access.scopes, ["api:read", "api:write"]);
+
+  // A server that grants less: the scope field, and an event that says what is missing.
+  server.grantScopes = (asked) => asked.filter((scope) => scope !== "api:write");
+  const events: TokenEvent[] = [];
+  tokens.subscribe((event) => events.push(event));
+  tokens.invalidate(access.token);
+  const narrowed = await tokens.getAccessToken();
+  assert.deepEqual(narrowed.scopes, ["api:read"]);
+  assert.deepEqual(events.map((event) => event.type === "token" && event.scopes), [["api:read"]]);
+
+  // A server that leaves out the scope field granted what was asked for (RFC 6749, 5.1); one
+  // that does not say when the token expires gives no expiry.
+  const silent = createKognicServer({ now: () => clock.now() });
+  silent.expiresIn = () => undefined;
+  const other = provider(silent, clock, { scopes: ["a"] });
+  const bare = await other.getAccessToken();
+  assert.equal(bare.expiresAt, undefined);
+  assert.deepEqual(bare.scopes, ["a"]);
+});

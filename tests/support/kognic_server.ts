@@ -85,6 +85,11 @@ export interface KognicServer {
    * number makes the server lie). Default: send the lifetime as a number.
    */
   expiresIn: ((lifetime: number) => unknown) | undefined;
+  /**
+   * Narrows what a token grants (OAuth 2.0 allows it): called with the scopes asked for, its
+   * result is granted and sent as `scope`. Default: all that was asked for.
+   */
+  grantScopes: ((requested: string[]) => string[]) | undefined;
   /** Every request to the token path, faulted ones included. */
   readonly tokenRequests: RecordedRequest[];
   /** Every other request. */
@@ -157,6 +162,7 @@ export function createKognicServer(options: KognicServerOptions = {}): KognicSer
     app,
     tokenLifetime: initialLifetime,
     expiresIn: undefined,
+    grantScopes: undefined,
     tokenRequests: [],
     apiRequests: [],
     issuedTokens: [],
@@ -180,10 +186,12 @@ export function createKognicServer(options: KognicServerOptions = {}): KognicSer
       refreshTokens.clear();
       server.tokenLifetime = initialLifetime;
       server.expiresIn = undefined;
+      server.grantScopes = undefined;
     },
   };
 
-  function issue(scopes: string[]): Record<string, unknown> {
+  function issue(requested: string[]): Record<string, unknown> {
+    const scopes = server.grantScopes ? server.grantScopes(requested) : requested;
     const jti = ++counter;
     const issuedAt = now();
     const lifetime = server.tokenLifetime;
