@@ -194,9 +194,9 @@ await build({
   }
 }
 
-// Size of each jsr.json export, bundled and minified by esbuild, then gzipped.
+// Size of each deno.json export, bundled and minified by esbuild, then gzipped.
 log("bundle sizes");
-const exports: Record<string, string> = JSON.parse(readFileSync("jsr.json", "utf8")).exports;
+const exports: Record<string, string> = JSON.parse(readFileSync("deno.json", "utf8")).exports;
 const sizes: { name: string; minified: number; gzipped: number }[] = [];
 for (const [name, path] of Object.entries(exports)) {
   const { minified, gzipped } = await bundle(path);
@@ -321,7 +321,7 @@ for (const row of cold) {
 }
 out();
 out(
-  "### Size: each jsr.json export bundled by esbuild (minified, ESM, `node:*` external), gzip -9",
+  "### Size: each deno.json export bundled by esbuild (minified, ESM, `node:*` external), gzip -9",
 );
 out();
 out("| export | minified bytes | minified + gzipped bytes |");

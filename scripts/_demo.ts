@@ -2,7 +2,8 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createClient, resolveCredentials } from "../mod.ts";
+import { createClient } from "../mod.ts";
+import { resolveCredentials } from "../src/core.ts";
 import { createKognicServer, TEST_CLIENT_ID } from "../tests/support/kognic_server.ts";
 import { serve } from "../tests/support/serve.ts";
 

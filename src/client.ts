@@ -316,7 +316,8 @@ function policyOf(retry: RetryOptions | false | undefined): Policy | undefined {
  *
  * @example Authenticated fetch
  * ```ts ignore
- * import { createAuthFetch, createClient } from "@kognic/auth";
+ * import { createClient } from "@kognic/auth";
+ * import { createAuthFetch } from "@kognic/auth/core";
  *
  * const { provider } = await createClient();
  * const authFetch = createAuthFetch(provider, {

@@ -170,7 +170,7 @@ const REQUIRED = ["clientId", "clientSecret", "email", "userId", "issuer"] as co
  *
  * @example Parse a downloaded credentials document
  * ```ts
- * import { parseCredentials } from "@kognic/auth";
+ * import { parseCredentials } from "@kognic/auth/core";
  *
  * const credentials = parseCredentials({
  *   clientId: "my-id",
@@ -269,7 +269,8 @@ function describe(value: unknown): string {
  *
  * @example Refuse expired credentials
  * ```ts
- * import { assertNotExpired, Credentials } from "@kognic/auth";
+ * import { Credentials } from "@kognic/auth";
+ * import { assertNotExpired } from "@kognic/auth/core";
  *
  * const credentials = new Credentials({ clientId: "id", clientSecret: "s" });
  * assertNotExpired(credentials, Date.now()); // no `expires`: fine

@@ -50,7 +50,7 @@ export const DEFAULT_ENVIRONMENT: Readonly<Environment> = Object.freeze({
  *
  * @example Where the file is looked for
  * ```ts
- * import { defaultEnvironmentsPath } from "@kognic/auth";
+ * import { defaultEnvironmentsPath } from "@kognic/auth/core";
  * import { memoryRuntime } from "@kognic/auth/runtime/memory";
  *
  * console.log(defaultEnvironmentsPath(memoryRuntime({ home: "/home/me" })));
@@ -88,7 +88,7 @@ function invalid(source: string, detail: string): KognicAuthError {
  *
  * @example Load a configuration
  * ```ts
- * import { loadEnvironments } from "@kognic/auth";
+ * import { loadEnvironments } from "@kognic/auth/core";
  * import { memoryRuntime } from "@kognic/auth/runtime/memory";
  *
  * const runtime = memoryRuntime({
@@ -247,7 +247,7 @@ interface ClientOptionsLike {
  *
  * @example Choose by URL
  * ```ts
- * import { chooseEnvironment } from "@kognic/auth";
+ * import { chooseEnvironment } from "@kognic/auth/core";
  *
  * const config = {
  *   environments: {

@@ -63,7 +63,7 @@ const KEYRING_PREFIX = "keyring://";
  *
  * @example Resolve from the environment
  * ```ts
- * import { resolveCredentials } from "@kognic/auth";
+ * import { resolveCredentials } from "@kognic/auth/core";
  * import { memoryRuntime } from "@kognic/auth/runtime/memory";
  *
  * const runtime = memoryRuntime({ env: { KOGNIC_CLIENT_ID: "id", KOGNIC_CLIENT_SECRET: "s" } });
@@ -186,7 +186,7 @@ export async function readKeyringCredentials(
  *
  * @example Read a credentials file
  * ```ts
- * import { readCredentialsFile } from "@kognic/auth";
+ * import { readCredentialsFile } from "@kognic/auth/core";
  * import { memoryRuntime } from "@kognic/auth/runtime/memory";
  *
  * const runtime = memoryRuntime({
@@ -267,7 +267,7 @@ function parseJson(text: string, source: string): unknown {
  *
  * @example Expand a path
  * ```ts
- * import { expandHome } from "@kognic/auth";
+ * import { expandHome } from "@kognic/auth/core";
  * import { memoryRuntime } from "@kognic/auth/runtime/memory";
  *
  * console.log(expandHome("~/creds.json", memoryRuntime({ home: "/home/me" }))); // /home/me/creds.json

@@ -116,7 +116,8 @@ function formBody(fields: Record<string, string | undefined>): string {
  *
  * @example Fetch a token
  * ```ts ignore
- * import { Credentials, requestToken } from "@kognic/auth";
+ * import { Credentials } from "@kognic/auth";
+ * import { requestToken } from "@kognic/auth/core";
  *
  * const credentials = new Credentials({ clientId: "id", clientSecret: "secret" });
  * const token = await requestToken(credentials, {

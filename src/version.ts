@@ -1,2 +1,2 @@
-/** The version of `@kognic/auth`, kept equal to `jsr.json` by a test. */
+/** The version of `@kognic/auth`, kept equal to `deno.json` and `package.json` by a test. */
 export const VERSION = "0.1.0";

@@ -1,10 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  createClient,
-  KognicAuthError,
-  type KognicAuthErrorCode,
-  resolveCredentials,
-} from "../../mod.ts";
+import { createClient, KognicAuthError, type KognicAuthErrorCode } from "../../mod.ts";
+import { resolveCredentials } from "../../src/core.ts";
 import { memoryRuntime } from "../../src/runtime/memory.ts";
 import { test } from "../support/harness.ts";
 import {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { assertNotExpired, Credentials, KognicAuthError, parseCredentials } from "../../mod.ts";
+import { Credentials, KognicAuthError } from "../../mod.ts";
+import { assertNotExpired, parseCredentials } from "../../src/core.ts";
 import { test } from "../support/harness.ts";
 import {
   assertNoSecrets,

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { Credentials, type KognicAuthError, resolveCredentials, TokenProvider } from "../../mod.ts";
+import { Credentials, type KognicAuthError, TokenProvider } from "../../mod.ts";
+import { resolveCredentials } from "../../src/core.ts";
 import { edgeFetch, kvTokenStore } from "../../src/edge/mod.ts";
 import { edgeClient } from "../../src/edge/client.ts";
 import { edgeRuntime } from "../../src/runtime/edge.ts";

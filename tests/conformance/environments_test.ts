@@ -1,12 +1,12 @@
 // environments.json (SPEC §7): loading and the choice of an environment for a URL.
 import assert from "node:assert/strict";
+import type { KognicAuthError } from "../../mod.ts";
 import {
   chooseEnvironment,
   DEFAULT_ENVIRONMENT,
   defaultEnvironmentsPath,
-  type KognicAuthError,
   loadEnvironments,
-} from "../../mod.ts";
+} from "../../src/core.ts";
 import { createClient, KognicAuthError as AuthError } from "../../mod.ts";
 import { edgeClient } from "../../src/edge/client.ts";
 import { edgeRuntime } from "../../src/runtime/edge.ts";

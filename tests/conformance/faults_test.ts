@@ -1,7 +1,8 @@
 // Faults at the token endpoint and the API: every call either succeeds within its deadline or
 // fails with a specific error of this library; none hangs.
 import assert from "node:assert/strict";
-import { createClient, Credentials, KognicAuthError, requestToken, TokenError } from "../../mod.ts";
+import { createClient, Credentials, KognicAuthError, TokenError } from "../../mod.ts";
+import { requestToken } from "../../src/core.ts";
 import { FakeClock } from "../support/clock.ts";
 import { test } from "../support/harness.ts";
 import {

@@ -2,7 +2,7 @@
 // scripts/test.sh starts: entries are interchangeable with Python's `keyring` (service and
 // username attributes), through the CLI and through the runtime adapter.
 import assert from "node:assert/strict";
-import { resolveCredentials } from "../../mod.ts";
+import { resolveCredentials } from "../../src/core.ts";
 import { detectRuntime } from "../../src/runtime/mod.ts";
 import { test } from "../support/harness.ts";
 import { createKognicServer } from "../support/kognic_server.ts";

@@ -23,3 +23,4 @@ import "./token_cache_test.ts";
 import "./kog_output_test.ts";
 import "./files_test.ts";
 import "./hot_path_test.ts";
+import "./package_test.ts";

@@ -2,14 +2,8 @@
 // own documented error — never anything else — and never echoes a secret.
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import {
-  Credentials,
-  KognicAuthError,
-  parseCredentials,
-  requestToken,
-  resolveCredentials,
-  TokenError,
-} from "../../mod.ts";
+import { Credentials, KognicAuthError, TokenError } from "../../mod.ts";
+import { parseCredentials, requestToken, resolveCredentials } from "../../src/core.ts";
 import { memoryRuntime } from "../../src/runtime/memory.ts";
 import { parseIsoDate, parseRetryAfter } from "../../src/_util.ts";
 import { test } from "../support/harness.ts";

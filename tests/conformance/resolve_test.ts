@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { Credentials, KognicAuthError, resolveCredentials } from "../../mod.ts";
+import { Credentials, KognicAuthError } from "../../mod.ts";
+import { resolveCredentials } from "../../src/core.ts";
 import { memoryRuntime } from "../../src/runtime/memory.ts";
 import { test } from "../support/harness.ts";
 import { CANARY_SECRET, credentialsDocument, thrown } from "../support/fixtures.ts";

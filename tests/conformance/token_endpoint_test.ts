@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { Credentials, requestToken, TokenError, TokenProvider } from "../../mod.ts";
+import { Credentials, TokenError, TokenProvider } from "../../mod.ts";
+import { requestToken } from "../../src/core.ts";
 import { FakeClock } from "../support/clock.ts";
 import { test } from "../support/harness.ts";
 import {

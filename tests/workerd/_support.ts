@@ -8,14 +8,15 @@ export const COMPATIBILITY_DATE = "2026-07-01";
 
 const root = new URL("../../", import.meta.url);
 
-/** Resolves `@kognic/auth/...` as deno.json's import map does, for the examples. */
+/** Resolves `@kognic/auth/...` by deno.json's exports, as Deno does, for the examples. */
 export const selfImports: Plugin = {
   name: "kognic-auth-imports",
   setup(build) {
     build.onResolve({ filter: /^@kognic\/auth(\/|$)/ }, async ({ path }) => {
-      const { imports } = JSON.parse(await readFile(new URL("deno.json", root), "utf8"));
-      if (!imports[path]) return { errors: [{ text: `${path} is not in deno.json's imports` }] };
-      return { path: new URL(imports[path], root).pathname };
+      const { exports } = JSON.parse(await readFile(new URL("deno.json", root), "utf8"));
+      const target = exports[path.replace(/^@kognic\/auth/, ".")];
+      if (!target) return { errors: [{ text: `${path} is not in deno.json's exports` }] };
+      return { path: new URL(target, root).pathname };
     });
   },
 };

@@ -1,0 +1,48 @@
+/**
+ * The building blocks `createClient` is made of, for programs that assemble their own: the
+ * token endpoint call, the token provider's options, the authenticated `fetch`, credential
+ * resolution, `environments.json`, and the default hosts.
+ *
+ * @example A token provider and an authenticated fetch, without a client
+ * ```ts ignore
+ * import { Credentials, TokenProvider } from "@kognic/auth";
+ * import { createAuthFetch, DEFAULT_BASE_URL } from "@kognic/auth/core";
+ *
+ * const provider = new TokenProvider({
+ *   credentials: new Credentials({ clientId: "id", clientSecret: "secret" }),
+ * });
+ * const authFetch = createAuthFetch(provider, { baseUrl: DEFAULT_BASE_URL });
+ * const response = await authFetch("/v1/projects");
+ * ```
+ *
+ * @module
+ */
+export { type AuthFetchOptions, createAuthFetch } from "./client.ts";
+export { DEFAULT_BASE_URL } from "./auth_fetch.ts";
+export { assertNotExpired, parseCredentials } from "./credentials.ts";
+export {
+  chooseEnvironment,
+  DEFAULT_ENVIRONMENT,
+  defaultEnvironmentsPath,
+  type Environment,
+  type EnvironmentsConfig,
+  loadEnvironments,
+  type LoadEnvironmentsOptions,
+} from "./environments.ts";
+export type { HttpErrorOptions, KognicAuthErrorOptions, TokenErrorOptions } from "./errors.ts";
+export {
+  CREDENTIALS_KEYRING_SERVICE,
+  expandHome,
+  readCredentialsFile,
+  resolveCredentials,
+  type ResolvedCredentials,
+  type ResolveOptions,
+} from "./resolve.ts";
+export {
+  DEFAULT_AUTH_HOST,
+  DEFAULT_TOKEN_PATH,
+  requestToken,
+  type TokenRequestOptions,
+  type TokenResponse,
+} from "./token_endpoint.ts";
+export type { TokenProviderOptions, TokenSource } from "./token_provider.ts";

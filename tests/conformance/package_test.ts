@@ -1,0 +1,62 @@
+// The package's manifests: deno.json is what JSR publishes; package.json's exports mirror its
+// exports, so that a local path install or `bun link` (a symlink in node_modules) resolves
+// every entry on Node and Bun.
+import assert from "node:assert/strict";
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { VERSION } from "../../mod.ts";
+import { test } from "../support/harness.ts";
+import { repoPath, runProgram } from "../support/cli.ts";
+
+async function manifest(file: string): Promise<Record<string, unknown>> {
+  return JSON.parse(await readFile(repoPath(file), "utf8"));
+}
+
+test("package: VERSION, name and exports are the same in deno.json and package.json", async () => {
+  const deno = await manifest("deno.json");
+  const npm = await manifest("package.json");
+  assert.equal(deno.version, VERSION);
+  assert.equal(npm.version, VERSION);
+  assert.equal(npm.name, deno.name);
+  assert.deepEqual(npm.exports, deno.exports, "package.json's exports mirror deno.json's");
+  // No second JSR manifest to drift: deno publish reads deno.json.
+  await assert.rejects(readFile(repoPath("jsr.json")));
+}, { needs: ["fs"] });
+
+test(
+  "package: Node and Bun resolve every entry through a symlinked node_modules/@kognic/auth",
+  async () => {
+    const { exports } = await manifest("deno.json") as { exports: Record<string, string> };
+    const dir = await mkdtemp(join(tmpdir(), "kognic-auth-link-"));
+    try {
+      await mkdir(join(dir, "node_modules", "@kognic"), { recursive: true });
+      await symlink(repoPath(""), join(dir, "node_modules", "@kognic", "auth"), "dir");
+      // Each entry's export names, as Node and Bun see them from a project that installed it.
+      const entries = Object.keys(exports).map((key) => `@kognic/auth${key.slice(1)}`);
+      await writeFile(
+        join(dir, "use.mjs"),
+        `const out = {};\nfor (const entry of ${JSON.stringify(entries)}) {\n` +
+          `  out[entry] = Object.keys(await import(entry)).sort();\n}\n` +
+          `console.log(JSON.stringify(out));\n`,
+      );
+      for (
+        const runtime of [
+          repoPath("node_modules/node24/bin/node"),
+          repoPath("node_modules/.bin/bun"),
+        ]
+      ) {
+        const ran = await runProgram(runtime, [join(dir, "use.mjs")]);
+        assert.equal(ran.code, 0, ran.stderr);
+        const seen = JSON.parse(ran.stdout);
+        assert.ok(seen["@kognic/auth"].includes("createClient"), runtime);
+        assert.ok(seen["@kognic/auth/hono"].includes("kognicClient"), runtime);
+        assert.ok(seen["@kognic/auth/core"].includes("requestToken"), runtime);
+        assert.deepEqual(Object.keys(seen), entries);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+  { needs: ["fs", "subprocess"], timeout: 60_000 },
+);
