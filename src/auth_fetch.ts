@@ -1,7 +1,9 @@
 // The bearer core of every authenticated request (SPEC §6), shared by the API client
 // (src/client.ts, which adds retries, timeouts and sunset reports) and the edge entry (which
-// uses it as it is): the token on the request, one resend after a 401, redirects followed by
-// hand so that the token never reaches another origin, and no token over plain http.
+// uses it as it is): the token only on requests to its own origins (the base URL's and those
+// listed in `tokenOrigins`; every other request goes out without it and without a token
+// request), one resend after a 401, redirects followed by hand so that the token never reaches
+// another origin, and no token over plain http.
 import { KognicAuthError } from "./errors.ts";
 import type { TokenSource } from "./token_provider.ts";
 import { assertSecureUrl } from "./_util.ts";
@@ -51,13 +53,16 @@ export interface BearerOptions {
   fetch?: typeof fetch;
   /** Allow sending the token over plain `http://` to hosts that are not loopback. */
   allowInsecureHttp?: boolean;
+  /** More origins than the base URL's that get the token. */
+  tokenOrigins?: readonly (string | URL)[];
 }
 
 /** The bearer core: `send` one request with its token, and the URL a request goes to. */
 export interface Bearer {
   /**
-   * Sends a request with the token; after a 401 for a token that went along and a body that
-   * can be sent again, invalidates the token and sends it once more with a new one.
+   * Sends a request, with the token if it goes to a token origin; after a 401 for a token that
+   * went along and a body that can be sent again, invalidates the token and sends it once more
+   * with a new one (unless the provider refused to renew it).
    */
   send(input: FetchInput, init?: RequestInit, signal?: AbortSignal): Promise<Response>;
   /** The absolute URL of a request. */
@@ -68,7 +73,11 @@ export interface Bearer {
 export function bearerFetch(tokens: TokenSource, options: BearerOptions): Bearer {
   const base = options.baseUrl;
   const defaults: Record<string, string> = Object.fromEntries(new Headers(options.headers));
+  // Only ever the token of this library, and only where it belongs.
+  delete defaults.authorization;
   const send = options.fetch ?? ((input, init) => fetch(input, init));
+  const origins = tokenOrigins(base, options.tokenOrigins, options.allowInsecureHttp);
+  const ours = (url: URL) => origins.has(url.origin);
 
   // Hot path: a repeated string URL is parsed once (the URL objects are never changed).
   let last: [string, URL] | undefined;
@@ -79,23 +88,25 @@ export function bearerFetch(tokens: TokenSource, options: BearerOptions): Bearer
     return url;
   }
 
-  /** Sends the request, following redirects; says whether the final answer saw the token. */
+  /**
+   * Sends the request, following redirects; says whether the final answer saw the token. No
+   * token: the request goes to another origin, with the caller's own `Authorization` if any.
+   */
   async function attempt(
+    url: URL,
     input: FetchInput,
     init: RequestInit | undefined,
-    token: string,
+    token: string | undefined,
     signal: AbortSignal | undefined,
   ): Promise<[Response, boolean]> {
-    const url = urlOf(input);
-    assertSecureUrl(url, "the API", options.allowInsecureHttp);
     const own = init?.headers ?? (input instanceof Request ? input.headers : undefined);
     // A plain record (runtimes take it in faster than a Headers object), lower-case names: the
     // caller's headers win over the defaults, the token over both.
     const headers: Record<string, string> = {
       ...defaults,
       ...(own ? Object.fromEntries(new Headers(own)) : {}),
-      authorization: `Bearer ${token}`,
     };
+    if (token) headers.authorization = `Bearer ${token}`;
     const follow =
       (init?.redirect ?? (input instanceof Request ? input.redirect : "follow")) === "follow";
     // A string is cheaper for the runtime's Request constructor than a URL object.
@@ -106,7 +117,8 @@ export function bearerFetch(tokens: TokenSource, options: BearerOptions): Bearer
       redirect: follow ? "manual" : init?.redirect,
       signal,
     });
-    let carried = true;
+    let carried = !!token;
+    let hopHeaders: Headers | undefined;
     // What the next hop sends: a 303 (or a 301/302 after a POST) turns the request into a GET
     // without a body for every hop after it.
     let method = methodOf(input, init);
@@ -135,10 +147,13 @@ export function bearerFetch(tokens: TokenSource, options: BearerOptions): Bearer
         body = undefined;
         bodyDropped = true;
       }
-      const nextHeaders = new Headers(headers);
-      // The token goes to the origin it was meant for, never to another one.
-      carried = next.origin === url.origin;
-      if (!carried) nextHeaders.delete("Authorization");
+      const nextHeaders = hopHeaders ??= new Headers(headers);
+      // The token goes to a hop only if it is a token origin, and once dropped it stays
+      // dropped; a caller's own Authorization, as fetch does, only to the same origin.
+      if (token ? !ours(next) : next.origin !== current.origin) {
+        carried = false;
+        nextHeaders.delete("Authorization");
+      }
       if (bodyDropped) {
         nextHeaders.delete("Content-Type");
         nextHeaders.delete("Content-Length");
@@ -169,17 +184,60 @@ export function bearerFetch(tokens: TokenSource, options: BearerOptions): Bearer
         init = { ...init };
         delete (init as { [SENT_TOKENS]?: string[] })[SENT_TOKENS];
       }
+      const url = urlOf(input);
+      assertSecureUrl(url, "the API", options.allowInsecureHttp);
+      // Another origin: no token, no token request, no renewal after a 401.
+      if (!ours(url)) return (await attempt(url, input, init, undefined, signal))[0];
       const token = await tokens.getToken({ signal });
       sent?.push(token);
-      const [response, carried] = await attempt(input, init, token, signal);
+      const [response, carried] = await attempt(url, input, init, token, signal);
       if (response.status !== 401 || !carried || !replayable(input, init)) return response;
       tokens.invalidate(token);
-      await response.body?.cancel().catch(() => {});
       const next = await tokens.getToken({ signal });
+      // The provider would not renew it (a renewal after a 401 was too recent): the answer as
+      // it came.
+      if (next === token) return response;
+      await response.body?.cancel().catch(() => {});
       sent?.push(next);
-      return (await attempt(input, init, next, signal))[0];
+      return (await attempt(url, input, init, next, signal))[0];
     },
   };
+}
+
+/**
+ * The origins the token goes to: the base URL's (default Kognic's) and the listed ones, each
+ * an http or https URL (only its origin counts); plain http only for loopback hosts unless
+ * `allowInsecureHttp` is set.
+ */
+function tokenOrigins(
+  base: URL | undefined,
+  listed: readonly (string | URL)[] = [],
+  allowInsecureHttp?: boolean,
+): Set<string> {
+  const origins = new Set([(base ?? new URL(DEFAULT_BASE_URL)).origin]);
+  if (!Array.isArray(listed)) invalidOrigins("must be an array");
+  listed.forEach((entry, index) => {
+    let url: URL | undefined;
+    try {
+      url = new URL(entry);
+    } catch {
+      // Reported below.
+    }
+    // Never quoted: an entry may hold a password.
+    if (!url || !/^https?:$/.test(url.protocol) || url.username || url.password) {
+      invalidOrigins(`entry ${index} is not an http or https origin`);
+    }
+    assertSecureUrl(url, "the token origin", allowInsecureHttp);
+    origins.add(url.origin);
+  });
+  return origins;
+}
+
+function invalidOrigins(problem: string): never {
+  throw new KognicAuthError(
+    "INVALID_OPTIONS",
+    `The tokenOrigins option ${problem}: list origins such as "https://uploads.example.com"`,
+  );
 }
 
 function isRedirect(response: Response): boolean {

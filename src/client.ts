@@ -223,6 +223,26 @@ export interface AuthFetchOptions {
   /** Allow sending the token over plain `http://` to hosts that are not loopback. */
   allowInsecureHttp?: boolean;
   /**
+   * Origins besides the base URL's that get the bearer token, such as
+   * `["https://eu.app.kognic.com"]` (URLs are fine: only their scheme, host and port count).
+   * Requests to every other origin — signed upload and download URLs, `next` links to other
+   * hosts — are sent without `Authorization` (a caller's own header goes along), without a
+   * token request and without a renewal after a 401; a redirect hands the token on only to a
+   * token origin. Entries must be http or https URLs, plain http only for loopback hosts
+   * unless `allowInsecureHttp` is set; anything else is an `INVALID_OPTIONS` error.
+   *
+   * @example Two Kognic origins, and a signed URL that must not get the token
+   * ```ts ignore
+   * import { createClient } from "@kognic/auth";
+   *
+   * const kognic = await createClient({ tokenOrigins: ["https://eu.app.kognic.com"] });
+   * await kognic.fetch("https://eu.app.kognic.com/v1/projects"); // with the token
+   * const { url } = await kognic.get<{ url: string }>("/v1/uploads/7");
+   * await kognic.fetch(url, { method: "PUT", body: "…" }); // without it
+   * ```
+   */
+  tokenOrigins?: readonly (string | URL)[];
+  /**
    * When to retry; `false` never retries. Default: up to 4 attempts on 502, 503, 504 and
    * connection errors for idempotent methods. A request can override it with a `retry` field
    * in its init ({@linkcode KognicRequestInit}).
@@ -309,7 +329,10 @@ function policyOf(retry: RetryOptions | false | undefined): Policy | undefined {
  *   error with code `TIMEOUT` if it is not retried); the caller's `AbortSignal` ends the call at
  *   once, in a token wait or a backoff too.
  * - A `sunset-date` response header calls `onSunset` (default: a warning in the log).
- * - Redirects are followed by hand: the token goes along only to the same origin, never to
+ * - The token goes only to the base URL's origin (default `https://app.kognic.com`) and the
+ *   `tokenOrigins`: a request to any other origin (a signed storage URL, say) is sent without
+ *   it and makes no token request. Scheme, host and port all count.
+ * - Redirects are followed by hand: the token goes along only to a token origin, never to
  *   another one, whatever the runtime's `fetch` would do.
  * - Requests to plain `http://` URLs of hosts that are not loopback are refused, so the token
  *   never travels in clear text, unless `allowInsecureHttp` is set.
@@ -606,6 +629,11 @@ export class KognicClient {
           `Obtained an access token from ${JSON.stringify(event.tokenUrl)} by ${event.grant}` +
             (event.expiresIn === undefined ? "" : `, valid for ${event.expiresIn} s`),
         );
+      } else if (event.type === "renewal_refused") {
+        logger.debug(
+          `Not renewing the token of ${JSON.stringify(event.tokenUrl)} after a 401: the last ` +
+            `renewal after a 401 was too recent (next allowed in ${event.retryInMs} ms)`,
+        );
       } else if (event.type === "store_error") {
         logger.warn(
           `The token store failed to ${event.operation} a token for ` +
@@ -810,6 +838,7 @@ export function buildClient(connection: Connection, options: ClientOptions): Kog
     headers: connection.headers,
     fetch: connection.fetch,
     allowInsecureHttp: options.allowInsecureHttp,
+    tokenOrigins: options.tokenOrigins,
     retry: options.retry,
     timeout: options.timeout,
     clock: options.clock,

@@ -120,6 +120,17 @@ export type TokenEvent =
     readonly background: boolean;
   }
   | {
+    /**
+     * A 401 asked for a new token too soon after the last renewal a 401 caused; the token was
+     * kept and the 401 returned as it came.
+     */
+    readonly type: "renewal_refused";
+    /** The token endpoint URL. */
+    readonly tokenUrl: string;
+    /** Milliseconds until a 401 may renew the token again. */
+    readonly retryInMs: number;
+  }
+  | {
     /** The token store failed; the provider went on without it. */
     readonly type: "store_error";
     /** What failed: loading a token or saving one. */
@@ -203,6 +214,12 @@ const systemClock: Clock = { now: () => Date.now() };
  * half the time left before the token expires, if that is shorter.
  */
 const BACKGROUND_RETRY = 5_000;
+/**
+ * After a 401 renewed the token, another 401 renews it only this long later; the pause doubles
+ * while 401s keep coming (up to `MAX_PAUSE`) and starts over after a quiet `MAX_PAUSE`.
+ */
+const PAUSE = 10_000;
+const MAX_PAUSE = 300_000;
 
 /**
  * Hands out access tokens for one set of credentials, auth host and scopes.
@@ -238,6 +255,8 @@ export class TokenProvider implements TokenSource {
   #flight?: Promise<Held>;
   #backgroundAfter = 0;
   #rejected?: string;
+  #calmUntil = -Infinity;
+  #pause = 0;
   #cacheKey?: Promise<string>;
   #listeners?: Set<{ deref(): ((event: TokenEvent) => void) | undefined }>;
 
@@ -311,11 +330,28 @@ export class TokenProvider implements TokenSource {
    * next {@linkcode TokenProvider.getToken} fetches a new one. A 401 for a token that was
    * already replaced changes nothing.
    *
+   * Renewals after 401s are limited, so that an API path that always answers 401 cannot turn
+   * callers into a token-request loop: the first one is always done (a revoked token is
+   * replaced at once), a further one only 10 seconds later, a pause that doubles while 401s
+   * keep coming, up to 5 minutes, and starts over after 5 quiet minutes. A refused one keeps
+   * the token and emits a `renewal_refused` {@linkcode TokenEvent}.
+   *
    * @param accessToken The token an API rejected.
    * @returns Whether the current token was dropped.
    */
   invalidate(accessToken: string): boolean {
     if (this.#held?.accessToken !== accessToken) return false;
+    const now = this.#clock.now();
+    if (now < this.#calmUntil) {
+      this.#emit({
+        type: "renewal_refused",
+        tokenUrl: this.tokenUrl.href,
+        retryInMs: this.#calmUntil - now,
+      });
+      return false;
+    }
+    this.#pause = now < this.#calmUntil + MAX_PAUSE ? Math.min(this.#pause * 2, MAX_PAUSE) : PAUSE;
+    this.#calmUntil = now + this.#pause;
     this.#held = undefined;
     this.#rejected = accessToken;
     return true;

@@ -58,6 +58,7 @@ export interface EdgeFetchOptions extends
     | "clock"
     | "store"
     | "allowInsecureHttp"
+    | "tokenOrigins"
   > {
   /**
    * A `[clientId, clientSecret]` pair or {@linkcode Credentials}; default the variables of
@@ -94,9 +95,12 @@ export type EdgeFetch =
  *   the one token request the first makes). Pass `store` (such as {@linkcode kvTokenStore}) to
  *   share the token between isolates as well; outside Workers, make it once per isolate (a
  *   store is part of what makes options the same).
- * - After a 401 the token is renewed and the request sent once more, when its body can be
- *   sent again. Redirects are followed by hand, and the token only ever goes to the origin it
- *   was meant for. Plain `http://` is refused except for loopback hosts.
+ * - The token goes only to the origin of `baseUrl` and those listed in `tokenOrigins`: a
+ *   request to another origin (a signed storage URL, say) goes out without it and makes no
+ *   token request. After a 401 the token is renewed (at most once per 10 seconds or more, see
+ *   `TokenProvider.invalidate`) and the request sent once more, when its body can be sent
+ *   again. Redirects are followed by hand, and hand the token on only to token origins. Plain
+ *   `http://` is refused except for loopback hosts.
  *
  * Throws `CREDENTIALS_NOT_FOUND` naming the variables expected when there are no credentials,
  * and `CREDENTIALS_ENV_INCOMPLETE` when only one of the two variables is set.
@@ -124,6 +128,7 @@ export function edgeFetch(env?: unknown, options: EdgeFetchOptions = {}): EdgeFe
     headers,
     fetch,
     allowInsecureHttp: options.allowInsecureHttp,
+    tokenOrigins: options.tokenOrigins,
   });
   const edgeFetch = (input: Request | URL | string, init?: RequestInit) => send(input, init);
   return Object.defineProperty(edgeFetch, "provider", { value: provider }) as EdgeFetch;
