@@ -72,7 +72,7 @@ test("client: a 401 causes one refresh and one resend", async () => {
 });
 
 test("client: a second 401 surfaces as an error", async () => {
-  const { server, client } = await setup();
+  const { server, client, clock } = await setup();
   server.apiFaults.push({ status: 401, json: { message: "Unauthorized" } }, {
     status: 401,
     json: { message: "Still unauthorized" },
@@ -80,6 +80,8 @@ test("client: a second 401 surfaces as an error", async () => {
   const response = await client.fetch("/v1/whoami");
   assert.equal(response.status, 401);
   assert.equal(server.tokenRequests.length, 2);
+  // Past the pause between renewals after a 401.
+  clock.advance(10_000);
   server.apiFaults.push({ status: 401, json: { message: "Unauthorized" } }, {
     status: 401,
     json: { message: "Still unauthorized" },

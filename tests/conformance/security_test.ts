@@ -1,7 +1,20 @@
 // Transport security over real sockets, on every runtime: whatever the runtime's own fetch
 // does with redirects, the bearer token reaches only the origin it was meant for.
 import assert from "node:assert/strict";
-import { createClient, type KognicClient } from "../../mod.ts";
+import { Hono } from "hono";
+import {
+  type Clock,
+  createAuthFetch,
+  createClient,
+  Credentials,
+  HttpError,
+  type KognicClient,
+  TokenProvider,
+} from "../../mod.ts";
+import { edgeFetch } from "../../src/edge/mod.ts";
+import { edgeClient } from "../../src/edge/client.ts";
+import { kognicClient, type KognicEnv, kognicProxy } from "../../src/hono/mod.ts";
+import { memoryRuntime } from "../../src/runtime/memory.ts";
 import { test } from "../support/harness.ts";
 import { CANARY_SECRET, TEST_CLIENT_ID } from "../support/fixtures.ts";
 import { createKognicServer, type KognicServer } from "../support/kognic_server.ts";
@@ -92,3 +105,269 @@ test("security: a used client, its provider and its fetch print without the secr
   assertNoSecrets(client.provider, [CANARY_SECRET, token]);
   assertNoSecrets({ client, fetch: client.fetch }, [CANARY_SECRET, token]);
 });
+
+// ---------------------------------------------------------------------------------------------
+// Where the token goes: only to the base URL's origin and the listed `tokenOrigins`, through
+// every entry point. Other origins get the request without it and cause no token request.
+
+/** A `fetch`-like call of one entry point; client methods that throw for non-2xx included. */
+type Call = (input: Request | URL | string, init?: RequestInit) => Promise<unknown>;
+
+interface EntryOptions {
+  baseUrl: string;
+  authHost: string;
+  fetch?: typeof fetch;
+  tokenOrigins?: string[];
+  clock: Clock;
+}
+
+interface Entry {
+  name: string;
+  /** Takes `Request` objects (client methods take a path or a URL). */
+  requests: boolean;
+  make(options: EntryOptions): Promise<Call> | Call;
+}
+
+const env = { KOGNIC_CLIENT_ID: TEST_CLIENT_ID, KOGNIC_CLIENT_SECRET: CANARY_SECRET };
+const clientOf = (options: EntryOptions) =>
+  createClient({
+    auth: [TEST_CLIENT_ID, CANARY_SECRET],
+    ...options,
+    ...(options.fetch ? { runtime: memoryRuntime() } : {}),
+  });
+const pathOf = (input: Request | URL | string) => input as URL | string;
+const methodsOf = (client: KognicClient): [string, Call][] => [
+  ["fetch", (input, init) => client.fetch(input, init)],
+  ["request", (input, init) => client.request("GET", pathOf(input), { headers: init?.headers })],
+  ["json", (input, init) => client.json("GET", pathOf(input), { headers: init?.headers })],
+  ["get", (input, init) => client.get(pathOf(input), { headers: init?.headers })],
+];
+
+const ENTRIES: Entry[] = [
+  {
+    name: "createAuthFetch",
+    requests: true,
+    make: ({ baseUrl, authHost, fetch, tokenOrigins, clock }) =>
+      createAuthFetch(
+        new TokenProvider({
+          credentials: new Credentials({ clientId: TEST_CLIENT_ID, clientSecret: CANARY_SECRET }),
+          authHost,
+          fetch,
+          clock,
+        }),
+        { baseUrl, fetch, tokenOrigins },
+      ),
+  },
+  ...["fetch", "request", "json", "get"].map((method, index) => ({
+    name: `KognicClient.${method}`,
+    requests: method === "fetch",
+    make: async (options: EntryOptions) => methodsOf(await clientOf(options))[index][1],
+  })),
+  {
+    name: "edgeFetch",
+    requests: true,
+    make: (options) => edgeFetch(env, options),
+  },
+  ...["fetch", "get"].map((method) => ({
+    name: `edgeClient.${method}`,
+    requests: method === "fetch",
+    make: (options: EntryOptions) =>
+      new Map(methodsOf(edgeClient(env, options))).get(method)!,
+  })),
+  {
+    name: "Hono kognicClient",
+    requests: true,
+    make: (options) => {
+      let pending: Parameters<Call> = ["/"];
+      const app = new Hono<KognicEnv>();
+      app.use(kognicClient({
+        auth: [TEST_CLIENT_ID, CANARY_SECRET],
+        ...options,
+        ...(options.fetch ? { runtime: memoryRuntime() } : {}),
+      }));
+      app.all("*", (c) => c.var.kognic.fetch(...pending));
+      return async (input, init) => {
+        pending = [input, init];
+        return await app.fetch(new Request("https://hono.example/"));
+      };
+    },
+  },
+];
+
+interface World {
+  /** The base URL, on the token server. */
+  home: string;
+  /** Origins that are not token origins, each reaching a server that records requests. */
+  foreign: { label: string; url: string }[];
+  /** A URL whose origin answers 401 to a request without a token. */
+  foreign401: string;
+  /** A scheme-relative URL that resolves to another origin, and what it resolves to. */
+  schemeRelative: [string, string];
+  /** An origin listed in `tokenOrigins`. */
+  listed: string;
+  token: KognicServer;
+  other: KognicServer;
+  fetch?: typeof fetch;
+}
+
+/** Every request the two servers saw for `url`. */
+function seen(world: World, url: string) {
+  return [...world.token.apiRequests, ...world.other.apiRequests].filter((r) => r.url === url);
+}
+
+async function settle(promise: Promise<unknown>): Promise<void> {
+  try {
+    const value = await promise;
+    if (value instanceof Response) await value.body?.cancel();
+  } catch (error) {
+    // The client methods throw for a 401; nothing else may fail.
+    if (!(error instanceof HttpError)) throw error;
+  }
+}
+
+/** The origin rule for one entry point in one world. */
+async function checkOrigins(entry: Entry, world: World): Promise<void> {
+  const { token } = world;
+  token.reset();
+  world.other.reset();
+  const call = await entry.make({
+    baseUrl: world.home,
+    authHost: world.home,
+    fetch: world.fetch,
+    tokenOrigins: [world.listed],
+    clock: { now: () => Date.now() },
+  });
+  const why = (what: string) => `${entry.name}: ${what}`;
+  const last = (url: string) => seen(world, url).at(-1);
+
+  // Other origins: sent, without Authorization, without a token request.
+  const targets: [string, Request | URL | string, string][] = world.foreign.map((
+    { label, url },
+  ) => [label, url, url]);
+  const [relative, resolved] = world.schemeRelative;
+  targets.push(["scheme-relative", relative, resolved]);
+  const asUrl = `${world.foreign[0].url}?as=url`;
+  targets.push(["URL object", new URL(asUrl), asUrl]);
+  if (entry.requests) {
+    const asRequest = `${world.foreign[0].url}?as=request`;
+    targets.push(["Request object", new Request(asRequest), asRequest]);
+  }
+  for (const [label, input, url] of targets) {
+    await settle(call(input));
+    const request = last(url);
+    assert.ok(request, why(`${label} was sent`));
+    assert.equal(request.headers.authorization, undefined, why(`${label} has no token`));
+  }
+  // The caller's own Authorization goes to another origin as it was given.
+  const own = `${world.foreign[0].url}?own=1`;
+  await settle(call(own, { headers: { authorization: "Basic b3duOmhlYWRlcg==" } }));
+  assert.equal(last(own)?.headers.authorization, "Basic b3duOmhlYWRlcg==", why("own header"));
+  // A 401 from another origin: no renewal, no resend.
+  await settle(call(world.foreign401));
+  assert.equal(seen(world, world.foreign401).length, 1, why("the foreign 401 is not resent"));
+  assert.equal(token.tokenRequests.length, 0, why("no token request for other origins"));
+
+  // The base URL's origin and a listed origin get the token, and the caller's header never
+  // replaces it there.
+  const home = `${world.home}/public/echo`;
+  await settle(call(home, { headers: { authorization: "Basic b3duOmhlYWRlcg==" } }));
+  assert.equal(token.tokenRequests.length, 1, why("one token request"));
+  const bearer = `Bearer ${token.issuedTokens[0]}`;
+  assert.equal(last(home)?.headers.authorization, bearer, why("the base URL's origin"));
+  const listed = `${world.listed}/public/echo`;
+  await settle(call(listed));
+  assert.equal(last(listed)?.headers.authorization, bearer, why("a listed origin"));
+
+  // A 401 from another origin after that invalidates nothing.
+  await settle(call(world.foreign401));
+  assert.equal(seen(world, world.foreign401).length, 2, why("the foreign 401 is not resent"));
+  await settle(call("/public/echo"));
+  assert.equal(last(home)?.headers.authorization, bearer, why("the token is still current"));
+  assert.equal(token.tokenRequests.length, 1, why("the foreign 401 invalidated nothing"));
+
+  for (const request of world.other.apiRequests.concat(world.token.apiRequests)) {
+    const origin = new URL(request.url).origin;
+    if (origin !== new URL(world.home).origin && origin !== new URL(world.listed).origin) {
+      assert.ok(
+        !JSON.stringify(request).includes(token.issuedTokens[0]),
+        why(`no token at ${origin}`),
+      );
+    }
+  }
+}
+
+/**
+ * Over real sockets: the token server on 127.0.0.1:P and 127.0.0.2:P, another server on
+ * 127.0.0.1:Q and (listed) 127.0.0.2:Q.
+ */
+async function socketWorld(fn: (world: World) => Promise<void>): Promise<void> {
+  const token = createKognicServer();
+  const other = createKognicServer();
+  const home = await serve(token.fetch);
+  const away = await serve(other.fetch);
+  const port = (served: { url: string }) => Number(new URL(served.url).port);
+  const twins = [
+    await serve(token.fetch, { hostname: "127.0.0.2", port: port(home) }),
+    await serve(other.fetch, { hostname: "127.0.0.2", port: port(away) }),
+  ];
+  try {
+    await fn({
+      home: home.url,
+      foreign: [
+        { label: "another port", url: `${away.url}/public/echo` },
+        { label: "another host (127.0.0.2)", url: `${twins[0].url}/public/echo` },
+        { label: "another host (localhost)", url: `http://localhost:${port(home)}/public/echo` },
+      ],
+      foreign401: `${away.url}/v1/whoami`,
+      schemeRelative: [`//127.0.0.2:${port(home)}/public/echo`, `${twins[0].url}/public/echo`],
+      listed: twins[1].url,
+      token,
+      other,
+    });
+  } finally {
+    await Promise.all([home, away, ...twins].map((served) => served.close()));
+  }
+}
+
+/**
+ * In-process, for every runtime (workerd too): a `fetch` that hands requests for the base URL's
+ * origin to the token server and all others to a recording one; URLs never connected to, so
+ * https and http of one host can be told apart.
+ */
+function memoryWorld(): World {
+  const token = createKognicServer();
+  const other = createKognicServer();
+  const home = "http://127.0.0.1:8080";
+  const fetch = ((input: Request | URL | string, init?: RequestInit) => {
+    const request = new Request(input, init);
+    return (new URL(request.url).origin === home ? token : other).fetch(request);
+  }) as typeof globalThis.fetch;
+  return {
+    home,
+    foreign: [
+      { label: "https instead of http", url: "https://127.0.0.1:8080/public/echo" },
+      { label: "another port", url: "http://127.0.0.1:8443/public/echo" },
+      { label: "another host (127.0.0.2)", url: "http://127.0.0.2:8080/public/echo" },
+      { label: "another host (localhost)", url: "http://localhost:8080/public/echo" },
+      { label: "another host (https)", url: "https://files.kognic.test/public/echo" },
+    ],
+    foreign401: "http://127.0.0.1:8443/v1/whoami",
+    schemeRelative: ["//localhost:9/public/echo", "http://localhost:9/public/echo"],
+    listed: "https://uploads.kognic.test",
+    token,
+    other,
+    fetch,
+  };
+}
+
+for (const entry of ENTRIES) {
+  test(
+    `security: over sockets ${entry.name} sends the token only to the base URL's origin and tokenOrigins`,
+    () => socketWorld((world) => checkOrigins(entry, world)),
+    { needs: ["sockets"] },
+  );
+  test(
+    `security: ${entry.name} sends the token only to the base URL's origin and tokenOrigins (in-process)`,
+    () => checkOrigins(entry, memoryWorld()),
+  );
+}

@@ -100,6 +100,11 @@ export interface KognicServer {
   readonly tokenFaults: Fault[];
   /** FIFO queue for API requests, applied before the bearer check. */
   readonly apiFaults: Fault[];
+  /**
+   * API paths that answer 401 to every request, valid token or not (a permission that no new
+   * token fixes).
+   */
+  readonly unauthorizedPaths: Set<string>;
   /** Later API calls with this access token get 401. */
   revoke(accessToken: string): void;
   /**
@@ -168,6 +173,7 @@ export function createKognicServer(options: KognicServerOptions = {}): KognicSer
     issuedTokens: [],
     tokenFaults: [],
     apiFaults: [],
+    unauthorizedPaths: new Set(),
     revoke(accessToken) {
       const state = tokens.get(accessToken);
       if (state) state.revoked = true;
@@ -184,6 +190,7 @@ export function createKognicServer(options: KognicServerOptions = {}): KognicSer
       ) list.length = 0;
       tokens.clear();
       refreshTokens.clear();
+      server.unauthorizedPaths.clear();
       server.tokenLifetime = initialLifetime;
       server.expiresIn = undefined;
       server.grantScopes = undefined;
@@ -290,9 +297,12 @@ export function createKognicServer(options: KognicServerOptions = {}): KognicSer
     return c.json({ error: "unsupported_grant_type" }, 400);
   });
 
+  // A path that needs no token, like a signed storage URL.
+  app.all("/public/echo", (c) => c.json({ data: { path: new URL(c.req.url).pathname } }));
+
   // Every other path needs a valid bearer token.
   app.use("*", async (c, next) => {
-    if (!bearer(c)) {
+    if (!bearer(c) || server.unauthorizedPaths.has(new URL(c.req.url).pathname)) {
       return c.json({ message: "Unauthorized" }, 401, {
         "www-authenticate": 'Bearer error="invalid_token"',
       });

@@ -34,12 +34,12 @@ interface Runtimes {
   navigator?: { userAgent?: string };
 }
 
-const HOST = "127.0.0.1";
-
 /**
- * Serves `handler` on 127.0.0.1 at an ephemeral port.
+ * Serves `handler` on 127.0.0.1 (or another loopback address) at an ephemeral port (or the
+ * one given).
  *
  * @param handler Answers each request, e.g. `createKognicServer().fetch`.
+ * @param options Another loopback `hostname`, such as `127.0.0.2`, and a `port`.
  * @returns The base URL and a `close()` that frees the port.
  *
  * @example Serve the Kognic test server
@@ -50,19 +50,22 @@ const HOST = "127.0.0.1";
  * await served.close();
  * ```
  */
-export async function serve(handler: Handler): Promise<Served> {
+export async function serve(
+  handler: Handler,
+  { hostname: HOST = "127.0.0.1", port = 0 }: { hostname?: string; port?: number } = {},
+): Promise<Served> {
   // Pass the request alone: runtimes add a second argument (server, info, bindings).
   const fetch: Handler = (request) => handler(request);
   const runtimes = globalThis as unknown as Runtimes;
   const userAgent = runtimes.navigator?.userAgent ?? "";
 
   if (userAgent.startsWith("Deno/") && runtimes.Deno) {
-    const server = runtimes.Deno.serve({ hostname: HOST, port: 0, onListen: () => {} }, fetch);
+    const server = runtimes.Deno.serve({ hostname: HOST, port, onListen: () => {} }, fetch);
     return { url: `http://${HOST}:${server.addr.port}`, close: () => server.shutdown() };
   }
 
   if (userAgent.startsWith("Bun/") && runtimes.Bun) {
-    const server = runtimes.Bun.serve({ hostname: HOST, port: 0, fetch });
+    const server = runtimes.Bun.serve({ hostname: HOST, port, fetch });
     return {
       url: `http://${HOST}:${server.port}`,
       close: async () => {
@@ -77,12 +80,12 @@ export async function serve(handler: Handler): Promise<Served> {
     const server = createAdaptorServer({ fetch, overrideGlobalObjects: false });
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
-      server.listen(0, HOST, () => resolve());
+      server.listen(port, HOST, () => resolve());
     });
     const address = server.address();
-    const port = typeof address === "object" && address ? address.port : 0;
+    const bound = typeof address === "object" && address ? address.port : 0;
     return {
-      url: `http://${HOST}:${port}`,
+      url: `http://${HOST}:${bound}`,
       close: () =>
         new Promise<void>((resolve, reject) => {
           server.close((error) => (error ? reject(error) : resolve()));
