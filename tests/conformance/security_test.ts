@@ -8,6 +8,7 @@ import {
   createClient,
   Credentials,
   HttpError,
+  type KognicAuthError,
   type KognicClient,
   TokenProvider,
 } from "../../mod.ts";
@@ -16,7 +17,7 @@ import { edgeClient } from "../../src/edge/client.ts";
 import { kognicClient, type KognicEnv, kognicProxy } from "../../src/hono/mod.ts";
 import { memoryRuntime } from "../../src/runtime/memory.ts";
 import { test } from "../support/harness.ts";
-import { CANARY_SECRET, TEST_CLIENT_ID } from "../support/fixtures.ts";
+import { assertNoSecrets, CANARY_SECRET, TEST_CLIENT_ID, thrown } from "../support/fixtures.ts";
 import { createKognicServer, type KognicServer } from "../support/kognic_server.ts";
 import { serve, type Served } from "../support/serve.ts";
 
@@ -97,7 +98,7 @@ test(
 );
 
 test("security: a used client, its provider and its fetch print without the secret or the token", async () => {
-  const { setup, assertNoSecrets } = await import("../support/fixtures.ts");
+  const { setup } = await import("../support/fixtures.ts");
   const { server, client } = await setup();
   await client.get("/v1/whoami");
   const token = server.issuedTokens[0];
@@ -371,3 +372,110 @@ for (const entry of ENTRIES) {
     () => checkOrigins(entry, memoryWorld()),
   );
 }
+
+test(
+  "security: over sockets a redirect hands the token on only to a token origin, and once dropped never again",
+  () =>
+    socketWorld(async (world) => {
+      const { token } = world;
+      const call = (await clientOf({
+        baseUrl: world.home,
+        authHost: world.home,
+        tokenOrigins: [world.listed],
+        clock: { now: () => Date.now() },
+      })).fetch;
+      const to = (url: string) => `/v1/redirect?to=${encodeURIComponent(url)}`;
+      const listed = `${world.listed}/public/echo`;
+      await (await call(to(listed))).body?.cancel();
+      assert.equal(seen(world, listed)[0].headers.authorization, `Bearer ${token.issuedTokens[0]}`);
+      // Home → another port → back home: the last hop goes without the token.
+      const back = `${world.home}/public/echo?back=1`;
+      const away = `${world.foreign[0].url.replace("/public/echo", "")}/public/redirect?to=${
+        encodeURIComponent(back)
+      }`;
+      const response = await call(to(away));
+      assert.equal(response.status, 200);
+      await response.body?.cancel();
+      assert.equal(seen(world, back)[0].headers.authorization, undefined);
+    }),
+  { needs: ["sockets"] },
+);
+
+test("security: tokenOrigins must list http or https origins; garbage is INVALID_OPTIONS", async () => {
+  const provider = new TokenProvider({
+    credentials: new Credentials({ clientId: TEST_CLIENT_ID, clientSecret: CANARY_SECRET }),
+  });
+  const makers: [string, (tokenOrigins: unknown) => unknown][] = [
+    ["createAuthFetch", (tokenOrigins) =>
+      createAuthFetch(provider, { tokenOrigins: tokenOrigins as string[] })],
+    ["createClient", (tokenOrigins) =>
+      createClient({
+        auth: [TEST_CLIENT_ID, CANARY_SECRET],
+        runtime: memoryRuntime(),
+        tokenOrigins: tokenOrigins as string[],
+      })],
+    ["edgeFetch", (tokenOrigins) => edgeFetch(env, { tokenOrigins: tokenOrigins as string[] })],
+    ["edgeClient", (tokenOrigins) => edgeClient(env, { tokenOrigins: tokenOrigins as string[] })],
+  ];
+  for (const [name, make] of makers) {
+    for (
+      const garbage of [
+        ["app.kognic.com"],
+        [""],
+        ["ftp://files.example.com"],
+        ["javascript:alert(1)"],
+        [42],
+        [null],
+        ["https://user:pa55word@files.example.com"],
+        "https://files.example.com",
+      ]
+    ) {
+      const error = await thrown(() => make(garbage));
+      assert.equal((error as KognicAuthError).code, "INVALID_OPTIONS", `${name} ${garbage}`);
+      assert.match((error as Error).message, /^The tokenOrigins option/);
+      assertNoSecrets(error, ["pa55word"]);
+    }
+    const insecure = await thrown(() => make(["http://files.example.com"]));
+    assert.equal((insecure as KognicAuthError).code, "INSECURE_URL", name);
+    // Loopback over http, https URLs with a path (only the origin counts), URL objects.
+    await make(["http://127.0.0.2:9", "https://files.example.com/bucket", new URL("https://a.b")]);
+  }
+  createAuthFetch(provider, { tokenOrigins: ["http://files.example.com"], allowInsecureHttp: true });
+});
+
+test(
+  "security: over sockets kognicProxy forwards only to its upstream, its token never reaching another origin",
+  () =>
+    socketWorld(async (world) => {
+      const client = await clientOf({
+        baseUrl: world.home,
+        authHost: world.home,
+        // Even a listed origin is never a place the proxy forwards to.
+        tokenOrigins: [world.listed],
+        clock: { now: () => Date.now() },
+      });
+      const app = new Hono();
+      app.all("/kognic/*", kognicProxy({ client, access: "public", paths: ["/"], mount: "/kognic" }));
+      const call = async (path: string, headers?: Record<string, string>) => {
+        const response = await app.fetch(new Request(`https://proxy.example${path}`, { headers }));
+        await response.body?.cancel();
+        return response.status;
+      };
+      const elsewhere = [...world.foreign.map(({ url }) => url), `${world.listed}/public/echo`];
+      for (const url of elsewhere) {
+        assert.equal(await call(`/kognic/v1/redirect?to=${encodeURIComponent(url)}`), 302);
+        assert.equal(await call(`/kognic/${url}`), 400);
+        assert.equal(await call(`/kognic/${url.replace(/^http:/, "")}`), 400);
+      }
+      const { host } = new URL(world.foreign[1].url);
+      assert.equal(await call("/kognic/public/echo", { host, "x-forwarded-host": host }), 200);
+      assert.equal(await call("/kognic/v1/whoami"), 200);
+      assert.equal(world.other.apiRequests.length, 0, "the other server saw nothing");
+      const home = new URL(world.home).origin;
+      for (const request of world.token.apiRequests) {
+        assert.equal(new URL(request.url).origin, home, "only the upstream origin");
+      }
+      assert.equal(world.token.tokenRequests.length, 1);
+    }),
+  { needs: ["sockets"] },
+);

@@ -297,8 +297,9 @@ export function createKognicServer(options: KognicServerOptions = {}): KognicSer
     return c.json({ error: "unsupported_grant_type" }, 400);
   });
 
-  // A path that needs no token, like a signed storage URL.
+  // Paths that need no token, like a signed storage URL.
   app.all("/public/echo", (c) => c.json({ data: { path: new URL(c.req.url).pathname } }));
+  app.all("/public/redirect", redirect);
 
   // Every other path needs a valid bearer token.
   app.use("*", async (c, next) => {
@@ -332,18 +333,21 @@ export function createKognicServer(options: KognicServerOptions = {}): KognicSer
 
   app.get("/v1/items", (c) => c.json({ data: [{ id: 1, name: "a" }, { id: 2, name: "b" }] }));
 
-  app.all("/v1/redirect", (c) => {
-    const to = c.req.query("to");
-    const status = Number(c.req.query("status") ?? 302);
-    if (!to || ![301, 302, 303, 307, 308].includes(status)) {
-      return c.json({ message: "Expected ?to=<url>&status=<3xx>" }, 400);
-    }
-    return new Response(null, { status, headers: { location: to } });
-  });
+  app.all("/v1/redirect", redirect);
 
   app.notFound((c) => c.json({ message: `Not found: ${new URL(c.req.url).pathname}` }, 404));
 
   return server;
+}
+
+/** Redirects to `?to=` with `?status=` (default 302). */
+function redirect(c: Context): Response {
+  const to = c.req.query("to");
+  const status = Number(c.req.query("status") ?? 302);
+  if (!to || ![301, 302, 303, 307, 308].includes(status)) {
+    return c.json({ message: "Expected ?to=<url>&status=<3xx>" }, 400);
+  }
+  return new Response(null, { status, headers: { location: to } });
 }
 
 function tokenResponse(c: Context, body: Record<string, unknown>): Response {
