@@ -10,14 +10,23 @@ import {
   HttpError,
   type KognicAuthError,
   type KognicClient,
+  type TokenEvent,
   TokenProvider,
 } from "../../mod.ts";
+import { FakeClock } from "../support/clock.ts";
 import { edgeFetch } from "../../src/edge/mod.ts";
 import { edgeClient } from "../../src/edge/client.ts";
 import { kognicClient, type KognicEnv, kognicProxy } from "../../src/hono/mod.ts";
 import { memoryRuntime } from "../../src/runtime/memory.ts";
 import { test } from "../support/harness.ts";
-import { assertNoSecrets, CANARY_SECRET, TEST_CLIENT_ID, thrown } from "../support/fixtures.ts";
+import {
+  API_BASE,
+  assertNoSecrets,
+  AUTH_HOST,
+  CANARY_SECRET,
+  TEST_CLIENT_ID,
+  thrown,
+} from "../support/fixtures.ts";
 import { createKognicServer, type KognicServer } from "../support/kognic_server.ts";
 import { serve, type Served } from "../support/serve.ts";
 
@@ -172,8 +181,7 @@ const ENTRIES: Entry[] = [
   ...["fetch", "get"].map((method) => ({
     name: `edgeClient.${method}`,
     requests: method === "fetch",
-    make: (options: EntryOptions) =>
-      new Map(methodsOf(edgeClient(env, options))).get(method)!,
+    make: (options: EntryOptions) => new Map(methodsOf(edgeClient(env, options))).get(method)!,
   })),
   {
     name: "Hono kognicClient",
@@ -406,8 +414,10 @@ test("security: tokenOrigins must list http or https origins; garbage is INVALID
     credentials: new Credentials({ clientId: TEST_CLIENT_ID, clientSecret: CANARY_SECRET }),
   });
   const makers: [string, (tokenOrigins: unknown) => unknown][] = [
-    ["createAuthFetch", (tokenOrigins) =>
-      createAuthFetch(provider, { tokenOrigins: tokenOrigins as string[] })],
+    [
+      "createAuthFetch",
+      (tokenOrigins) => createAuthFetch(provider, { tokenOrigins: tokenOrigins as string[] }),
+    ],
     ["createClient", (tokenOrigins) =>
       createClient({
         auth: [TEST_CLIENT_ID, CANARY_SECRET],
@@ -440,7 +450,10 @@ test("security: tokenOrigins must list http or https origins; garbage is INVALID
     // Loopback over http, https URLs with a path (only the origin counts), URL objects.
     await make(["http://127.0.0.2:9", "https://files.example.com/bucket", new URL("https://a.b")]);
   }
-  createAuthFetch(provider, { tokenOrigins: ["http://files.example.com"], allowInsecureHttp: true });
+  createAuthFetch(provider, {
+    tokenOrigins: ["http://files.example.com"],
+    allowInsecureHttp: true,
+  });
 });
 
 test(
@@ -455,7 +468,10 @@ test(
         clock: { now: () => Date.now() },
       });
       const app = new Hono();
-      app.all("/kognic/*", kognicProxy({ client, access: "public", paths: ["/"], mount: "/kognic" }));
+      app.all(
+        "/kognic/*",
+        kognicProxy({ client, access: "public", paths: ["/"], mount: "/kognic" }),
+      );
       const call = async (path: string, headers?: Record<string, string>) => {
         const response = await app.fetch(new Request(`https://proxy.example${path}`, { headers }));
         await response.body?.cancel();
@@ -479,3 +495,156 @@ test(
     }),
   { needs: ["sockets"] },
 );
+
+// ---------------------------------------------------------------------------------------------
+// A path that always answers 401 cannot turn callers into a token-request loop: after a 401
+// renewed the token, further 401s renew it only after a pause (10 s, doubling while they keep
+// coming), the 401 returned as it came meanwhile.
+
+interface RenewalSetup {
+  server: KognicServer;
+  clock: FakeClock;
+  events: TokenEvent[];
+  call(path: string): Promise<number>;
+}
+
+const RENEWAL_ENTRIES: [
+  string,
+  (server: KognicServer, clock: FakeClock) => Promise<
+    { call: (path: string) => Promise<Response>; provider: TokenProvider }
+  >,
+][] = [
+  ["createAuthFetch", (server, clock) => {
+    const provider = new TokenProvider({
+      credentials: new Credentials({ clientId: TEST_CLIENT_ID, clientSecret: CANARY_SECRET }),
+      authHost: AUTH_HOST,
+      fetch: server.fetch as typeof fetch,
+      clock,
+    });
+    const call = createAuthFetch(provider, {
+      baseUrl: API_BASE,
+      fetch: server.fetch as typeof fetch,
+    });
+    return Promise.resolve({ call, provider });
+  }],
+  ["KognicClient", async (server, clock) => {
+    const client = await clientOf({
+      baseUrl: API_BASE,
+      authHost: AUTH_HOST,
+      fetch: server.fetch as typeof fetch,
+      clock,
+    });
+    return { call: client.fetch, provider: client.provider };
+  }],
+  ["edgeFetch", (server, clock) => {
+    const call = edgeFetch(env, {
+      baseUrl: API_BASE,
+      authHost: AUTH_HOST,
+      fetch: server.fetch as typeof fetch,
+      clock,
+    });
+    return Promise.resolve({ call, provider: call.provider });
+  }],
+  ["kognicProxy", async (server, clock) => {
+    const client = await clientOf({
+      baseUrl: API_BASE,
+      authHost: AUTH_HOST,
+      fetch: server.fetch as typeof fetch,
+      clock,
+    });
+    const app = new Hono();
+    app.all("/kognic/*", kognicProxy({ client, access: "public", paths: ["/"], mount: "/kognic" }));
+    return {
+      call: async (path) => await app.fetch(new Request(`https://proxy.example/kognic${path}`)),
+      provider: client.provider,
+    };
+  }],
+];
+
+async function renewalSetup(
+  make: (server: KognicServer, clock: FakeClock) => ReturnType<typeof RENEWAL_ENTRIES[0][1]>,
+): Promise<RenewalSetup> {
+  const clock = new FakeClock();
+  const server = createKognicServer({ now: () => clock.now() });
+  server.unauthorizedPaths.add("/v1/forbidden");
+  const { call, provider } = await make(server, clock);
+  const events: TokenEvent[] = [];
+  const listener = (event: TokenEvent) => events.push(event);
+  provider.subscribe(listener);
+  return {
+    server,
+    clock,
+    events,
+    call: async (path) => {
+      const response = await call(path);
+      await response.body?.cancel();
+      // The provider holds listeners weakly: keep this one alive while the case runs.
+      void listener;
+      return response.status;
+    },
+  };
+}
+
+for (const [name, make] of RENEWAL_ENTRIES) {
+  test(`security: ${name}: 30 sequential requests to an always-401 path make at most 2 token requests`, async () => {
+    const { server, clock, events, call } = await renewalSetup(make);
+    for (let i = 0; i < 30; i++) assert.equal(await call("/v1/forbidden"), 401);
+    // The first token, and one renewal after the first 401 (a revoked token is replaced).
+    assert.equal(server.tokenRequests.length, 2);
+    assert.ok(events.some((event) => event.type === "renewal_refused"));
+    // A genuine revocation inside the pause: the 401 comes back as it came.
+    server.revoke(server.issuedTokens[1]);
+    assert.equal(await call("/v1/whoami"), 401);
+    assert.equal(server.tokenRequests.length, 2);
+    // After it, it is handled: one renewal, and the request succeeds.
+    clock.advance(10_000);
+    assert.equal(await call("/v1/whoami"), 200);
+    assert.equal(server.tokenRequests.length, 3);
+    // The pause doubled (20 s) because the 401s kept coming (and now 40 s); 5 quiet minutes
+    // after it ended it is back to 10 s.
+    server.revoke(server.issuedTokens[2]);
+    clock.advance(10_000);
+    assert.equal(await call("/v1/whoami"), 401);
+    clock.advance(10_000);
+    assert.equal(await call("/v1/whoami"), 200);
+    assert.equal(server.tokenRequests.length, 4);
+    clock.advance(40_000 + 300_000);
+    server.revoke(server.issuedTokens[3]);
+    assert.equal(await call("/v1/whoami"), 200);
+    server.revoke(server.issuedTokens[4]);
+    clock.advance(10_000);
+    assert.equal(await call("/v1/whoami"), 200);
+    assert.equal(server.tokenRequests.length, 6);
+  });
+
+  test(`security: ${name}: 30 concurrent requests to an always-401 path make at most 2 token requests`, async () => {
+    const { server, call } = await renewalSetup(make);
+    const statuses = await Promise.all(Array.from({ length: 30 }, () => call("/v1/forbidden")));
+    assert.deepEqual(new Set(statuses), new Set([401]));
+    assert.equal(server.tokenRequests.length, 2);
+    const again = await Promise.all(Array.from({ length: 30 }, () => call("/v1/forbidden")));
+    assert.deepEqual(new Set(again), new Set([401]));
+    assert.equal(server.tokenRequests.length, 2);
+    assert.equal(await call("/v1/whoami"), 200, "the token is good for the other paths");
+  });
+}
+
+test("security: a refused renewal is logged at debug level by a client", async () => {
+  const clock = new FakeClock();
+  const server = createKognicServer({ now: () => clock.now() });
+  server.unauthorizedPaths.add("/v1/forbidden");
+  const debug: string[] = [];
+  const client = await createClient({
+    auth: [TEST_CLIENT_ID, CANARY_SECRET],
+    runtime: memoryRuntime(),
+    baseUrl: API_BASE,
+    authHost: AUTH_HOST,
+    fetch: server.fetch as typeof fetch,
+    clock,
+    logger: { debug: (message) => debug.push(message), info() {}, warn() {}, error() {} },
+  });
+  for (let i = 0; i < 3; i++) await (await client.fetch("/v1/forbidden")).body?.cancel();
+  assert.equal(server.tokenRequests.length, 2);
+  assert.ok(debug.some((message) => /^Not renewing the token .* after a 401/.test(message)));
+  assertNoSecrets(debug, [CANARY_SECRET, ...server.issuedTokens]);
+});
