@@ -8,6 +8,7 @@
 // shared through an isolate-wide store in front of the caller's store (such as KV).
 import {
   deadlines,
+  type Renewals,
   type StoredToken,
   type TokenEvent,
   TokenProvider,
@@ -49,6 +50,8 @@ function idOf(value: object | undefined): number {
 const isolateTokens = new Map<string, StoredToken>();
 /** On workerd: which request's store is fetching a key's token, and since when (ms). */
 const fetching = new Map<string, { by: object; since: number }>();
+/** On workerd: the renewal limit of each key, so that a 401 loop spans requests too. */
+const renewals = new Map<string, Renewals>();
 /** On workerd: when a key's last token request failed (ms). */
 const failed = new Map<string, number>();
 /**
@@ -146,12 +149,14 @@ export function sharedTokenProvider(options: TokenProviderOptions): TokenProvide
     // Without the store's identity: a worker makes its KV store anew on every request, and
     // every request's store still gets the token, through `next`.
     const clock = options.clock;
-    const store = isolateStore(
-      JSON.stringify(parts),
-      () => clock ? clock.now() : Date.now(),
-      options.store,
-    );
-    const provider = new TokenProvider({ ...options, store });
+    const shared = JSON.stringify(parts);
+    const store = isolateStore(shared, () => clock ? clock.now() : Date.now(), options.store);
+    let limit = renewals.get(shared);
+    if (!limit) {
+      renewals.set(shared, limit = { calmUntil: -Infinity, pause: 0 });
+      if (renewals.size > MAX_KEYS) renewals.delete(renewals.keys().next().value!);
+    }
+    const provider = new TokenProvider({ ...options, store, renewals: limit });
     provider.subscribe(store.listener);
     return provider;
   }

@@ -188,6 +188,24 @@ export interface TokenProviderOptions {
    * quarter of the token's lifetime.
    */
   expiryMargin?: number;
+  /**
+   * The renewal limit's state, when providers share it (on Workers, every request's provider).
+   *
+   * @internal
+   */
+  renewals?: Renewals;
+}
+
+/**
+ * When a 401 may renew the token again, and the pause after the last renewal a 401 caused.
+ *
+ * @internal
+ */
+export interface Renewals {
+  /** Until when (epoch milliseconds) a 401 renews nothing. */
+  calmUntil: number;
+  /** The last pause, in milliseconds. */
+  pause: number;
 }
 
 interface Held {
@@ -255,8 +273,7 @@ export class TokenProvider implements TokenSource {
   #flight?: Promise<Held>;
   #backgroundAfter = 0;
   #rejected?: string;
-  #calmUntil = -Infinity;
-  #pause = 0;
+  readonly #renewals: Renewals;
   #cacheKey?: Promise<string>;
   #listeners?: Set<{ deref(): ((event: TokenEvent) => void) | undefined }>;
 
@@ -272,6 +289,7 @@ export class TokenProvider implements TokenSource {
     this.tokenUrl = new URL(options.tokenPath ?? DEFAULT_TOKEN_PATH, this.authHost + "/");
     assertSecureUrl(this.tokenUrl, "the token endpoint", options.allowInsecureHttp);
     this.scopes = Object.freeze([...options.scopes ?? []]);
+    this.#renewals = options.renewals ?? { calmUntil: -Infinity, pause: 0 };
   }
 
   /**
@@ -342,16 +360,19 @@ export class TokenProvider implements TokenSource {
   invalidate(accessToken: string): boolean {
     if (this.#held?.accessToken !== accessToken) return false;
     const now = this.#clock.now();
-    if (now < this.#calmUntil) {
+    const renewals = this.#renewals;
+    if (now < renewals.calmUntil) {
       this.#emit({
         type: "renewal_refused",
         tokenUrl: this.tokenUrl.href,
-        retryInMs: this.#calmUntil - now,
+        retryInMs: renewals.calmUntil - now,
       });
       return false;
     }
-    this.#pause = now < this.#calmUntil + MAX_PAUSE ? Math.min(this.#pause * 2, MAX_PAUSE) : PAUSE;
-    this.#calmUntil = now + this.#pause;
+    renewals.pause = now < renewals.calmUntil + MAX_PAUSE
+      ? Math.min(renewals.pause * 2, MAX_PAUSE)
+      : PAUSE;
+    renewals.calmUntil = now + renewals.pause;
     this.#held = undefined;
     this.#rejected = accessToken;
     return true;

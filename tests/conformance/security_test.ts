@@ -648,3 +648,27 @@ test("security: a refused renewal is logged at debug level by a client", async (
   assert.ok(debug.some((message) => /^Not renewing the token .* after a 401/.test(message)));
   assertNoSecrets(debug, [CANARY_SECRET, ...server.issuedTokens]);
 });
+
+test("security: edgeFetch and edgeClient made per request share the renewal limit (workerd too)", async () => {
+  const clock = new FakeClock();
+  const server = createKognicServer({ now: () => clock.now() });
+  server.unauthorizedPaths.add("/v1/forbidden");
+  const options = {
+    baseUrl: API_BASE,
+    authHost: AUTH_HOST,
+    fetch: server.fetch as typeof fetch,
+    clock,
+  };
+  for (let i = 0; i < 30; i++) {
+    const response = i % 2
+      ? await edgeFetch(env, options)("/v1/forbidden")
+      : await edgeClient(env, options).fetch("/v1/forbidden");
+    assert.equal(response.status, 401);
+    await response.body?.cancel();
+  }
+  assert.equal(server.tokenRequests.length, 2);
+  server.revoke(server.issuedTokens[1]);
+  clock.advance(10_000);
+  assert.equal((await edgeFetch(env, options)("/v1/whoami")).status, 200);
+  assert.equal(server.tokenRequests.length, 3);
+});
