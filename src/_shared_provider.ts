@@ -153,7 +153,7 @@ export function sharedTokenProvider(options: TokenProviderOptions): TokenProvide
     const store = isolateStore(shared, () => clock ? clock.now() : Date.now(), options.store);
     let limit = renewals.get(shared);
     if (!limit) {
-      renewals.set(shared, limit = { calmUntil: -Infinity, pause: 0 });
+      renewals.set(shared, limit = [-Infinity, 0]);
       if (renewals.size > MAX_KEYS) renewals.delete(renewals.keys().next().value!);
     }
     const provider = new TokenProvider({ ...options, store, renewals: limit });

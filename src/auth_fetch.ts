@@ -215,29 +215,25 @@ function tokenOrigins(
   allowInsecureHttp?: boolean,
 ): Set<string> {
   const origins = new Set([(base ?? new URL(DEFAULT_BASE_URL)).origin]);
-  if (!Array.isArray(listed)) invalidOrigins("must be an array");
-  listed.forEach((entry, index) => {
+  // Not an array: an entry that is not a URL either.
+  for (const entry of Array.isArray(listed) ? listed : [0]) {
     let url: URL | undefined;
     try {
       url = new URL(entry);
     } catch {
-      // Reported below.
+      // Refused below.
     }
     // Never quoted: an entry may hold a password.
-    if (!url || !/^https?:$/.test(url.protocol) || url.username || url.password) {
-      invalidOrigins(`entry ${index} is not an http or https origin`);
+    if (!/^https?:$/.test(url?.protocol!) || url!.username || url!.password) {
+      throw new KognicAuthError(
+        "INVALID_OPTIONS",
+        'The tokenOrigins option must list origins such as "https://files.example.com"',
+      );
     }
-    assertSecureUrl(url, "the token origin", allowInsecureHttp);
-    origins.add(url.origin);
-  });
+    assertSecureUrl(url!, "the API", allowInsecureHttp);
+    origins.add(url!.origin);
+  }
   return origins;
-}
-
-function invalidOrigins(problem: string): never {
-  throw new KognicAuthError(
-    "INVALID_OPTIONS",
-    `The tokenOrigins option ${problem}: list origins such as "https://uploads.example.com"`,
-  );
 }
 
 function isRedirect(response: Response): boolean {

@@ -197,16 +197,12 @@ export interface TokenProviderOptions {
 }
 
 /**
- * When a 401 may renew the token again, and the pause after the last renewal a 401 caused.
+ * Until when (epoch milliseconds) a 401 renews nothing, and the pause after the last renewal a
+ * 401 caused (milliseconds).
  *
  * @internal
  */
-export interface Renewals {
-  /** Until when (epoch milliseconds) a 401 renews nothing. */
-  calmUntil: number;
-  /** The last pause, in milliseconds. */
-  pause: number;
-}
+export type Renewals = [calmUntil: number, pause: number];
 
 interface Held {
   readonly accessToken: string;
@@ -289,7 +285,7 @@ export class TokenProvider implements TokenSource {
     this.tokenUrl = new URL(options.tokenPath ?? DEFAULT_TOKEN_PATH, this.authHost + "/");
     assertSecureUrl(this.tokenUrl, "the token endpoint", options.allowInsecureHttp);
     this.scopes = Object.freeze([...options.scopes ?? []]);
-    this.#renewals = options.renewals ?? { calmUntil: -Infinity, pause: 0 };
+    this.#renewals = options.renewals ?? [-Infinity, 0];
   }
 
   /**
@@ -361,18 +357,17 @@ export class TokenProvider implements TokenSource {
     if (this.#held?.accessToken !== accessToken) return false;
     const now = this.#clock.now();
     const renewals = this.#renewals;
-    if (now < renewals.calmUntil) {
+    const [calmUntil, pause] = renewals;
+    if (now < calmUntil) {
       this.#emit({
         type: "renewal_refused",
         tokenUrl: this.tokenUrl.href,
-        retryInMs: renewals.calmUntil - now,
+        retryInMs: calmUntil - now,
       });
       return false;
     }
-    renewals.pause = now < renewals.calmUntil + MAX_PAUSE
-      ? Math.min(renewals.pause * 2, MAX_PAUSE)
-      : PAUSE;
-    renewals.calmUntil = now + renewals.pause;
+    renewals[1] = now < calmUntil + MAX_PAUSE ? Math.min(pause * 2, MAX_PAUSE) : PAUSE;
+    renewals[0] = now + renewals[1];
     this.#held = undefined;
     this.#rejected = accessToken;
     return true;
