@@ -79,8 +79,10 @@ export function bearerFetch(tokens: TokenSource, options: BearerOptions): Bearer
   const origins = tokenOrigins(base, options.tokenOrigins, options.allowInsecureHttp);
   const ours = (url: URL) => origins.has(url.origin);
 
-  // Hot path: a repeated string URL is parsed once (the URL objects are never changed).
+  // Hot path: a repeated string URL is parsed once (the URL objects are never changed), and its
+  // origin checked once.
   let last: [string, URL] | undefined;
+  let checked: [URL, boolean] | undefined;
   function urlOf(input: FetchInput): URL {
     if (last?.[0] === input) return last[1];
     const url = new URL(input instanceof Request ? input.url : input, base);
@@ -186,8 +188,9 @@ export function bearerFetch(tokens: TokenSource, options: BearerOptions): Bearer
       }
       const url = urlOf(input);
       assertSecureUrl(url, "the API", options.allowInsecureHttp);
+      if (checked?.[0] !== url) checked = [url, ours(url)];
       // Another origin: no token, no token request, no renewal after a 401.
-      if (!ours(url)) return (await attempt(url, input, init, undefined, signal))[0];
+      if (!checked[1]) return (await attempt(url, input, init, undefined, signal))[0];
       const token = await tokens.getToken({ signal });
       sent?.push(token);
       const [response, carried] = await attempt(url, input, init, token, signal);
