@@ -77,7 +77,8 @@ export interface TokenSource {
    */
   getToken(options?: { signal?: AbortSignal }): Promise<string>;
   /**
-   * Drops `accessToken` if it is still the current one.
+   * Drops `accessToken` if it is still the current one (a source may refuse, to limit renewals;
+   * `getToken` then returns the same token, and a 401 is returned as it came).
    *
    * @param accessToken The token an API rejected.
    * @returns Whether it was dropped.
