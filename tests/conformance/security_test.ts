@@ -381,32 +381,40 @@ for (const entry of ENTRIES) {
   );
 }
 
+/** Redirects hand the token on only to token origins, and once dropped it stays dropped. */
+async function redirectOrigins(world: World): Promise<void> {
+  const { token } = world;
+  const call = (await clientOf({
+    baseUrl: world.home,
+    authHost: world.home,
+    tokenOrigins: [world.listed],
+    fetch: world.fetch,
+    clock: { now: () => Date.now() },
+  })).fetch;
+  const to = (url: string) => `/v1/redirect?to=${encodeURIComponent(url)}`;
+  const listed = `${world.listed}/public/echo`;
+  await (await call(to(listed))).body?.cancel();
+  assert.equal(seen(world, listed)[0].headers.authorization, `Bearer ${token.issuedTokens[0]}`);
+  // Home → another origin → back home: the last hop goes without the token.
+  const back = `${world.home}/public/echo?back=1`;
+  const away = `${world.foreign[0].url.replace("/public/echo", "")}/public/redirect?to=${
+    encodeURIComponent(back)
+  }`;
+  const response = await call(to(away));
+  assert.equal(response.status, 200);
+  await response.body?.cancel();
+  assert.equal(seen(world, back)[0].headers.authorization, undefined);
+}
+
 test(
   "security: over sockets a redirect hands the token on only to a token origin, and once dropped never again",
-  () =>
-    socketWorld(async (world) => {
-      const { token } = world;
-      const call = (await clientOf({
-        baseUrl: world.home,
-        authHost: world.home,
-        tokenOrigins: [world.listed],
-        clock: { now: () => Date.now() },
-      })).fetch;
-      const to = (url: string) => `/v1/redirect?to=${encodeURIComponent(url)}`;
-      const listed = `${world.listed}/public/echo`;
-      await (await call(to(listed))).body?.cancel();
-      assert.equal(seen(world, listed)[0].headers.authorization, `Bearer ${token.issuedTokens[0]}`);
-      // Home → another port → back home: the last hop goes without the token.
-      const back = `${world.home}/public/echo?back=1`;
-      const away = `${world.foreign[0].url.replace("/public/echo", "")}/public/redirect?to=${
-        encodeURIComponent(back)
-      }`;
-      const response = await call(to(away));
-      assert.equal(response.status, 200);
-      await response.body?.cancel();
-      assert.equal(seen(world, back)[0].headers.authorization, undefined);
-    }),
+  () => socketWorld(redirectOrigins),
   { needs: ["sockets"] },
+);
+
+test(
+  "security: a redirect hands the token on only to a token origin, and once dropped never again (in-process)",
+  () => redirectOrigins(memoryWorld()),
 );
 
 test("security: tokenOrigins must list http or https origins; garbage is INVALID_OPTIONS", async () => {
@@ -456,44 +464,52 @@ test("security: tokenOrigins must list http or https origins; garbage is INVALID
   });
 });
 
+/** The proxy forwards only to its upstream: its token never reaches another origin. */
+async function proxyOrigins(world: World): Promise<void> {
+  const client = await clientOf({
+    baseUrl: world.home,
+    authHost: world.home,
+    fetch: world.fetch,
+    // Even a listed origin is never a place the proxy forwards to.
+    tokenOrigins: [world.listed],
+    clock: { now: () => Date.now() },
+  });
+  const app = new Hono();
+  app.all(
+    "/kognic/*",
+    kognicProxy({ client, access: "public", paths: ["/"], mount: "/kognic" }),
+  );
+  const call = async (path: string, headers?: Record<string, string>) => {
+    const response = await app.fetch(new Request(`https://proxy.example${path}`, { headers }));
+    await response.body?.cancel();
+    return response.status;
+  };
+  const elsewhere = [...world.foreign.map(({ url }) => url), `${world.listed}/public/echo`];
+  for (const url of elsewhere) {
+    assert.equal(await call(`/kognic/v1/redirect?to=${encodeURIComponent(url)}`), 302);
+    assert.equal(await call(`/kognic/${url}`), 400);
+    assert.equal(await call(`/kognic/${url.replace(/^https?:/, "")}`), 400);
+  }
+  const { host } = new URL(world.foreign[1].url);
+  assert.equal(await call("/kognic/public/echo", { host, "x-forwarded-host": host }), 200);
+  assert.equal(await call("/kognic/v1/whoami"), 200);
+  assert.equal(world.other.apiRequests.length, 0, "the other server saw nothing");
+  const home = new URL(world.home).origin;
+  for (const request of world.token.apiRequests) {
+    assert.equal(new URL(request.url).origin, home, "only the upstream origin");
+  }
+  assert.equal(world.token.tokenRequests.length, 1);
+}
+
 test(
   "security: over sockets kognicProxy forwards only to its upstream, its token never reaching another origin",
-  () =>
-    socketWorld(async (world) => {
-      const client = await clientOf({
-        baseUrl: world.home,
-        authHost: world.home,
-        // Even a listed origin is never a place the proxy forwards to.
-        tokenOrigins: [world.listed],
-        clock: { now: () => Date.now() },
-      });
-      const app = new Hono();
-      app.all(
-        "/kognic/*",
-        kognicProxy({ client, access: "public", paths: ["/"], mount: "/kognic" }),
-      );
-      const call = async (path: string, headers?: Record<string, string>) => {
-        const response = await app.fetch(new Request(`https://proxy.example${path}`, { headers }));
-        await response.body?.cancel();
-        return response.status;
-      };
-      const elsewhere = [...world.foreign.map(({ url }) => url), `${world.listed}/public/echo`];
-      for (const url of elsewhere) {
-        assert.equal(await call(`/kognic/v1/redirect?to=${encodeURIComponent(url)}`), 302);
-        assert.equal(await call(`/kognic/${url}`), 400);
-        assert.equal(await call(`/kognic/${url.replace(/^http:/, "")}`), 400);
-      }
-      const { host } = new URL(world.foreign[1].url);
-      assert.equal(await call("/kognic/public/echo", { host, "x-forwarded-host": host }), 200);
-      assert.equal(await call("/kognic/v1/whoami"), 200);
-      assert.equal(world.other.apiRequests.length, 0, "the other server saw nothing");
-      const home = new URL(world.home).origin;
-      for (const request of world.token.apiRequests) {
-        assert.equal(new URL(request.url).origin, home, "only the upstream origin");
-      }
-      assert.equal(world.token.tokenRequests.length, 1);
-    }),
+  () => socketWorld(proxyOrigins),
   { needs: ["sockets"] },
+);
+
+test(
+  "security: kognicProxy forwards only to its upstream, its token never reaching another origin (in-process)",
+  () => proxyOrigins(memoryWorld()),
 );
 
 // ---------------------------------------------------------------------------------------------
