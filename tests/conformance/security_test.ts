@@ -477,7 +477,7 @@ async function proxyOrigins(world: World): Promise<void> {
   const app = new Hono();
   app.all(
     "/kognic/*",
-    kognicProxy({ client, access: "public", paths: ["/"], mount: "/kognic" }),
+    kognicProxy({ client, access: () => true, paths: ["/"], mount: "/kognic" }),
   );
   const call = async (path: string, headers?: Record<string, string>) => {
     const response = await app.fetch(new Request(`https://proxy.example${path}`, { headers }));
@@ -569,7 +569,10 @@ const RENEWAL_ENTRIES: [
       clock,
     });
     const app = new Hono();
-    app.all("/kognic/*", kognicProxy({ client, access: "public", paths: ["/"], mount: "/kognic" }));
+    app.all(
+      "/kognic/*",
+      kognicProxy({ client, access: () => true, paths: ["/"], mount: "/kognic" }),
+    );
     return {
       call: async (path) => await app.fetch(new Request(`https://proxy.example/kognic${path}`)),
       provider: client.provider,
