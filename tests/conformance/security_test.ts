@@ -4,7 +4,6 @@ import assert from "node:assert/strict";
 import { Hono } from "hono";
 import {
   type Clock,
-  createAuthFetch,
   createClient,
   Credentials,
   HttpError,
@@ -14,6 +13,7 @@ import {
   TokenProvider,
 } from "../../mod.ts";
 import { FakeClock } from "../support/clock.ts";
+import { createAuthFetch } from "../../src/core.ts";
 import { edgeFetch } from "../../src/edge/mod.ts";
 import { edgeClient } from "../../src/edge/client.ts";
 import { kognicClient, type KognicEnv, kognicProxy } from "../../src/hono/mod.ts";
