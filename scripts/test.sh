@@ -37,9 +37,11 @@ step "doc examples (deno test --doc)" "$deno" test --doc -A --quiet mod.ts src/
 # deno.json is the package's one manifest for JSR (name, version, exports, publish).
 step "deno publish --dry-run" "$deno" publish --dry-run --allow-dirty
 # The edge entry's size, minified and gzipped. Issue 3's budget is 5000 B (`npm run size`); until
-# the core is under it, this ratchet keeps it from growing (7,300 B until
-# TokenProvider.getAccessToken and the granted scopes of token events added 118 B).
-step "edge bundle size" "$node24" scripts/size.ts --max 7420
+# the core is under it, this ratchet keeps it from growing. 7,300 B until
+# TokenProvider.getAccessToken and granted scopes (+118 B) and the token going only to its own
+# origins with a bound on 401 renewals (+405 B: origin check, tokenOrigins validation, the limit
+# and its sharing on workerd) were added.
+step "edge bundle size" "$node24" scripts/size.ts --max 7820
 
 # The keyring cases (SPEC §9) need a Secret Service: when the tools are installed (.ci/run
 # installs gnome-keyring, libsecret-tools and dbus) start a private D-Bus session with an
