@@ -16,7 +16,14 @@ function failed(tool: string, what: string, output: CommandOutput, secret?: stri
   return new Error(`The keyring tool ${tool} could not ${what}: ${detail}`);
 }
 
-/** A Secret Service keyring through `secret-tool`, with the Python `keyring` attributes. */
+/** The `application` attribute Python keyring's Secret Service backend puts on its items. */
+const PYTHON_KEYRING_APPLICATION = "Python keyring library";
+
+/**
+ * A Secret Service keyring through `secret-tool`, with the Python `keyring` attributes: lookups
+ * and deletes match `service` and `username` only (every item either tool wrote), stores write
+ * `service`, `username` and `application` as Python does.
+ */
 function secretTool(run: Run): Keyring {
   const attributes = (service: string, account: string) => [
     "service",
@@ -40,10 +47,13 @@ function secretTool(run: Run): Keyring {
   return {
     get: lookup,
     async set(service, account, secret) {
-      // Drop older items with these attributes (Python's carry one more) so lookups are unique;
-      // if the new one cannot be stored, the old one is put back.
+      // Drop every item with this service and username (older ones of this project lack the
+      // `application` attribute) so lookups are unique; if the new one cannot be stored, the old
+      // one is put back.
       const old = await lookup(service, account);
       await clear(service, account);
+      // Exactly the label and attributes of Python keyring's Secret Service backend, so that its
+      // `set_password` (which replaces an item with equal attributes) replaces this item too.
       const store = (value: string) =>
         run(
           "secret-tool",
@@ -51,6 +61,8 @@ function secretTool(run: Run): Keyring {
             "store",
             `--label=Password for '${account}' on '${service}'`,
             ...attributes(service, account),
+            "application",
+            PYTHON_KEYRING_APPLICATION,
           ],
           { stdin: value },
         );

@@ -24,3 +24,4 @@ import "./kog_output_test.ts";
 import "./files_test.ts";
 import "./hot_path_test.ts";
 import "./package_test.ts";
+import "./interop_keyring_test.ts";
