@@ -66,7 +66,8 @@ export function resolveGiven(options: ResolveOptions): ResolvedCredentials | und
 
 /**
  * Step 4 of the chain: `KOGNIC_CLIENT_ID` and `KOGNIC_CLIENT_SECRET`, both set and non-empty.
- * Returns `undefined` when neither is set; only one of them set is an error.
+ * Returns `undefined` when they are not both set; {@linkcode envPairIncomplete} says whether
+ * only one is (as Python `kognic-auth` does, the chain then goes on to the keyring).
  *
  * @internal
  */
@@ -79,15 +80,25 @@ export function resolveEnvPair(runtime: Runtime): ResolvedCredentials | undefine
       source: "KOGNIC_CLIENT_ID and KOGNIC_CLIENT_SECRET",
     };
   }
-  if (id || secret) {
-    const [set, missing] = id
-      ? ["KOGNIC_CLIENT_ID", "KOGNIC_CLIENT_SECRET"]
-      : ["KOGNIC_CLIENT_SECRET", "KOGNIC_CLIENT_ID"];
-    throw new KognicAuthError(
-      "CREDENTIALS_ENV_INCOMPLETE",
-      `${set} is set but ${missing} is empty or not set: set both, or neither`,
-      { source: missing },
-    );
-  }
   return undefined;
+}
+
+/**
+ * The error for only one of `KOGNIC_CLIENT_ID` and `KOGNIC_CLIENT_SECRET` set (non-empty), to
+ * throw when no later source holds credentials either; `undefined` otherwise.
+ *
+ * @internal
+ */
+export function envPairIncomplete(runtime: Runtime): KognicAuthError | undefined {
+  const id = runtime.env("KOGNIC_CLIENT_ID");
+  const secret = runtime.env("KOGNIC_CLIENT_SECRET");
+  if (!id === !secret) return undefined;
+  const [set, missing] = id
+    ? ["KOGNIC_CLIENT_ID", "KOGNIC_CLIENT_SECRET"]
+    : ["KOGNIC_CLIENT_SECRET", "KOGNIC_CLIENT_ID"];
+  return new KognicAuthError(
+    "CREDENTIALS_ENV_INCOMPLETE",
+    `${set} is set but ${missing} is empty or not set: set both, or neither`,
+    { source: missing },
+  );
 }

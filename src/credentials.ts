@@ -163,10 +163,12 @@ function fail(
 const REQUIRED = ["clientId", "clientSecret", "email", "userId", "issuer"] as const;
 
 /**
- * Validates a credentials document (SPEC §1): a JSON object with the required keys `clientId`,
- * `clientSecret`, `email`, `userId` and `issuer` of the right types. Unknown keys are ignored;
- * `created` and `expires` that cannot be parsed are treated as absent. Errors name the source
- * and the key, never the secret.
+ * Validates a credentials document as Kognic's Python `kognic-auth` does: a JSON object with the
+ * keys `clientId`, `clientSecret`, `email`, `userId` and `issuer` present. The client id and
+ * secret must be strings (numbers are taken as their text); `email` and `issuer` become text and
+ * `userId` a number (0 when it is not one); `scopes` is an array of strings or one
+ * space-separated string. Unknown keys are ignored; `created` and `expires` that cannot be parsed
+ * are treated as absent. Errors name the source and the key, never the secret.
  *
  * @example Parse a downloaded credentials document
  * ```ts
@@ -196,61 +198,68 @@ export function parseCredentials(value: unknown, source = "credentials object"):
     );
   }
   const doc = value as Record<string, unknown>;
+  // As Python `kognic-auth`: the keys must be there (even as null); their values are taken as
+  // they come, apart from what no token request could use.
   for (const key of REQUIRED) {
-    if (doc[key] === undefined) {
+    if (!(key in doc) || doc[key] === undefined) {
       fail("CREDENTIALS_MISSING_KEY", `is missing the required key ${quote(key)}`, source);
     }
   }
-  for (const key of ["clientId", "clientSecret"] as const) {
-    if (typeof doc[key] !== "string" || doc[key] === "") {
-      fail(
-        "CREDENTIALS_INVALID_TYPE",
-        `has an invalid ${quote(key)}: expected a non-empty string`,
-        source,
-      );
-    }
-  }
-  for (const key of ["email", "issuer"] as const) {
-    if (typeof doc[key] !== "string") {
-      fail(
-        "CREDENTIALS_INVALID_TYPE",
-        `has an invalid ${quote(key)}: expected a string, got ${describe(doc[key])}`,
-        source,
-      );
-    }
-  }
-  if (typeof doc.userId !== "number" || !Number.isSafeInteger(doc.userId)) {
-    fail(
+  const text = (key: "clientId" | "clientSecret"): string => {
+    const field = doc[key];
+    if (typeof field === "string") return field;
+    if (typeof field === "number" && Number.isFinite(field)) return String(field);
+    return fail(
       "CREDENTIALS_INVALID_TYPE",
-      `has an invalid "userId": expected an integer, got ${describe(doc.userId)}`,
+      `has an invalid ${quote(key)}: expected a string, got ${describe(field)}`,
       source,
     );
-  }
-  if (doc.name !== undefined && typeof doc.name !== "string") {
+  };
+  const clientId = text("clientId");
+  const clientSecret = text("clientSecret");
+  const scopes = scopesOf(doc.scopes);
+  if (scopes === null) {
     fail(
       "CREDENTIALS_INVALID_TYPE",
-      `has an invalid "name": expected a string, got ${describe(doc.name)}`,
+      `has invalid "scopes": expected an array of strings or one space-separated string`,
       source,
     );
-  }
-  const scopes = doc.scopes;
-  if (
-    scopes !== undefined && scopes !== null &&
-    (!Array.isArray(scopes) || !scopes.every((scope) => typeof scope === "string"))
-  ) {
-    fail("CREDENTIALS_INVALID_TYPE", `has invalid "scopes": expected an array of strings`, source);
   }
   return new Credentials({
-    clientId: doc.clientId as string,
-    clientSecret: doc.clientSecret as string,
-    email: doc.email as string,
-    userId: doc.userId as number,
-    issuer: doc.issuer as string,
-    name: doc.name as string | undefined,
+    clientId,
+    clientSecret,
+    email: stringOf(doc.email),
+    userId: numberOf(doc.userId),
+    issuer: stringOf(doc.issuer),
+    name: typeof doc.name === "string" ? doc.name : undefined,
     created: dateOf(doc.created),
     expires: dateOf(doc.expires),
-    scopes: Array.isArray(scopes) ? scopes as string[] : undefined,
+    scopes,
   });
+}
+
+/** A value shown as text: strings as they are, null as empty, other JSON as JSON. */
+function stringOf(value: unknown): string {
+  if (typeof value === "string") return value;
+  return value === null || value === undefined ? "" : JSON.stringify(value);
+}
+
+/** A user id: a number as it is, a numeric string as its number, anything else 0. */
+function numberOf(value: unknown): number {
+  if (typeof value === "number") return value;
+  const parsed = typeof value === "string" && value.trim() ? Number(value) : NaN;
+  return Number.isFinite(parsed) ? parsed : 0;
+}
+
+/**
+ * Scopes: an array of strings, or one string read as the space-separated list of RFC 6749
+ * section 3.3; absent or null is none; `null` (the return value) for anything else.
+ */
+function scopesOf(value: unknown): string[] | undefined | null {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === "string") return value.split(" ").filter(Boolean);
+  if (Array.isArray(value) && value.every((scope) => typeof scope === "string")) return value;
+  return null;
 }
 
 function dateOf(value: unknown): Date | undefined {

@@ -14,7 +14,7 @@ import {
 import { keyringUnavailable, KognicAuthError } from "./errors.ts";
 import { detectRuntime, type Runtime } from "./runtime/mod.ts";
 import { capitalize, quote } from "./_util.ts";
-import { noFilesHint, resolveEnvPair, resolveGiven } from "./_resolve_sync.ts";
+import { envPairIncomplete, noFilesHint, resolveEnvPair, resolveGiven } from "./_resolve_sync.ts";
 
 /**
  * What the `auth` option takes: a path to a credentials file (`.json`, `~` expanded), a
@@ -91,8 +91,9 @@ async function find(options: ResolveOptions, runtime: Runtime): Promise<Resolved
 
   const path = runtime.env("KOGNIC_CREDENTIALS");
   if (path) {
+    // Python reads the file KOGNIC_CREDENTIALS names whatever its extension.
     const source = `KOGNIC_CREDENTIALS file ${quote(path)}`;
-    return { credentials: await readCredentialsFile(path, runtime, source), source };
+    return { credentials: await readCredentialsFileAnyName(path, runtime, source), source };
   }
 
   const fromEnv = resolveEnvPair(runtime);
@@ -111,6 +112,9 @@ async function find(options: ResolveOptions, runtime: Runtime): Promise<Resolved
     }
     if (found) return found;
   }
+  // Only one of the pair set, and no keyring profile either: say which one is missing.
+  const incomplete = envPairIncomplete(runtime);
+  if (incomplete) throw incomplete;
   const state = (name: string) => runtime.env(name) === undefined ? "not set" : "empty";
   throw new KognicAuthError(
     "CREDENTIALS_NOT_FOUND",
@@ -137,7 +141,8 @@ async function fromAuth(auth: AuthInput, runtime: Runtime): Promise<ResolvedCred
   if (typeof auth === "object" && auth !== null) {
     const source = "the auth option";
     return {
-      credentials: parseCredentials({ email: "", userId: 0, issuer: "", ...auth }, source),
+      // Like Python, a plain object is a parsed credentials file: the same keys are required.
+      credentials: parseCredentials(auth, source),
       source,
     };
   }
@@ -209,13 +214,28 @@ export async function readCredentialsFile(
   runtime: Runtime,
   source: string = `credentials file ${quote(path)}`,
 ): Promise<Credentials> {
-  if (!path.toLowerCase().endsWith(".json")) {
+  // As Python's `auth` check: exactly ".json", case-sensitive.
+  if (!path.endsWith(".json")) {
     throw new KognicAuthError(
       "CREDENTIALS_PATH_NOT_JSON",
       `Credentials path ${quote(path)} must end in ".json"`,
       { source: path },
     );
   }
+  return await readCredentialsFileAnyName(path, runtime, source);
+}
+
+/**
+ * Reads and validates a credentials file whatever its name ends in (`KOGNIC_CREDENTIALS`,
+ * `kognic-auth credentials put FILE`); a leading `~` is the home directory.
+ *
+ * @internal
+ */
+export async function readCredentialsFileAnyName(
+  path: string,
+  runtime: Runtime,
+  source: string = `credentials file ${quote(path)}`,
+): Promise<Credentials> {
   const fullPath = expandHome(path, runtime);
   if (!runtime.readTextFile) {
     throw new KognicAuthError(

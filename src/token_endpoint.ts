@@ -110,8 +110,8 @@ function formBody(fields: Record<string, string | undefined>): string {
 /**
  * Asks the token endpoint for an access token, with the client-credentials grant or, when
  * `refreshToken` is given, the refresh-token grant. The request is byte for byte what the Python
- * library sends: `POST`, `Content-Type: application/x-www-form-urlencoded`, body
- * `grant_type=client_credentials&client_id=…&client_secret=…[&scope=…]`. A 429 answer is
+ * library sends: `POST`, `Content-Type: application/x-www-form-urlencoded;charset=UTF-8`, body
+ * `grant_type=client_credentials[&scope=…]&client_id=…&client_secret=…`. A 429 answer is
  * retried after its `Retry-After`; redirects are not followed (they would carry the secret).
  *
  * @example Fetch a token
@@ -141,13 +141,13 @@ export async function requestToken(
   const body = formBody({
     grant_type: refreshToken === undefined ? "client_credentials" : "refresh_token",
     refresh_token: refreshToken,
+    scope: options.scopes?.length ? options.scopes.join(" ") : undefined,
     client_id: basic ? undefined : credentials.clientId,
     client_secret: basic ? undefined : credentials.clientSecret,
-    scope: options.scopes?.length ? options.scopes.join(" ") : undefined,
   });
   const headers: Record<string, string> = {
     ...options.headers,
-    "Content-Type": "application/x-www-form-urlencoded",
+    "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8",
     Accept: "application/json",
   };
   // The secret as sent, in every encoding a message could echo it in.

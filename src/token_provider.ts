@@ -163,7 +163,7 @@ export interface TokenProviderOptions {
   authHost?: string;
   /** The token endpoint's path on the auth host; default `/v1/auth/oauth/token`. */
   tokenPath?: string;
-  /** The scopes to ask for. */
+  /** The scopes to ask for; default the credentials' `scopes`. */
   scopes?: readonly string[];
   /** How the client authenticates at the token endpoint; default `"client_secret_post"`. */
   authMethod?: AuthMethod;
@@ -272,6 +272,8 @@ export class TokenProvider implements TokenSource {
   #rejected?: string;
   readonly #renewals: Renewals;
   #cacheKey?: Promise<string>;
+  readonly #keyHost: string;
+  readonly #keyScopes: readonly string[];
   #listeners?: Set<{ deref(): ((event: TokenEvent) => void) | undefined }>;
 
   /**
@@ -282,10 +284,20 @@ export class TokenProvider implements TokenSource {
   constructor(options: TokenProviderOptions) {
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
-    this.authHost = (options.authHost ?? DEFAULT_AUTH_HOST).replace(/\/+$/, "");
-    this.tokenUrl = new URL(options.tokenPath ?? DEFAULT_TOKEN_PATH, this.authHost + "/");
+    const given = options.authHost ?? DEFAULT_AUTH_HOST;
+    this.authHost = given.replace(/\/+$/, "");
+    // As Python `kognic-auth`: the token path is appended to the auth host, path included
+    // (`https://host/prefix` posts to `/prefix/v1/auth/oauth/token`); one slash between them.
+    const path = options.tokenPath ?? DEFAULT_TOKEN_PATH;
+    this.tokenUrl = /^[a-z][a-z0-9+.-]*:/i.test(path)
+      ? new URL(path)
+      : new URL(this.authHost + (path.startsWith("/") ? path : `/${path}`));
     assertSecureUrl(this.tokenUrl, "the token endpoint", options.allowInsecureHttp);
-    this.scopes = Object.freeze([...options.scopes ?? []]);
+    // Scopes not given explicitly are the credentials' own: asked for, but (as in Python) not
+    // part of the cache key.
+    this.scopes = Object.freeze([...options.scopes ?? options.credentials.scopes ?? []]);
+    this.#keyHost = given;
+    this.#keyScopes = options.scopes ?? [];
     this.#renewals = options.renewals ?? [-Infinity, 0];
   }
 
@@ -431,18 +443,19 @@ export class TokenProvider implements TokenSource {
 
   /**
    * The key under which tokens are persisted, the same as the Python library's:
-   * `<auth host>:<client id>`, plus `:s-<first 12 hex digits of sha256(space-joined scopes)>`
-   * when scopes are set.
+   * `<auth host as given>:<client id>`, plus
+   * `:s-<first 12 hex digits of sha256(space-joined scopes)>` when scopes are given explicitly
+   * (the credentials' own scopes are asked for but leave the key alone, as in Python).
    *
    * @returns The cache key.
    */
   cacheKey(): Promise<string> {
     return this.#cacheKey ??= (async () => {
-      const base = `${this.authHost}:${this.#options.credentials.clientId}`;
-      if (this.scopes.length === 0) return base;
+      const base = `${this.#keyHost}:${this.#options.credentials.clientId}`;
+      if (this.#keyScopes.length === 0) return base;
       const digest = await crypto.subtle.digest(
         "SHA-256",
-        new TextEncoder().encode(this.scopes.join(" ")),
+        new TextEncoder().encode(this.#keyScopes.join(" ")),
       );
       const digits = hex(new Uint8Array(digest));
       return `${base}:s-${digits.slice(0, 12)}`;

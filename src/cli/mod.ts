@@ -33,7 +33,7 @@ import { keyringUnavailable, KognicAuthError } from "../errors.ts";
 import {
   CREDENTIALS_KEYRING_SERVICE,
   expandHome,
-  readCredentialsFile,
+  readCredentialsFileAnyName,
   readKeyringCredentials,
 } from "../resolve.ts";
 import { detectRuntime, type Runtime } from "../runtime/mod.ts";
@@ -275,7 +275,8 @@ async function credentials(
   const debug = debugLogger(io, verbose);
   if (action === "put") {
     const file = options.file as string;
-    const found = await readCredentialsFile(file, runtime, undefined);
+    // As Python: any file name, not only `.json`.
+    const found = await readCredentialsFileAnyName(file, runtime, undefined);
     const keyring = keyringOf(runtime, "Cannot store credentials in the keyring");
     const init = found.toInit();
     const stored: Record<string, unknown> = {

@@ -20,10 +20,12 @@ import {
 } from "./_proxy.ts";
 import { nodeMembers } from "./_node_fs.ts";
 
+const KEEP_BOM = new TextDecoder("utf-8", { ignoreBOM: true });
+
 interface BunNamespace {
   version: string;
   env: Record<string, string | undefined>;
-  file(path: string): { text(): Promise<string> };
+  file(path: string): { arrayBuffer(): Promise<ArrayBuffer> };
 }
 
 /**
@@ -65,7 +67,9 @@ export function bunRuntime(): Runtime {
     version: bun.version,
     env: (name) => bun.env[name],
     homeDir: () => homedir(),
-    readTextFile: (path) => bun.file(path).text(),
+    // Bun's `text()` drops a byte order mark, which Python (and Node, Deno) keep: decode with it
+    // kept, so that a file starting with one is refused alike everywhere.
+    readTextFile: async (path) => KEEP_BOM.decode(await bun.file(path).arrayBuffer()),
     fetch: proxyAwareFetch(transport),
     fetchWith: (proxy) => proxyAwareFetch(transport, proxy),
     ...nodeMembers((name) => bun.env[name]),

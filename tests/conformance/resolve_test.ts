@@ -41,11 +41,23 @@ test("resolve: auth as a pair and as an object", async () => {
   assert.equal(pair.credentials.clientId, "pair-id");
   assert.equal(pair.credentials.userId, 0);
   const object = await resolveCredentials({
-    auth: { clientId: "obj-id", clientSecret: CANARY_SECRET, scopes: ["a"] },
+    auth: {
+      clientId: "obj-id",
+      clientSecret: CANARY_SECRET,
+      email: "",
+      userId: 0,
+      issuer: "",
+      scopes: ["a"],
+    },
     runtime,
   });
   assert.equal(object.credentials.clientId, "obj-id");
   assert.deepEqual(object.credentials.scopes, ["a"]);
+  // As in Python, a plain object is a parsed credentials file: the file's keys are required.
+  const partial = await thrown(() =>
+    resolveCredentials({ auth: { clientId: "obj-id", clientSecret: CANARY_SECRET }, runtime })
+  );
+  assert.equal((partial as KognicAuthError).code, "CREDENTIALS_MISSING_KEY");
   const instance = new Credentials({ clientId: "inst", clientSecret: CANARY_SECRET });
   assert.equal((await resolveCredentials({ auth: instance, runtime })).credentials, instance);
 });

@@ -24,7 +24,10 @@ test("token endpoint: the request equals SPEC §4 byte for byte, without scopes"
   assert.equal(request.method, "POST");
   assert.equal(request.url, TOKEN_URL);
   assert.equal(request.body, EXPECTED);
-  assert.equal(request.headers["content-type"], "application/x-www-form-urlencoded");
+  assert.equal(
+    request.headers["content-type"],
+    "application/x-www-form-urlencoded;charset=UTF-8",
+  );
   assert.equal(request.headers.authorization, undefined);
   assert.match(request.headers["user-agent"], /^kognic-auth-js\/\d+\.\d+\.\d+/);
 });
@@ -32,7 +35,11 @@ test("token endpoint: the request equals SPEC §4 byte for byte, without scopes"
 test("token endpoint: the request equals SPEC §4 byte for byte, with scopes", async () => {
   const { server, client } = await setup({}, { scopes: ["api:read", "api:write"] });
   await client.provider.getToken();
-  assert.equal(server.tokenRequests[0].body, `${EXPECTED}&scope=api%3Aread+api%3Awrite`);
+  assert.equal(
+    server.tokenRequests[0].body,
+    `grant_type=client_credentials&scope=api%3Aread+api%3Awrite&client_id=${TEST_CLIENT_ID}` +
+      `&client_secret=${CANARY_SECRET}`,
+  );
 });
 
 test("token endpoint: form encoding matches Python's quote_plus for every special character", async () => {
@@ -45,7 +52,7 @@ test("token endpoint: form encoding matches Python's quote_plus for every specia
   });
   assert.equal(
     server.tokenRequests[0].body,
-    "grant_type=client_credentials&client_id=id&client_secret=a~b%2Ac%21d%27e%28f%29g+h%2F%C3%A9%2B%26%3D&scope=api%3Aread+api%3Awrite",
+    "grant_type=client_credentials&scope=api%3Aread+api%3Awrite&client_id=id&client_secret=a~b%2Ac%21d%27e%28f%29g+h%2F%C3%A9%2B%26%3D",
   );
   assert.equal(token.access_token, server.issuedTokens[0], "the server decoded the same secret");
 });
