@@ -26,7 +26,9 @@ export function noFilesHint(name: string): string {
  */
 export function resolveGiven(options: ResolveOptions): ResolvedCredentials | undefined {
   const { auth, clientId, clientSecret } = options;
-  if (clientId !== undefined || clientSecret !== undefined) {
+  // As Python `kognic-auth`: only both together count; one of them alone is ignored and the
+  // chain goes on (to `auth`, then the environment).
+  if (clientId !== undefined && clientSecret !== undefined) {
     if (auth !== undefined) {
       throw new KognicAuthError(
         "INVALID_OPTIONS",

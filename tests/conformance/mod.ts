@@ -25,3 +25,4 @@ import "./files_test.ts";
 import "./hot_path_test.ts";
 import "./package_test.ts";
 import "./interop_keyring_test.ts";
+import "./interop_resolve_test.ts";
