@@ -494,8 +494,12 @@ export class TokenProvider implements TokenSource {
       const stored = await store.load(key).catch((error) => this.#storeFailed("load", error));
       // Only a stored token that says when it expires is taken (SPEC §8), whatever the store.
       const held = typeof stored?.expires_at === "number" && this.#hold(stored, this.#clock.now());
-      if (held && held.accessToken !== this.#rejected && this.#clock.now() < held.refreshAt) {
-        return this.#held = held;
+      const now = this.#clock.now();
+      if (held && held.accessToken !== this.#rejected && now < held.expireAt) {
+        // As Python `kognic-auth` does, a stored token is used until its expiry margin. One
+        // already inside the refresh leeway is not renewed early in the background: another
+        // process (or the Python tools) wrote it, and a request now would be one too many.
+        return this.#held = now < held.refreshAt ? held : { ...held, refreshAt: held.expireAt };
       }
     }
     const started = this.#clock.now();

@@ -26,3 +26,4 @@ import "./hot_path_test.ts";
 import "./package_test.ts";
 import "./interop_keyring_test.ts";
 import "./interop_resolve_test.ts";
+import "./interop_token_test.ts";
