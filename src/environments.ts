@@ -287,14 +287,7 @@ export function chooseEnvironment(
     }
     return named;
   }
-  let host = "";
-  if (url !== undefined) {
-    try {
-      host = new URL(url).hostname;
-    } catch {
-      host = "";
-    }
-  }
+  const host = url === undefined ? "" : hostnameOf(String(url));
   if (host) {
     const exact = environments.find((environment) => environment.host === host);
     if (exact) return exact;
@@ -306,4 +299,24 @@ export function chooseEnvironment(
     return config.environments[fallback];
   }
   return { ...DEFAULT_ENVIRONMENT, scopes: [] };
+}
+
+/**
+ * The host name of a URL as Python's `urllib.parse.urlparse(url).hostname` gives it (which is
+ * what Python `kognic-auth` matches environments with): as written, lower-cased, without
+ * brackets around an IPv6 literal; no WHATWG normalization (`127.1` stays `127.1`, an IDN host
+ * is not turned into punycode). Empty when the URL has no `//host` part.
+ */
+function hostnameOf(url: string): string {
+  // urlsplit drops leading C0 controls and spaces, and tabs and newlines anywhere.
+  const text = url.replace(/^[\x00-\x20]+/, "").replace(/[\t\r\n]/g, "");
+  const scheme = /^[a-zA-Z][a-zA-Z0-9+.-]*:/.exec(text);
+  const rest = scheme ? text.slice(scheme[0].length) : text;
+  if (!rest.startsWith("//")) return "";
+  const netloc = rest.slice(2).split(/[/?#]/, 1)[0];
+  const hostPort = netloc.slice(netloc.lastIndexOf("@") + 1);
+  const host = hostPort.includes("[")
+    ? hostPort.slice(hostPort.indexOf("[") + 1).split("]", 1)[0]
+    : hostPort.split(":", 1)[0];
+  return host.toLowerCase();
 }

@@ -27,3 +27,4 @@ import "./package_test.ts";
 import "./interop_keyring_test.ts";
 import "./interop_resolve_test.ts";
 import "./interop_token_test.ts";
+import "./interop_environments_test.ts";
