@@ -242,11 +242,16 @@ export class TokenError extends KognicAuthError {
  *
  * @internal
  */
-export function keyringUnavailable(doing: string, source?: string): KognicAuthError {
+export function keyringUnavailable(
+  doing: string,
+  source?: string,
+  reason?: string,
+): KognicAuthError {
   return new KognicAuthError(
     "KEYRING_UNAVAILABLE",
-    `${doing}: no system keyring is available (on Linux: a D-Bus session with a Secret Service ` +
-      "and secret-tool; on macOS: security)",
+    `${doing}: no system keyring is available` +
+      (reason ? ` (${reason})` : " (on Linux: a D-Bus session with a Secret Service " +
+        "and secret-tool; on macOS: security)"),
     source === undefined ? undefined : { source },
   );
 }

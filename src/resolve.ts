@@ -13,7 +13,9 @@ import {
 } from "./credentials.ts";
 import { keyringUnavailable, KognicAuthError } from "./errors.ts";
 import { detectRuntime, type Runtime } from "./runtime/mod.ts";
+import { keyringAbsence } from "./runtime/_keyring.ts";
 import { capitalize, quote } from "./_util.ts";
+import { jsonErrorPosition } from "./_json_position.ts";
 import { envPairIncomplete, noFilesHint, resolveEnvPair, resolveGiven } from "./_resolve_sync.ts";
 
 /**
@@ -99,7 +101,7 @@ async function find(options: ResolveOptions, runtime: Runtime): Promise<Resolved
   const fromEnv = resolveEnvPair(runtime);
   if (fromEnv) return fromEnv;
 
-  let keyringNote = "no keyring on this runtime";
+  let keyringNote = runtime.keyring ? "" : keyringAbsence(runtime);
   if (runtime.keyring) {
     let found: ResolvedCredentials | undefined;
     try {
@@ -180,7 +182,9 @@ export async function readKeyringCredentials(
   runtime: Runtime,
 ): Promise<Credentials | undefined> {
   const source = `keyring profile ${quote(profile)}`;
-  if (!runtime.keyring) throw keyringUnavailable(`Cannot read ${source}`, source);
+  if (!runtime.keyring) {
+    throw keyringUnavailable(`Cannot read ${source}`, source, keyringAbsence(runtime));
+  }
   const stored = await runtime.keyring.get(CREDENTIALS_KEYRING_SERVICE, profile);
   return stored === undefined ? undefined : parseCredentials(parseJson(stored, source), source);
 }
@@ -273,10 +277,18 @@ function parseJson(text: string, source: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    // The parser's message quotes the document, which holds the secret: leave it out.
+    // The parser's message quotes the document, which holds the secret: only the position.
+    let where = "";
+    try {
+      const at = jsonErrorPosition(text);
+      if (at) where = ` (line ${at.line} column ${at.column})`;
+    } catch { /* nested too deep to locate */ }
+    const bom = text.startsWith("\ufeff")
+      ? ": it starts with a byte order mark, save it without"
+      : "";
     throw new KognicAuthError(
       "CREDENTIALS_INVALID_JSON",
-      `${capitalize(source)} is not valid JSON`,
+      `${capitalize(source)} is not valid JSON${where}${bom || ": fix it or download it again"}`,
       { source },
     );
   }

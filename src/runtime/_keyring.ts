@@ -129,6 +129,33 @@ function keychain(run: Run): Keyring {
 }
 
 /**
+ * Runs a keyring tool; a tool that is not installed, or that Deno may not run, is an error that
+ * says so and what to do.
+ */
+function explained(run: Run): Run {
+  return async (command, args, options) => {
+    try {
+      return await run(command, args, options);
+    } catch (error) {
+      const { code, name } = (error ?? {}) as { code?: string; name?: string };
+      if (code === "ENOENT" || name === "NotFound") {
+        throw new Error(
+          `${command} is not installed` +
+            (command === "secret-tool" ? " (Debian and Ubuntu: apt install libsecret-tools)" : ""),
+          { cause: error },
+        );
+      }
+      if (name === "NotCapable" || name === "PermissionDenied") {
+        throw new Error(`Deno may not run ${command}: add --allow-run=${command}`, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  };
+}
+
+/**
  * The keyring of this machine, or `undefined` where there is none: the Secret Service on Linux
  * when a D-Bus session is there (`DBUS_SESSION_BUS_ADDRESS`), the Keychain on macOS.
  */
@@ -137,7 +164,31 @@ export function commandKeyring(
   env: (name: string) => string | undefined,
   run: Run,
 ): Keyring | undefined {
-  if (os === "darwin") return keychain(run);
-  if (os === "linux" && env("DBUS_SESSION_BUS_ADDRESS")) return secretTool(run);
+  if (os === "darwin") return keychain(explained(run));
+  if (os === "linux" && env("DBUS_SESSION_BUS_ADDRESS")) return secretTool(explained(run));
   return undefined;
+}
+
+/**
+ * Why a runtime has no keyring, for messages: what is missing and what to do.
+ *
+ * @internal
+ */
+export function keyringAbsence(
+  runtime: { name: string; os?: string; env(name: string): string | undefined; run?: unknown },
+): string {
+  if (!runtime.run) return `the ${runtime.name} runtime cannot run the keyring tools`;
+  if (runtime.os === "linux") {
+    try {
+      if (!runtime.env("DBUS_SESSION_BUS_ADDRESS")) {
+        return "no D-Bus session (DBUS_SESSION_BUS_ADDRESS is not set)";
+      }
+    } catch {
+      return "Deno may not read DBUS_SESSION_BUS_ADDRESS: add --allow-env";
+    }
+  }
+  if (runtime.os && runtime.os !== "linux" && runtime.os !== "darwin") {
+    return `no keyring support on ${runtime.os}`;
+  }
+  return "no keyring on this runtime";
 }

@@ -8,9 +8,10 @@ import { resolveCredentials } from "../../mod.ts";
 import { CREDENTIALS_KEYRING_SERVICE } from "../../src/resolve.ts";
 import { detectRuntime, type Runtime } from "../../src/runtime/mod.ts";
 import { test } from "../support/harness.ts";
+import { commandKeyring } from "../../src/runtime/_keyring.ts";
 import { repoPath, sandbox } from "../support/cli.ts";
 import { runPythonFile } from "../support/oracle.ts";
-import { credentialsDocument } from "../support/fixtures.ts";
+import { credentialsDocument, thrown } from "../support/fixtures.ts";
 
 type Outcome = { ok: { clientId: string; clientSecret: string; scopes: unknown } } | {
   error: string;
@@ -332,4 +333,30 @@ test(
     }
   },
   { needs: ["python", "keyring", "subprocess", "fs"], timeout: 120_000 },
+);
+
+test(
+  "resolve: a missing keyring says what is missing: no D-Bus session, secret-tool not installed",
+  async () => {
+    const base = await detectRuntime();
+    const noBus: Runtime = { ...base, env: () => undefined, keyring: undefined };
+    const first = await thrown(() => resolveCredentials({ runtime: noBus }));
+    assert.match(
+      (first as Error).message,
+      /no D-Bus session \(DBUS_SESSION_BUS_ADDRESS is not set\)/,
+    );
+    const second = await thrown(() => resolveCredentials({ auth: "keyring://x", runtime: noBus }));
+    assert.match((second as Error).message, /no D-Bus session/);
+    // A real spawn of a program that is not there (the runtime's own ENOENT).
+    const keyring = commandKeyring(
+      "linux",
+      () => "unix:path=/nowhere",
+      (command, args, options) => base.run!(`${command}-not-installed`, args, options),
+    );
+    const third = await thrown(() =>
+      resolveCredentials({ runtime: { ...base, env: () => undefined, keyring } })
+    );
+    assert.match((third as Error).message, /keyring unavailable: secret-tool is not installed/);
+  },
+  { needs: ["subprocess"] },
 );

@@ -129,3 +129,14 @@ test("resolve: an empty KOGNIC_CREDENTIALS is treated as unset", async () => {
   });
   assert.equal((await resolveCredentials({ runtime })).credentials.clientId, "id");
 });
+
+test("resolve: a credentials file with a JSON typo names line and column, never the secret", async () => {
+  const text = `{"clientId": "id",\n  "clientSecret": "${CANARY_SECRET}" "email": ""}`;
+  for (const [body, where] of [[text, "line 2 column 57"], [`\ufeff${text}`, "line 1 column 1"]]) {
+    const runtime = memoryRuntime({ files: { "/c/credentials.json": body } });
+    const error = await thrown(() => resolveCredentials({ auth: "/c/credentials.json", runtime }));
+    assert.equal((error as KognicAuthError).code, "CREDENTIALS_INVALID_JSON");
+    assert.ok((error as Error).message.includes(where), (error as Error).message);
+    assert.ok(!(error as Error).message.includes(CANARY_SECRET));
+  }
+});
