@@ -38,6 +38,7 @@ export function jsonErrorPosition(text: string): { line: number; column: number 
     return true;
   };
   const string = (): boolean => {
+    // deno-lint-ignore no-control-regex
     const match = /^"(?:[^"\\\x00-\x1f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/.exec(text.slice(at));
     if (!match) return false;
     at += match[0].length;

@@ -40,7 +40,7 @@ export function resolveGiven(options: ResolveOptions): ResolvedCredentials | und
     ) {
       throw new KognicAuthError(
         "INVALID_OPTIONS",
-        "The clientId and clientSecret options must be given together, as non-empty strings",
+        "The clientId and clientSecret options must be non-empty strings",
       );
     }
     return {
@@ -68,12 +68,16 @@ export function resolveGiven(options: ResolveOptions): ResolvedCredentials | und
 
 /**
  * Step 4 of the chain: `KOGNIC_CLIENT_ID` and `KOGNIC_CLIENT_SECRET`, both set and non-empty.
- * Returns `undefined` when they are not both set; {@linkcode envPairIncomplete} says whether
- * only one is (as Python `kognic-auth` does, the chain then goes on to the keyring).
+ * Returns `undefined` when neither is set. Only one of them set is `CREDENTIALS_ENV_INCOMPLETE`:
+ * thrown, or with `deferred` returned, for a caller that (as Python `kognic-auth` does) first
+ * goes on to the keyring and throws it only when that holds nothing either.
  *
  * @internal
  */
-export function resolveEnvPair(runtime: Runtime): ResolvedCredentials | undefined {
+export function resolveEnvPair(
+  runtime: Runtime,
+  deferred?: boolean,
+): ResolvedCredentials | KognicAuthError | undefined {
   const id = runtime.env("KOGNIC_CLIENT_ID");
   const secret = runtime.env("KOGNIC_CLIENT_SECRET");
   if (id && secret) {
@@ -82,25 +86,15 @@ export function resolveEnvPair(runtime: Runtime): ResolvedCredentials | undefine
       source: "KOGNIC_CLIENT_ID and KOGNIC_CLIENT_SECRET",
     };
   }
-  return undefined;
-}
-
-/**
- * The error for only one of `KOGNIC_CLIENT_ID` and `KOGNIC_CLIENT_SECRET` set (non-empty), to
- * throw when no later source holds credentials either; `undefined` otherwise.
- *
- * @internal
- */
-export function envPairIncomplete(runtime: Runtime): KognicAuthError | undefined {
-  const id = runtime.env("KOGNIC_CLIENT_ID");
-  const secret = runtime.env("KOGNIC_CLIENT_SECRET");
   if (!id === !secret) return undefined;
   const [set, missing] = id
     ? ["KOGNIC_CLIENT_ID", "KOGNIC_CLIENT_SECRET"]
     : ["KOGNIC_CLIENT_SECRET", "KOGNIC_CLIENT_ID"];
-  return new KognicAuthError(
+  const error = new KognicAuthError(
     "CREDENTIALS_ENV_INCOMPLETE",
-    `${set} is set but ${missing} is empty or not set: set both, or neither`,
+    `${set} is set, ${missing} is not: set both or neither`,
     { source: missing },
   );
+  if (deferred) return error;
+  throw error;
 }

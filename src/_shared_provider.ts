@@ -134,8 +134,8 @@ export function sharedTokenProvider(options: TokenProviderOptions): TokenProvide
     credentials.clientSecret,
     options.authHost ?? DEFAULT_AUTH_HOST,
     options.tokenPath ?? DEFAULT_TOKEN_PATH,
-    options.scopes ?? null,
-    credentials.scopes ?? [],
+    options.scopes, // undefined (the credentials' own scopes) is null in the JSON key
+    credentials.scopes,
     options.authMethod ?? "client_secret_post",
     options.allowInsecureHttp ?? false,
     idOf(options.fetch),

@@ -309,6 +309,7 @@ export function chooseEnvironment(
  */
 function hostnameOf(url: string): string {
   // urlsplit drops leading C0 controls and spaces, and tabs and newlines anywhere.
+  // deno-lint-ignore no-control-regex
   const text = url.replace(/^[\x00-\x20]+/, "").replace(/[\t\r\n]/g, "");
   const scheme = /^[a-zA-Z][a-zA-Z0-9+.-]*:/.exec(text);
   const rest = scheme ? text.slice(scheme[0].length) : text;

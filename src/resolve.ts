@@ -16,7 +16,7 @@ import { detectRuntime, type Runtime } from "./runtime/mod.ts";
 import { keyringAbsence } from "./runtime/_keyring.ts";
 import { capitalize, quote } from "./_util.ts";
 import { jsonErrorPosition } from "./_json_position.ts";
-import { envPairIncomplete, noFilesHint, resolveEnvPair, resolveGiven } from "./_resolve_sync.ts";
+import { noFilesHint, resolveEnvPair, resolveGiven } from "./_resolve_sync.ts";
 
 /**
  * What the `auth` option takes: a path to a credentials file (`.json`, `~` expanded), a
@@ -98,8 +98,8 @@ async function find(options: ResolveOptions, runtime: Runtime): Promise<Resolved
     return { credentials: await readCredentialsFileAnyName(path, runtime, source), source };
   }
 
-  const fromEnv = resolveEnvPair(runtime);
-  if (fromEnv) return fromEnv;
+  const fromEnv = resolveEnvPair(runtime, true);
+  if (fromEnv && !(fromEnv instanceof KognicAuthError)) return fromEnv;
 
   let keyringNote = runtime.keyring ? "" : keyringAbsence(runtime);
   if (runtime.keyring) {
@@ -115,8 +115,7 @@ async function find(options: ResolveOptions, runtime: Runtime): Promise<Resolved
     if (found) return found;
   }
   // Only one of the pair set, and no keyring profile either: say which one is missing.
-  const incomplete = envPairIncomplete(runtime);
-  if (incomplete) throw incomplete;
+  if (fromEnv) throw fromEnv;
   const state = (name: string) => runtime.env(name) === undefined ? "not set" : "empty";
   throw new KognicAuthError(
     "CREDENTIALS_NOT_FOUND",

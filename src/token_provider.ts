@@ -161,7 +161,10 @@ export interface TokenProviderOptions {
   credentials: Credentials;
   /** The auth host; default `https://auth.app.kognic.com`. */
   authHost?: string;
-  /** The token endpoint's path on the auth host; default `/v1/auth/oauth/token`. */
+  /**
+   * The token endpoint's path, appended to the auth host (whose own path is kept); default
+   * `/v1/auth/oauth/token`.
+   */
   tokenPath?: string;
   /** The scopes to ask for; default the credentials' `scopes`. */
   scopes?: readonly string[];
@@ -209,7 +212,7 @@ interface Held {
   readonly accessToken: string;
   readonly refreshToken?: string;
   /** From here on a background refresh starts. */
-  readonly refreshAt: number;
+  refreshAt: number;
   /** From here on the token is not handed out. */
   readonly expireAt: number;
   /** The token, its expiry and the scopes granted. */
@@ -272,8 +275,6 @@ export class TokenProvider implements TokenSource {
   #rejected?: string;
   readonly #renewals: Renewals;
   #cacheKey?: Promise<string>;
-  readonly #keyHost: string;
-  readonly #keyScopes: readonly string[];
   #listeners?: Set<{ deref(): ((event: TokenEvent) => void) | undefined }>;
 
   /**
@@ -284,20 +285,14 @@ export class TokenProvider implements TokenSource {
   constructor(options: TokenProviderOptions) {
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
-    const given = options.authHost ?? DEFAULT_AUTH_HOST;
-    this.authHost = given.replace(/\/+$/, "");
+    this.authHost = (options.authHost ?? DEFAULT_AUTH_HOST).replace(/\/+$/, "");
     // As Python `kognic-auth`: the token path is appended to the auth host, path included
-    // (`https://host/prefix` posts to `/prefix/v1/auth/oauth/token`); one slash between them.
-    const path = options.tokenPath ?? DEFAULT_TOKEN_PATH;
-    this.tokenUrl = /^[a-z][a-z0-9+.-]*:/i.test(path)
-      ? new URL(path)
-      : new URL(this.authHost + (path.startsWith("/") ? path : `/${path}`));
+    // (`https://host/prefix` posts to `/prefix/v1/auth/oauth/token`), less a trailing slash.
+    this.tokenUrl = new URL(this.authHost + (options.tokenPath ?? DEFAULT_TOKEN_PATH));
     assertSecureUrl(this.tokenUrl, "the token endpoint", options.allowInsecureHttp);
     // Scopes not given explicitly are the credentials' own: asked for, but (as in Python) not
     // part of the cache key.
     this.scopes = Object.freeze([...options.scopes ?? options.credentials.scopes ?? []]);
-    this.#keyHost = given;
-    this.#keyScopes = options.scopes ?? [];
     this.#renewals = options.renewals ?? [-Infinity, 0];
   }
 
@@ -451,11 +446,12 @@ export class TokenProvider implements TokenSource {
    */
   cacheKey(): Promise<string> {
     return this.#cacheKey ??= (async () => {
-      const base = `${this.#keyHost}:${this.#options.credentials.clientId}`;
-      if (this.#keyScopes.length === 0) return base;
+      const { authHost, credentials, scopes } = this.#options;
+      const base = `${authHost ?? DEFAULT_AUTH_HOST}:${credentials.clientId}`;
+      if (!scopes?.length) return base;
       const digest = await crypto.subtle.digest(
         "SHA-256",
-        new TextEncoder().encode(this.#keyScopes.join(" ")),
+        new TextEncoder().encode(scopes.join(" ")),
       );
       const digits = hex(new Uint8Array(digest));
       return `${base}:s-${digits.slice(0, 12)}`;
@@ -493,13 +489,14 @@ export class TokenProvider implements TokenSource {
     if (store && !this.#held) {
       const stored = await store.load(key).catch((error) => this.#storeFailed("load", error));
       // Only a stored token that says when it expires is taken (SPEC §8), whatever the store.
-      const held = typeof stored?.expires_at === "number" && this.#hold(stored, this.#clock.now());
       const now = this.#clock.now();
+      const held = typeof stored?.expires_at === "number" && this.#hold(stored, now);
       if (held && held.accessToken !== this.#rejected && now < held.expireAt) {
         // As Python `kognic-auth` does, a stored token is used until its expiry margin. One
         // already inside the refresh leeway is not renewed early in the background: another
         // process (or the Python tools) wrote it, and a request now would be one too many.
-        return this.#held = now < held.refreshAt ? held : { ...held, refreshAt: held.expireAt };
+        if (now >= held.refreshAt) held.refreshAt = held.expireAt;
+        return this.#held = held;
       }
     }
     const started = this.#clock.now();

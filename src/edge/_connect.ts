@@ -5,7 +5,8 @@ import { assertNotExpired } from "../credentials.ts";
 import { KognicAuthError } from "../errors.ts";
 import { edgeRuntime } from "../runtime/edge.ts";
 import { connect, type Connection } from "../_shared_provider.ts";
-import { envPairIncomplete, noFilesHint, resolveEnvPair, resolveGiven } from "../_resolve_sync.ts";
+import type { ResolvedCredentials } from "../resolve.ts";
+import { noFilesHint, resolveEnvPair, resolveGiven } from "../_resolve_sync.ts";
 
 /**
  * Resolves credentials from edge options and bindings and connects them: what
@@ -24,10 +25,8 @@ export function edgeConnect(env: unknown, options: ClientOptions): Connection {
       { source: "the auth option" },
     );
   }
-  const found = given ?? resolveEnvPair(runtime);
+  const found = given ?? resolveEnvPair(runtime) as ResolvedCredentials | undefined;
   if (!found) {
-    const incomplete = envPairIncomplete(runtime);
-    if (incomplete) throw incomplete;
     const named = runtime.env("KOGNIC_CREDENTIALS")
       ? " (KOGNIC_CREDENTIALS is set, but it names a file)"
       : "";
