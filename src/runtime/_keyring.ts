@@ -177,7 +177,7 @@ export function commandKeyring(
 export function keyringAbsence(
   runtime: { name: string; os?: string; env(name: string): string | undefined; run?: unknown },
 ): string {
-  if (!runtime.run) return `the ${runtime.name} runtime cannot run the keyring tools`;
+  if (!runtime.run) return `no keyring on the ${runtime.name} runtime`;
   if (runtime.os === "linux") {
     try {
       if (!runtime.env("DBUS_SESSION_BUS_ADDRESS")) {
