@@ -56,7 +56,7 @@ test(
     try {
       for (let round = 0; round < ROUNDS; round++) {
         const ours = await box.write(
-          `ours-${round}.json`,
+          `ours-${round}.creds`,
           JSON.stringify(credentialsDocument({ clientId: `ours-${round}` })),
         );
         const ranOurs = await box.run("kognic-auth", ["credentials", "put", ours, "--env", name]);
@@ -67,7 +67,7 @@ test(
           `ours-${round}`,
         );
         const python = await box.write(
-          `python-${round}.json`,
+          `python-${round}.txt`,
           JSON.stringify(credentialsDocument({ clientId: `python-${round}` })),
         );
         // Python reads what we wrote, then writes its own.
