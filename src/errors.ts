@@ -24,7 +24,7 @@
  * | `CREDENTIALS_INVALID_TYPE` | a key has the wrong type or is empty |
  * | `CREDENTIALS_EXPIRED` | the credentials' `expires` lies in the past |
  * | `CREDENTIALS_INVALID_PAIR` | `auth` is an array that is not exactly two non-empty strings |
- * | `CREDENTIALS_ENV_INCOMPLETE` | only one of `KOGNIC_CLIENT_ID` and `KOGNIC_CLIENT_SECRET` is set |
+ * | `CREDENTIALS_ENV_INCOMPLETE` | only one of `KOGNIC_CLIENT_ID` and `KOGNIC_CLIENT_SECRET` is set, and no keyring profile `default` |
  * | `KEYRING_UNAVAILABLE` | a `keyring://` profile was asked for where no keyring is available |
  * | `KEYRING_PROFILE_NOT_FOUND` | the keyring holds no credentials for the profile |
  * | `ENVIRONMENTS_INVALID` | an `environments.json` that is not valid JSON or has the wrong shape |
