@@ -3,7 +3,8 @@
 // keyring, `auto`) written by one tool and read by the other, with no extra token request.
 import assert from "node:assert/strict";
 import type { Socket } from "node:net";
-import { Credentials, parseCredentials, TokenProvider } from "../../mod.ts";
+import { Credentials, TokenProvider } from "../../mod.ts";
+import { parseCredentials } from "../../src/credentials.ts";
 import { createTokenStore, FileTokenStore } from "../../src/cache/mod.ts";
 import { detectRuntime } from "../../src/runtime/mod.ts";
 import { test } from "../support/harness.ts";
