@@ -138,6 +138,8 @@ export function bearerFetch(tokens: TokenSource, options: BearerOptions): Bearer
         );
       }
       const next = new URL(location, response.url || current);
+      // As fetch does: only http and https (Deno's and Bun's fetch would read a file: URL).
+      assertSecureUrl(next, "the API", options.allowInsecureHttp);
       // As the Fetch standard does: a 303 turns anything but GET and HEAD into a GET, a 301 or
       // 302 turns only a POST into one; every other redirect keeps the method and the body.
       const toGet = (response.status === 303 && method !== "GET" && method !== "HEAD") ||

@@ -417,6 +417,34 @@ test(
   () => redirectOrigins(memoryWorld()),
 );
 
+test("security: a redirect to a file:, data: or blob: URL, or to plain http elsewhere, is refused, never handed to the transport", async () => {
+  const { setup } = await import("../support/fixtures.ts");
+  const sent: string[] = [];
+  const { server, client } = await setup({}, {
+    fetch: ((input: Request | URL | string, init?: RequestInit) => {
+      sent.push(input instanceof Request ? input.url : String(input));
+      return server.fetch(input, init);
+    }) as typeof fetch,
+  });
+  // Deno's and Bun's fetch read file: URLs: followed by hand, such a hop would hand a local
+  // file to the caller. Plain http to a host that is not loopback is refused as a first request
+  // to it is.
+  for (
+    const to of [
+      "file:///etc/hostname",
+      "data:text/plain,hi",
+      "blob:https://x.test/1",
+      "http://files.example.test/upload",
+    ]
+  ) {
+    const error = await thrown(() =>
+      client.fetch(`/v1/redirect?to=${encodeURIComponent(to)}`, { retry: false })
+    );
+    assert.equal((error as KognicAuthError).code, "INSECURE_URL", to);
+    assert.ok(sent.every((url) => /^https?:/.test(url)), `the transport saw only http(s): ${sent}`);
+  }
+});
+
 test("security: tokenOrigins must list http or https origins; garbage is INVALID_OPTIONS", async () => {
   const provider = new TokenProvider({
     credentials: new Credentials({ clientId: TEST_CLIENT_ID, clientSecret: CANARY_SECRET }),
