@@ -54,8 +54,15 @@ import { quote } from "./_util.ts";
  */
 export async function createClient(options: ClientOptions = {}): Promise<KognicClient> {
   const runtime = options.runtime ?? await detectRuntime();
-  // DEBUG=kognic-auth (the `debug` package's convention) switches on every message.
-  const logger = options.logger ?? debugLogger((name) => runtime.env(name));
+  // DEBUG=kognic-auth (the `debug` package's convention) switches on every message. A DEBUG
+  // the program may not read (Deno without --allow-env) is not set.
+  const logger = options.logger ?? debugLogger((name) => {
+    try {
+      return runtime.env(name);
+    } catch {
+      return undefined;
+    }
+  });
   if (logger) options = { ...options, logger };
   if (options.environment !== undefined) {
     // The hosts, scopes and credentials of a named environment, as the commands take them.

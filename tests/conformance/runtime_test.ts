@@ -8,6 +8,7 @@ import { resolveCredentials } from "../../src/core.ts";
 import { detectRuntime } from "../../src/runtime/mod.ts";
 import { edgeRuntime } from "../../src/runtime/edge.ts";
 import { test } from "../support/harness.ts";
+import { repoPath, runProgram } from "../support/cli.ts";
 import { CANARY_SECRET, credentialsDocument, thrown } from "../support/fixtures.ts";
 import { BAD_INPUTS } from "./bad_input_test.ts";
 
@@ -89,6 +90,34 @@ test(
     }
   },
   { needs: ["fs"] },
+);
+
+test(
+  "runtime: on Deno, createClient with explicit credentials needs no --allow-env (DEBUG unread is unset)",
+  async () => {
+    const dir = await mkdtemp(join(tmpdir(), "kognic-auth-perm-"));
+    try {
+      const script = join(dir, "main.ts");
+      await writeFile(
+        script,
+        `import { createClient } from ${JSON.stringify(repoPath("mod.ts"))};\n` +
+          `const client = await createClient({ auth: ["id", "secret"] });\n` +
+          `console.log(typeof client.fetch);\n`,
+      );
+      const ran = await runProgram(repoPath("node_modules/.bin/deno"), [
+        "run",
+        "--no-prompt",
+        "--no-config",
+        `--allow-read=${repoPath("")},${dir}`,
+        script,
+      ]);
+      assert.equal(ran.code, 0, ran.stderr);
+      assert.equal(ran.stdout.trim(), "function");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+  { needs: ["fs", "subprocess"], timeout: 60_000 },
 );
 
 test("demo: runs end to end, shows reuse and a refresh, never prints the secret", async () => {
