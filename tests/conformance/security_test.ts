@@ -404,16 +404,43 @@ async function redirectOrigins(world: World): Promise<void> {
   assert.equal(response.status, 200);
   await response.body?.cancel();
   assert.equal(seen(world, back)[0].headers.authorization, undefined);
+
+  // A caller's own Authorization to another origin follows a redirect within that origin only,
+  // as fetch does.
+  const own = { headers: { authorization: "Basic b3duOmhlYWRlcg==" } };
+  const foreign = world.foreign[0].url.replace("/public/echo", "");
+  const via = (url: string) => `${foreign}/public/redirect?to=${encodeURIComponent(url)}`;
+  const same = `${foreign}/public/echo?own=same`;
+  await (await call(via(same), own)).body?.cancel();
+  assert.equal(seen(world, same)[0].headers.authorization, own.headers.authorization);
+  const cross = `${world.foreign[1].url}?own=cross`;
+  await (await call(via(cross), own)).body?.cancel();
+  assert.equal(seen(world, cross)[0].headers.authorization, undefined);
+
+  // An Authorization among the default headers is never sent: not to another origin, and the
+  // token replaces it at home.
+  const defaults = (await clientOf({
+    baseUrl: world.home,
+    authHost: world.home,
+    fetch: world.fetch,
+    clock: { now: () => Date.now() },
+    headers: { Authorization: "Basic ZGVmYXVsdDpoZWFkZXI=" },
+  } as EntryOptions)).fetch;
+  const plain = `${world.foreign[0].url}?defaults=1`;
+  await (await defaults(plain)).body?.cancel();
+  assert.equal(seen(world, plain)[0].headers.authorization, undefined);
+  await (await defaults(via(cross + "&defaults=1"))).body?.cancel();
+  assert.equal(seen(world, `${cross}&defaults=1`)[0].headers.authorization, undefined);
 }
 
 test(
-  "security: over sockets a redirect hands the token on only to a token origin, and once dropped never again",
+  "security: over sockets a redirect hands the token on only to a token origin, and once dropped never again; other Authorization stays within its origin",
   () => socketWorld(redirectOrigins),
   { needs: ["sockets"] },
 );
 
 test(
-  "security: a redirect hands the token on only to a token origin, and once dropped never again (in-process)",
+  "security: a redirect hands the token on only to a token origin, and once dropped never again; other Authorization stays within its origin (in-process)",
   () => redirectOrigins(memoryWorld()),
 );
 
