@@ -643,8 +643,7 @@ async function renewalSetup(
   server.unauthorizedPaths.add("/v1/forbidden");
   const { call, provider } = await make(server, clock);
   const events: TokenEvent[] = [];
-  const listener = (event: TokenEvent) => events.push(event);
-  provider.subscribe(listener);
+  provider.subscribe((event) => events.push(event));
   return {
     server,
     clock,
@@ -652,8 +651,6 @@ async function renewalSetup(
     call: async (path) => {
       const response = await call(path);
       await response.body?.cancel();
-      // The provider holds listeners weakly: keep this one alive while the case runs.
-      void listener;
       return response.status;
     },
   };
