@@ -14,6 +14,7 @@ import process from "node:process";
 import { build, type Plugin } from "esbuild";
 import { EdgeRuntime } from "edge-runtime";
 import { run } from "../support/harness.ts";
+import { printLines } from "../support/stream_lines.ts";
 import "./contexts.ts";
 
 const root = new URL("../../", import.meta.url);
@@ -74,22 +75,7 @@ const url = new URL("http://localhost/");
 url.searchParams.set("label", `edge-runtime-${version}`);
 if (process.argv[2]) url.searchParams.set("filter", process.argv[2]);
 const response = await runtime.dispatchFetch(url.href);
-let last = "";
-let pending = "";
-const decoder = new TextDecoder();
-for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-  pending += decoder.decode(chunk, { stream: true });
-  const lines = pending.split("\n");
-  pending = lines.pop()!;
-  for (const line of lines) {
-    process.stdout.write(line + "\n");
-    if (line.trim()) last = line;
-  }
-}
-if (pending) {
-  process.stdout.write(pending + "\n");
-  last = pending;
-}
+const last = await printLines(response.body as AsyncIterable<Uint8Array>);
 await response.waitUntil();
 const failed = !/^edge-runtime-[0-9.]*: \d+ passed, 0 failed/.test(last);
 // The label has a space so that scripts/test.sh does not take it for a runtime's summary.

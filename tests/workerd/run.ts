@@ -6,6 +6,7 @@
 // Usage: node tests/workerd/run.ts [name filter]
 import process from "node:process";
 import { run } from "../support/harness.ts";
+import { printLines } from "../support/stream_lines.ts";
 import "./isolates.ts";
 import { bundleWorker, startWorkers, workerdVersion } from "./_support.ts";
 
@@ -17,22 +18,7 @@ try {
   url.searchParams.set("label", `workerd-${await workerdVersion()}`);
   if (filter) url.searchParams.set("filter", filter);
   const response = await mf.dispatchFetch(url);
-  let last = "";
-  let pending = "";
-  const decoder = new TextDecoder();
-  for await (const chunk of response.body!) {
-    pending += decoder.decode(chunk, { stream: true });
-    const lines = pending.split("\n");
-    pending = lines.pop()!;
-    for (const line of lines) {
-      process.stdout.write(line + "\n");
-      if (line.trim()) last = line;
-    }
-  }
-  if (pending) {
-    process.stdout.write(pending + "\n");
-    last = pending;
-  }
+  const last = await printLines(response.body!);
   failed = !/^workerd-[0-9.]*: \d+ passed, 0 failed/.test(last);
 } finally {
   await mf.dispose();
