@@ -452,7 +452,7 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
           logger.warn(
             `${methodOf(input, init)} ${JSON.stringify(bare(urlOf(input)))} failed after ` +
               `${attempts} attempts: ${
-                response ? `status ${response.status}` : describeError(failure)
+                response ? `status ${response.status}` : failureOf(failure)
               }`,
           );
         }
@@ -465,7 +465,7 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
       await response?.body?.cancel().catch(() => {});
       const method = methodOf(input, init);
       const url = bare(urlOf(input));
-      const why = response ? `status ${response.status}` : describeError(failure);
+      const why = response ? `status ${response.status}` : failureOf(failure);
       logger.info(
         `Retrying ${method} ${JSON.stringify(url)} in ${Math.round(delay)} ms after ${why} ` +
           `(attempt ${attempts + 1} of ${retry.attempts})`,
@@ -476,7 +476,7 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
         url,
         attempt: attempts + 1,
         delayMs: delay,
-        ...(response ? { status: response.status } : { error: describeError(failure) }),
+        ...(response ? { status: response.status } : { error: why }),
       });
       await wait(delay, caller);
     }
@@ -504,6 +504,14 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
     }
     return time + delay - started > retry.deadline ? undefined : delay;
   }
+}
+
+/**
+ * What went wrong, for a log line or an event: every URL in it without its query and fragment
+ * (Deno's fetch names the whole URL when a connection fails, a signed URL's signature with it).
+ */
+function failureOf(error: unknown): string {
+  return describeError(error).replace(/(https?:\/\/[^\s?#]*)[?#]\S*?(\)?:?(?:\s|$))/g, "$1$2");
 }
 
 /** Options of {@linkcode createClient}. */

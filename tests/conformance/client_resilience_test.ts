@@ -563,6 +563,38 @@ test("logging: a call that still fails after its retries is one warning at the d
   assert.equal(logger.lines.filter((line) => line.startsWith("warn ")).length, 1);
 });
 
+test(
+  "logging: a failed connection's query string (a signed URL's signature) is in no log line or event",
+  async () => {
+    const { serve } = await import("../support/serve.ts");
+    // A loopback port nobody listens on any more: Deno's fetch names the whole URL in its error.
+    const closed = await serve(() => new Response(null));
+    await closed.close();
+    const signed = `${closed.url}/upload?X-Amz-Signature=c2lnbmF0dXJl&X-Amz-Credential=AKIA`;
+    const home = await serve(() => new Response(null));
+    try {
+      const logger = recordingLogger();
+      const events: ClientEvent[] = [];
+      const client = await createClient({
+        auth: [TEST_CLIENT_ID, CANARY_SECRET],
+        baseUrl: home.url,
+        authHost: home.url,
+        retry: { baseDelay: 1, maxDelay: 1 },
+        logger,
+        onEvent: (event) => events.push(event),
+      });
+      await assert.rejects(client.fetch(signed, { method: "PUT", body: "data" }));
+      assert.equal(events.filter((event) => event.type === "retry").length, 3);
+      assert.ok(logger.lines.some((line) => line.startsWith("warn PUT")), logger.lines.join("\n"));
+      const printed = JSON.stringify([logger.lines, events]);
+      assert.ok(!/c2lnbmF0dXJl|AKIA/.test(printed), printed);
+    } finally {
+      await home.close();
+    }
+  },
+  { needs: ["sockets"] },
+);
+
 test("logging: DEBUG=kognic-auth (the debug package's convention) writes every message to stderr", async () => {
   let server = createKognicServer();
   const written: string[] = [];
