@@ -123,7 +123,7 @@ export type TokenEvent =
   | {
     /**
      * A 401 asked for a new token too soon after the last renewal a 401 caused; the token was
-     * kept and the 401 returned as it came.
+     * kept and the 401 returned as it came, unless the token store held a newer one.
      */
     readonly type: "renewal_refused";
     /** The token endpoint URL. */
@@ -273,6 +273,8 @@ export class TokenProvider implements TokenSource {
   #flight?: Promise<Held>;
   #backgroundAfter = 0;
   #rejected?: string;
+  /** A token a refused renewal kept, handed out again unless the store has a newer one. */
+  #kept?: Held;
   readonly #renewals: Renewals;
   #cacheKey?: Promise<string>;
   #listeners?: Set<{ deref(): ((event: TokenEvent) => void) | undefined }>;
@@ -355,30 +357,36 @@ export class TokenProvider implements TokenSource {
    * Renewals after 401s are limited, so that an API path that always answers 401 cannot turn
    * callers into a token-request loop: the first one is always done (a revoked token is
    * replaced at once), a further one only 10 seconds later, a pause that doubles while 401s
-   * keep coming, up to 5 minutes, and starts over after 5 quiet minutes. A refused one keeps
-   * the token and emits a `renewal_refused` {@linkcode TokenEvent}.
+   * keep coming, up to 5 minutes, and starts over after 5 quiet minutes. A refused one emits a
+   * `renewal_refused` {@linkcode TokenEvent} and keeps the token, unless the token store holds
+   * a newer one (another provider renewed it, such as another request's on Workers): the next
+   * `getToken` takes that one without a token request.
    *
    * @param accessToken The token an API rejected.
-   * @returns Whether the current token was dropped.
+   * @returns Whether the current token was dropped for a renewal (not when it was refused).
    */
   invalidate(accessToken: string): boolean {
-    if (this.#held?.accessToken !== accessToken) return false;
+    const held = this.#held;
+    if (held?.accessToken !== accessToken) return false;
     const now = this.#clock.now();
     const renewals = this.#renewals;
     const [calmUntil, pause] = renewals;
-    if (now < calmUntil) {
+    const refused = now < calmUntil;
+    if (refused) {
       this.#emit({
         type: "renewal_refused",
         tokenUrl: this.tokenUrl.href,
         retryInMs: calmUntil - now,
       });
-      return false;
+      if (!this.#options.store) return false;
+      this.#kept = held;
+    } else {
+      renewals[1] = now < calmUntil + MAX_PAUSE ? Math.min(pause * 2, MAX_PAUSE) : PAUSE;
+      renewals[0] = now + renewals[1];
     }
-    renewals[1] = now < calmUntil + MAX_PAUSE ? Math.min(pause * 2, MAX_PAUSE) : PAUSE;
-    renewals[0] = now + renewals[1];
     this.#held = undefined;
     this.#rejected = accessToken;
-    return true;
+    return !refused;
   }
 
   /**
@@ -486,6 +494,10 @@ export class TokenProvider implements TokenSource {
     const options = this.#options;
     const store = options.store;
     const key = store ? await this.cacheKey() : "";
+    // The token a refused renewal kept: used unless the store has a newer one, until its
+    // expiry margin as a stored one.
+    const kept = this.#kept;
+    this.#kept = undefined;
     if (store && !this.#held) {
       const stored = await store.load(key).catch((error) => this.#storeFailed("load", error));
       // Only a stored token that says when it expires is taken (SPEC §8), whatever the store.
@@ -499,6 +511,7 @@ export class TokenProvider implements TokenSource {
         return this.#held = held;
       }
     }
+    if (kept && this.#clock.now() < kept.expireAt) return this.#held = kept;
     const started = this.#clock.now();
     const clock = this.#clock;
     const request = {

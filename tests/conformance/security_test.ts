@@ -743,3 +743,26 @@ test("security: edgeFetch and edgeClient made per request share the renewal limi
   assert.equal((await edgeFetch(env, options)("/v1/whoami")).status, 200);
   assert.equal(server.tokenRequests.length, 3);
 });
+
+test("security: a revoked token is replaced once for the requests in flight with it, also on workerd where each has a provider", async () => {
+  const clock = new FakeClock();
+  const server = createKognicServer({ now: () => clock.now() });
+  const options = {
+    baseUrl: API_BASE,
+    authHost: AUTH_HOST,
+    fetch: server.fetch as typeof fetch,
+    clock,
+  };
+  // Two requests' functions, both with the first token (on workerd, two providers).
+  const first = edgeFetch(env, options);
+  const second = edgeFetch(env, options);
+  for (const call of [first, second]) {
+    assert.equal((await call("/v1/whoami")).status, 200);
+  }
+  assert.equal(server.tokenRequests.length, 1);
+  server.revoke(server.issuedTokens[0]);
+  // The first renews the token; the second, within the pause, takes the renewed one.
+  assert.equal((await first("/v1/whoami")).status, 200);
+  assert.equal((await second("/v1/whoami")).status, 200);
+  assert.equal(server.tokenRequests.length, 2);
+});

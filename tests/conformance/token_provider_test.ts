@@ -317,3 +317,29 @@ test("provider: getAccessToken gives the token with its expiry and the scopes gr
   assert.equal(bare.expiresAt, undefined);
   assert.deepEqual(bare.scopes, ["a"]);
 });
+
+test("provider: a refused renewal takes a newer token from the store (another provider renewed it), else keeps the token", async () => {
+  const clock = new FakeClock();
+  const server = createKognicServer({ now: () => clock.now() });
+  const saved = new Map<string, StoredToken>();
+  const store = {
+    load: (key: string) => Promise.resolve(saved.get(key)),
+    save: (key: string, token: StoredToken) => (saved.set(key, token), Promise.resolve()),
+  };
+  // Two providers sharing a store and a renewal limit, as the requests of a Worker do.
+  const renewals: [number, number] = [-Infinity, 0];
+  const a = provider(server, clock, { store, renewals });
+  const b = provider(server, clock, { store, renewals });
+  const first = await a.getToken();
+  assert.equal(await b.getToken(), first);
+  assert.equal(a.invalidate(first), true, "the first renewal");
+  const second = await a.getToken();
+  assert.notEqual(second, first);
+  // b's renewal is refused (within the pause), but the store has a's new token.
+  assert.equal(b.invalidate(first), false);
+  assert.equal(await b.getToken(), second);
+  // Nothing newer in the store: the token is kept, and no token request is made.
+  assert.equal(b.invalidate(second), false);
+  assert.equal(await b.getToken(), second);
+  assert.equal(server.tokenRequests.length, 2);
+});
