@@ -48,6 +48,16 @@ function provider(
   });
 }
 
+/** A token store over a map, and the map. */
+function memoryStore() {
+  const saved = new Map<string, StoredToken>();
+  const store = {
+    load: (key: string) => Promise.resolve(saved.get(key)),
+    save: (key: string, token: StoredToken) => (saved.set(key, token), Promise.resolve()),
+  };
+  return { saved, store };
+}
+
 const grants = (server: KognicServer) =>
   server.tokenRequests.map((request) => new URLSearchParams(request.body).get("grant_type"));
 
@@ -224,11 +234,7 @@ test("provider: cache keys match the Python library's format", async () => {
 test("provider: the persistence hook serves a stored token and receives new ones", async () => {
   const clock = new FakeClock();
   const server = createKognicServer({ now: () => clock.now() });
-  const saved = new Map<string, StoredToken>();
-  const store = {
-    load: (key: string) => Promise.resolve(saved.get(key)),
-    save: (key: string, token: StoredToken) => (saved.set(key, token), Promise.resolve()),
-  };
+  const { saved, store } = memoryStore();
   const first = await provider(server, clock, { store }).getToken();
   const key = `${AUTH_HOST}:${TEST_CLIENT_ID}`;
   assert.equal(saved.get(key)?.access_token, first);
@@ -277,11 +283,7 @@ test("provider: a failing store never fails the token request, and says so witho
 test("provider: a token rejected by an API is not taken back from the store", async () => {
   const clock = new FakeClock();
   const server = createKognicServer({ now: () => clock.now() });
-  const saved = new Map<string, StoredToken>();
-  const store = {
-    load: (key: string) => Promise.resolve(saved.get(key)),
-    save: (key: string, token: StoredToken) => (saved.set(key, token), Promise.resolve()),
-  };
+  const { store } = memoryStore();
   const tokens = provider(server, clock, { store });
   const first = await tokens.getToken();
   tokens.invalidate(first);
@@ -321,11 +323,7 @@ test("provider: getAccessToken gives the token with its expiry and the scopes gr
 test("provider: a refused renewal takes a newer token from the store (another provider renewed it), else keeps the token", async () => {
   const clock = new FakeClock();
   const server = createKognicServer({ now: () => clock.now() });
-  const saved = new Map<string, StoredToken>();
-  const store = {
-    load: (key: string) => Promise.resolve(saved.get(key)),
-    save: (key: string, token: StoredToken) => (saved.set(key, token), Promise.resolve()),
-  };
+  const { store } = memoryStore();
   // Two providers sharing a store and a renewal limit, as the requests of a Worker do.
   const renewals: [number, number] = [-Infinity, 0];
   const a = provider(server, clock, { store, renewals });
