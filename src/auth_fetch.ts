@@ -7,6 +7,7 @@
 import { KognicAuthError } from "./errors.ts";
 import type { TokenSource } from "./token_provider.ts";
 import { assertSecureUrl } from "./_util.ts";
+import { defaultFetch } from "./_transport.ts";
 
 /**
  * A private key of a request's init: an array it holds receives every token the request was
@@ -49,7 +50,7 @@ export interface BearerOptions {
   baseUrl?: URL;
   /** Headers added to every request unless the request sets them. */
   headers?: HeadersInit;
-  /** The `fetch` that sends the requests; default the global one. */
+  /** The `fetch` that sends the requests; default the runtime's, which applies `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` on Deno, Bun and Node. */
   fetch?: typeof fetch;
   /** Allow sending the token over plain `http://` to hosts that are not loopback. */
   allowInsecureHttp?: boolean;
@@ -75,7 +76,7 @@ export function bearerFetch(tokens: TokenSource, options: BearerOptions): Bearer
   const defaults: Record<string, string> = Object.fromEntries(new Headers(options.headers));
   // Only ever the token of this library, and only where it belongs.
   delete defaults.authorization;
-  const send = options.fetch ?? ((input, init) => fetch(input, init));
+  const send = options.fetch ?? defaultFetch;
   const origins = tokenOrigins(base, options.tokenOrigins, options.allowInsecureHttp);
   const ours = (url: URL) => origins.has(url.origin);
 

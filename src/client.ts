@@ -26,6 +26,7 @@ import {
   SENT_TOKENS,
 } from "./auth_fetch.ts";
 import type { Connection } from "./_shared_provider.ts";
+import { failure as fetchFailure } from "./_transport.ts";
 import {
   abortReason,
   assertSecureUrl,
@@ -218,7 +219,7 @@ export interface AuthFetchOptions {
   baseUrl?: string | URL;
   /** Headers added to every request unless the request sets them. */
   headers?: HeadersInit;
-  /** The `fetch` that sends the requests; default the global one. */
+  /** The `fetch` that sends the requests; default the runtime's, which applies `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` on Deno, Bun and Node. */
   fetch?: typeof fetch;
   /** Allow sending the token over plain `http://` to hosts that are not loopback. */
   allowInsecureHttp?: boolean;
@@ -427,9 +428,12 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
         response = await send(input, init, signal);
       } catch (error) {
         if (caller?.aborted) throw abortReason(caller);
-        // Refusals of this library (an insecure URL, a token error) are not transient; a proxy
-        // that could not be reached is, like any failed connection.
+        // Refusals of this library (an insecure URL, a token error, a 407 from a proxy) and an
+        // untrusted certificate are not transient; a proxy that could not be reached is, like
+        // any failed connection.
         if (error instanceof KognicAuthError && !isTransient(error)) throw error;
+        const failed = unreachable(error, input, init, attempts);
+        if (failed.final) throw failed.error;
         failure = signal?.aborted
           ? new KognicAuthError(
             "TIMEOUT",
@@ -447,20 +451,24 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
       }
       const delay = retry ? delayFor(retry, attempts, started, input, init, response) : undefined;
       if (delay === undefined || !retry) {
+        // The error a failed connection ends in: it names the URL without its query.
+        const failed = response ? undefined : unreachable(failure, input, init, attempts).error;
         if (attempts > 1) {
           // The retries were logged at info level: the failure they ended in is a warning.
           logger.warn(
-            `${methodOf(input, init)} ${JSON.stringify(bare(urlOf(input)))} failed after ` +
-              `${attempts} attempts: ${
-                response ? `status ${response.status}` : failureOf(failure)
-              }`,
+            failed instanceof KognicAuthError
+              ? failed.message
+              : `${methodOf(input, init)} ${JSON.stringify(bare(urlOf(input)))} failed after ` +
+                `${attempts} attempts: ${
+                  response ? `status ${response.status}` : failureOf(failure)
+                }`,
           );
         }
         if (response) {
           sunset(response, input, init);
           return response;
         }
-        throw failure;
+        throw failed;
       }
       await response?.body?.cancel().catch(() => {});
       const method = methodOf(input, init);
@@ -481,6 +489,23 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
       await wait(delay, caller);
     }
   } as typeof fetch;
+
+  /** A failed connection as a KognicAuthError naming method, URL (no query) and attempts. */
+  function unreachable(
+    error: unknown,
+    input: FetchInput,
+    init: RequestInit | undefined,
+    attempts: number,
+  ): { error: unknown; final: boolean } {
+    if (error instanceof KognicAuthError) return { error, final: false };
+    const url = new URL(bare(urlOf(input)));
+    return fetchFailure(error, {
+      subject: `${methodOf(input, init)} ${JSON.stringify(url.href)}`,
+      url,
+      fallback: "API_UNREACHABLE",
+      attempts,
+    });
+  }
 
   /** How long to wait before the next attempt, or `undefined` when there is none. */
   function delayFor(
@@ -565,6 +590,12 @@ export interface ClientOptions extends ResolveOptions, AuthFetchOptions {
    * (edge functions); not allowed together with `fetch`.
    */
   proxy?: string;
+  /**
+   * A CA certificate (PEM text) to trust besides the runtime's own, for the token endpoint and
+   * the API, such as the one a corporate proxy signs TLS with; works with and without `proxy`.
+   * On Node.js it needs the `undici` package. Not allowed together with `fetch`.
+   */
+  ca?: string;
   /** The clock for token lifetimes and backoff waits; default `Date.now` and timers. */
   clock?: Clock;
   /** Where to persist tokens between processes; default none. */

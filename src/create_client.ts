@@ -81,10 +81,16 @@ export async function createClient(options: ClientOptions = {}): Promise<KognicC
     runtime,
     now: options.now ?? options.clock?.now(),
   });
-  if (options.proxy !== undefined && options.fetch) {
-    throw new KognicAuthError("INVALID_OPTIONS", "Options fetch and proxy cannot be used together");
+  const { proxy, ca } = options;
+  if ((proxy !== undefined || ca !== undefined) && options.fetch) {
+    throw new KognicAuthError(
+      "INVALID_OPTIONS",
+      `Options fetch and ${proxy === undefined ? "ca" : "proxy"} cannot be used together`,
+    );
   }
-  const proxied = options.proxy === undefined ? undefined : runtime.fetchWith?.(options.proxy);
+  const proxied = proxy === undefined && ca === undefined
+    ? undefined
+    : runtime.fetchWith?.(proxy, { ca });
   return buildClient(
     connect(credentials, runtime, { ...options, fetch: options.fetch ?? proxied }),
     options,

@@ -32,7 +32,11 @@
  * | `JWT_INVALID` | `get-access-token --decode` got a token that is not a JWT |
  * | `INVALID_OPTIONS` | options that contradict each other or have the wrong shape |
  * | `INSECURE_URL` | a plain `http://` URL for a host that is not loopback |
- * | `TOKEN_REQUEST_FAILED` | the token endpoint could not be reached |
+ * | `TOKEN_REQUEST_FAILED` | the token endpoint could not be reached, for a reason the runtime does not name |
+ * | `API_UNREACHABLE` | an API could not be reached, for a reason the runtime does not name; the message names method and URL |
+ * | `CONNECTION_REFUSED` | the host (token endpoint or API) refused the connection: nothing listens there |
+ * | `DNS_FAILED` | the host name of the token endpoint or an API could not be resolved |
+ * | `TLS_CERTIFICATE` | the server's TLS certificate is not trusted (unknown CA, expired, wrong name); never retried; the message says how to trust a CA |
  * | `TOKEN_HTTP_ERROR` | the token endpoint answered an HTTP error without an OAuth error body |
  * | `TOKEN_OAUTH_ERROR` | the token endpoint answered an OAuth error such as `invalid_client` |
  * | `TOKEN_RATE_LIMITED` | the token endpoint kept answering 429 |
@@ -40,12 +44,13 @@
  * | `TOO_MANY_REDIRECTS` | an API redirected more than 20 times in a row |
  * | `HTTP_ERROR` | an API answered a non-2xx status |
  * | `ABORTED` | the caller's `AbortSignal` fired |
- * | `TIMEOUT` | the token endpoint or an API gave no answer within the `timeout` (after any retries) |
+ * | `TIMEOUT` | the token endpoint or an API gave no answer within the `timeout` (after any retries), or the connection timed out |
  * | `RESPONSE_INVALID_JSON` | a JSON helper got a 2xx answer whose body is not JSON |
  * | `RESPONSE_NO_DATA` | a JSON helper got a body without the `data` envelope; the message names the keys found |
  * | `PROXY_INVALID` | a proxy URL (the `proxy` option, `HTTPS_PROXY`, `HTTP_PROXY`) does not parse or is not `http://`/`https://` |
  * | `PROXY_UNREACHABLE` | no connection could be made to the proxy; the message names its host and port |
  * | `PROXY_FAILED` | the proxy was reached but the request through it failed (a refused tunnel, for example) |
+ * | `PROXY_AUTH_REQUIRED` | the proxy answered 407: it wants (other) credentials; never retried; the message names the proxy's host and port |
  * | `PROXY_UNAVAILABLE` | a proxy is configured on Node.js but the optional `undici` package is not installed |
  */
 export type KognicAuthErrorCode =
@@ -68,6 +73,10 @@ export type KognicAuthErrorCode =
   | "INVALID_OPTIONS"
   | "INSECURE_URL"
   | "TOKEN_REQUEST_FAILED"
+  | "API_UNREACHABLE"
+  | "CONNECTION_REFUSED"
+  | "DNS_FAILED"
+  | "TLS_CERTIFICATE"
   | "TOKEN_HTTP_ERROR"
   | "TOKEN_OAUTH_ERROR"
   | "TOKEN_RATE_LIMITED"
@@ -81,6 +90,7 @@ export type KognicAuthErrorCode =
   | "PROXY_INVALID"
   | "PROXY_UNREACHABLE"
   | "PROXY_FAILED"
+  | "PROXY_AUTH_REQUIRED"
   | "PROXY_UNAVAILABLE";
 
 /** Options of {@linkcode KognicAuthError}. */

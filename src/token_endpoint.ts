@@ -20,6 +20,7 @@ import {
   redact,
   sleep,
 } from "./_util.ts";
+import { defaultFetch, failure as fetchFailure } from "./_transport.ts";
 
 /** The default Kognic auth host. */
 export const DEFAULT_AUTH_HOST = "https://auth.app.kognic.com";
@@ -59,7 +60,10 @@ export interface TokenRequestOptions {
   refreshToken?: string;
   /** How the client authenticates; default `"client_secret_post"`. */
   authMethod?: AuthMethod;
-  /** The `fetch` to use; default the global one. */
+  /**
+   * The `fetch` to use; default the runtime's: on Deno, Bun and Node it applies `HTTPS_PROXY`,
+   * `HTTP_PROXY` and `NO_PROXY`; elsewhere it is the global one.
+   */
   fetch?: typeof fetch;
   /** Extra request headers, such as `User-Agent`. */
   headers?: Record<string, string>;
@@ -164,7 +168,7 @@ export async function requestToken(
     headers.Authorization = `Basic ${pair}`;
     secrets.push(pair);
   }
-  const fetcher = options.fetch ?? fetch;
+  const fetcher = options.fetch ?? defaultFetch;
   const now = options.now ?? Date.now;
   const limit = options.timeout ?? 30_000;
   /** An error that names the token endpoint; the caller redacts what the server said. */
@@ -185,6 +189,7 @@ export async function requestToken(
     const signal = timeout.signal;
     let failure: KognicAuthError;
     let retryAfter: number | undefined;
+    let final = false;
     try {
       const response = await fetcher(url, {
         method: "POST",
@@ -210,19 +215,28 @@ export async function requestToken(
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason;
       if (timeout.signal.aborted) throw fail("TIMEOUT", `did not answer within ${limit} ms`);
-      // Refusals are final; proxy failures the runtime's fetch explains itself (PROXY_*) and
-      // network failures (a body cut off mid-way too) are retried like a 503.
+      // Refusals are final (a 407 from a proxy, an untrusted certificate, the library's own);
+      // proxy failures the runtime's fetch explains itself (PROXY_*) and network failures (a
+      // body cut off mid-way too) are retried like a 503.
       if (error instanceof KognicAuthError && !isTransient(error)) throw error;
-      failure = error instanceof KognicAuthError ? error : fail(
-        "TOKEN_REQUEST_FAILED",
-        `could not be reached: ${redact(describeError(error), secrets)}`,
-      );
+      if (error instanceof KognicAuthError) failure = error;
+      else {
+        let made;
+        ({ error: made, final } = fetchFailure(error, {
+          subject: `Token endpoint ${quote(url.href)}`,
+          url,
+          fallback: "TOKEN_REQUEST_FAILED",
+          attempts: attempt,
+          secrets,
+        }));
+        failure = new TokenError(made.code, made.message, { source: url.href, cause: made.cause });
+      }
     } finally {
       clearTimeout(timer);
       options.signal?.removeEventListener("abort", abort);
     }
     const delay = retryAfter ?? 125 * 2 ** attempt * (0.5 + Math.random() / 2);
-    if (attempt > (options.retries ?? 2) || delay > (options.maxRetryAfter ?? 30_000)) {
+    if (final || attempt > (options.retries ?? 2) || delay > (options.maxRetryAfter ?? 30_000)) {
       throw failure;
     }
     await (options.sleep ?? sleep)(delay, options.signal);

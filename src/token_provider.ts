@@ -170,7 +170,10 @@ export interface TokenProviderOptions {
   scopes?: readonly string[];
   /** How the client authenticates at the token endpoint; default `"client_secret_post"`. */
   authMethod?: AuthMethod;
-  /** The `fetch` for the token endpoint; default the global one. */
+  /**
+   * The `fetch` for the token endpoint; default the runtime's: on Deno, Bun and Node it applies
+   * `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY`; elsewhere it is the global one.
+   */
   fetch?: typeof fetch;
   /** Extra headers for token requests, such as `User-Agent`. */
   headers?: Record<string, string>;

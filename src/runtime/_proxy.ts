@@ -4,6 +4,7 @@
 // Private to src/runtime/.
 import { KognicAuthError } from "../errors.ts";
 import { describeError, redact } from "../_util.ts";
+import { networkFailure, networkKind } from "../_network.ts";
 
 /** Reads an environment variable. */
 export type EnvReader = (name: string) => string | undefined;
@@ -174,16 +175,47 @@ export function scrub(text: string, proxy: URL): string {
   return redact(text, [secret, decodeUserinfo(secret)], "***");
 }
 
+/** `PROXY_AUTH_REQUIRED`: the proxy answered 407. Never names the user or the password. */
+export function proxyAuthError(choice: ProxyChoice, target: URL): KognicAuthError {
+  const proxy = `Proxy "${proxyLabel(choice.url)}" (from ${choice.source})`;
+  const given = choice.url.username || choice.url.password;
+  return new KognicAuthError(
+    "PROXY_AUTH_REQUIRED",
+    `${proxy} answered 407 Proxy Authentication Required for a request to ` +
+      `${JSON.stringify(target.origin)}: ${
+        given
+          ? "it refused the user name and password in its URL"
+          : "it wants a user name and password"
+      }; give them in the proxy URL (http://user:password@host:port, with special characters ` +
+      `percent-encoded, such as @ as %40 and : as %3A), in the proxy option or HTTPS_PROXY`,
+    { source: choice.source },
+  );
+}
+
 /**
- * Turns a failure of a request sent through `choice` into `PROXY_UNREACHABLE` (no connection to
- * the proxy) or `PROXY_FAILED` (anything else), naming the proxy's host and port, where it was
- * configured and the target, never the proxy's password. The original error is not kept as
- * `cause`: runtimes may print the proxy URL, password included.
+ * Turns a failure of a request sent through `choice` into `PROXY_AUTH_REQUIRED` (the proxy
+ * answered 407), `TLS_CERTIFICATE` (the target's certificate is not trusted),
+ * `PROXY_UNREACHABLE` (no connection to the proxy) or `PROXY_FAILED` (anything else), naming the
+ * proxy's host and port, where it was configured and the target, never the proxy's password.
+ * The original error is not kept as `cause`: runtimes may print the proxy URL, password
+ * included.
  */
 export function proxyError(error: unknown, choice: ProxyChoice, target: URL): KognicAuthError {
-  const detail = scrub(describeError(error), choice.url);
+  const kind = networkKind(error);
+  if (kind === "PROXY_AUTH_REQUIRED") return proxyAuthError(choice, target);
   const proxy = `proxy "${proxyLabel(choice.url)}" (from ${choice.source})`;
   const to = JSON.stringify(target.origin);
+  if (kind === "TLS_CERTIFICATE") {
+    const secret = choice.url.password || choice.url.username;
+    return networkFailure(error, {
+      subject: `Request to ${to} through ${proxy}`,
+      url: target,
+      fallback: "PROXY_FAILED",
+      secrets: [choice.url.href, secret, decodeUserinfo(secret)],
+      keepCause: false,
+    }).error;
+  }
+  const detail = scrub(describeError(error), choice.url);
   return UNREACHABLE.test(detail)
     ? new KognicAuthError(
       "PROXY_UNREACHABLE",
@@ -201,28 +233,38 @@ export function proxyError(error: unknown, choice: ProxyChoice, target: URL): Ko
 export interface ProxyTransport {
   /** Reads the environment; a throwing reader counts as an empty environment. */
   env: EnvReader;
-  /** Sends a request directly, ignoring any proxy in the environment. */
-  direct: typeof fetch;
   /**
-   * Returns a `fetch` that sends every request through `proxy` (credentials in its URL). Called
-   * once per distinct proxy URL; the result is reused.
+   * Sends a request directly, ignoring any proxy in the environment; with `ca` (PEM), trusting
+   * that CA too.
    */
-  through(proxy: URL): typeof fetch | Promise<typeof fetch>;
+  direct(input: Request | URL | string, init?: RequestInit, ca?: string): Promise<Response>;
+  /**
+   * Returns a `fetch` that sends every request through `proxy` (credentials in its URL), chosen
+   * by `source` (a variable's name or {@linkcode PROXY_OPTION}); with `ca` (PEM), trusting that
+   * CA too. Called once per distinct proxy URL; the result is reused.
+   */
+  through(proxy: URL, source: string, ca?: string): typeof fetch | Promise<typeof fetch>;
 }
 
-/** The functions proxyAwareFetch made, per transport and explicit proxy. */
-const madeFor = new WeakMap<ProxyTransport, Map<string | undefined, typeof fetch>>();
+/** The functions proxyAwareFetch made, per transport, explicit proxy and CA. */
+const madeFor = new WeakMap<ProxyTransport, Map<string, typeof fetch>>();
 
 /**
  * Builds an adapter's `fetch`: each request goes through the proxy {@linkcode selectProxy}
- * chooses for its URL, or directly. `explicit` overrides the environment.
+ * chooses for its URL, or directly. `explicit` overrides the environment; `ca` (PEM) is a CA to
+ * trust besides the runtime's own.
  */
-export function proxyAwareFetch(transport: ProxyTransport, explicit?: string): typeof fetch {
+export function proxyAwareFetch(
+  transport: ProxyTransport,
+  explicit?: string,
+  ca?: string,
+): typeof fetch {
   // One function per transport and proxy: a fetch's identity is part of what makes clients
   // share a token provider, and each function opens its own proxy connections.
   let made = madeFor.get(transport);
   if (!made) madeFor.set(transport, made = new Map());
-  const known = made.get(explicit);
+  const key = `${explicit}\n${ca}`;
+  const known = made.get(key);
   if (known) return known;
   const env: EnvReader = (name) => {
     try {
@@ -236,22 +278,30 @@ export function proxyAwareFetch(transport: ProxyTransport, explicit?: string): t
   const proxied: typeof fetch = async function proxiedFetch(input, init) {
     const target = new URL(input instanceof Request ? input.url : input);
     const choice = selectProxy(target, env, explicit);
-    if (!choice) return transport.direct(input, init);
+    if (!choice) return transport.direct(input, init, ca);
     let send = opened.get(choice.url.href);
     if (!send) {
-      send = Promise.resolve().then(() => transport.through(choice.url));
+      send = Promise.resolve().then(() => transport.through(choice.url, choice.source, ca));
       opened.set(choice.url.href, send);
       send.catch(() => opened.delete(choice.url.href));
     }
     const sender = await send;
+    let response: Response;
     try {
-      return await sender(input, init);
+      response = await sender(input, init);
     } catch (error) {
       const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined);
       if (signal?.aborted || error instanceof KognicAuthError) throw error;
       throw proxyError(error, choice, target);
     }
+    // Only a proxy answers 407; where the runtime hands it over as an answer (plain http through
+    // Deno's and Bun's proxies), it fails the same way as a refused tunnel.
+    if (response.status === 407) {
+      await response.body?.cancel().catch(() => {});
+      throw proxyAuthError(choice, target);
+    }
+    return response;
   };
-  made.set(explicit, proxied);
+  made.set(key, proxied);
   return proxied;
 }

@@ -11,6 +11,7 @@
  * @module
  */
 import { homedir } from "node:os";
+import { rootCertificates } from "node:tls";
 import type { Runtime } from "./mod.ts";
 import {
   NO_PROXY_VARIABLES,
@@ -53,13 +54,16 @@ export function bunRuntime(): Runtime {
       for (const [name, value] of saved) if (value !== undefined) bun.env[name] = value;
     }
   };
+  // Bun's `tls.ca` replaces its trusted roots: pass them along with the extra CA.
+  const tls = (ca?: string) => ca ? { tls: { ca: [...rootCertificates, ca] } } : {};
   const transport: ProxyTransport = {
     env: (name) => bun.env[name],
-    direct: (input, init) => without(PROXY_VARIABLES, () => fetch(input, init)),
-    through: (proxy) => (input, init) =>
+    direct: (input, init, ca) =>
+      without(PROXY_VARIABLES, () => fetch(input, Object.assign({}, init, tls(ca)))),
+    through: (proxy, _source, ca) => (input, init) =>
       without(
         NO_PROXY_VARIABLES,
-        () => fetch(input, Object.assign({}, init, { proxy: proxy.href })),
+        () => fetch(input, Object.assign({}, init, { proxy: proxy.href }, tls(ca))),
       ),
   };
   return {
@@ -71,7 +75,7 @@ export function bunRuntime(): Runtime {
     // kept, so that a file starting with one is refused alike everywhere.
     readTextFile: async (path) => KEEP_BOM.decode(await bun.file(path).arrayBuffer()),
     fetch: proxyAwareFetch(transport),
-    fetchWith: (proxy) => proxyAwareFetch(transport, proxy),
+    fetchWith: (proxy, options) => proxyAwareFetch(transport, proxy, options?.ca),
     ...nodeMembers((name) => bun.env[name]),
   };
 }

@@ -15,6 +15,7 @@ import { commandKeyring } from "./_keyring.ts";
 import {
   decodeUserinfo,
   hasProxyEnv,
+  NO_PROXY_VARIABLES,
   PROXY_VARIABLES,
   proxyAwareFetch,
   type ProxyTransport,
@@ -53,22 +54,31 @@ interface DenoNamespace {
   };
   createHttpClient(options: {
     proxy?: { url: string; basicAuth?: { username: string; password: string } };
+    caCerts?: string[];
   }): HttpClient;
 }
 
 function denoTransport(deno: DenoNamespace): ProxyTransport {
-  let directClient: HttpClient | undefined;
+  const directClients = new Map<string | undefined, HttpClient>();
   // Deno reads the proxy variables when a client is created: a client created while they are
-  // out of the way connects directly. Hiding them is synchronous, so no other code sees it.
-  const direct = () => {
-    if (directClient) return directClient;
-    const saved = PROXY_VARIABLES.map((name) => [name, deno.env.get(name)] as const);
+  // out of the way connects directly, and one with a proxy created while NO_PROXY is out of the
+  // way uses it for every URL. Hiding them is synchronous, so no other code sees it.
+  const without = (names: readonly string[], create: () => HttpClient) => {
+    const saved = names.map((name) => [name, deno.env.get(name)] as const);
     for (const [name, value] of saved) if (value !== undefined) deno.env.delete(name);
     try {
-      return directClient = deno.createHttpClient({});
+      return create();
     } finally {
       for (const [name, value] of saved) if (value !== undefined) deno.env.set(name, value);
     }
+  };
+  const direct = (ca?: string) => {
+    let client = directClients.get(ca);
+    if (!client) {
+      client = without(PROXY_VARIABLES, () => deno.createHttpClient(ca ? { caCerts: [ca] } : {}));
+      directClients.set(ca, client);
+    }
+    return client;
   };
   const fetchWith = (client: HttpClient): typeof fetch => (input, init) =>
     fetch(input, Object.assign({}, init, { client }));
@@ -81,8 +91,9 @@ function denoTransport(deno: DenoNamespace): ProxyTransport {
   };
   return {
     env: (name) => deno.env.get(name),
-    direct: (input, init) => proxyInEnv() ? fetchWith(direct())(input, init) : fetch(input, init),
-    through: (proxy) => {
+    direct: (input, init, ca) =>
+      ca || proxyInEnv() ? fetchWith(direct(ca))(input, init) : fetch(input, init),
+    through: (proxy, _source, ca) => {
       const url = new URL(proxy);
       const basicAuth = url.username || url.password
         ? {
@@ -92,7 +103,19 @@ function denoTransport(deno: DenoNamespace): ProxyTransport {
         : undefined;
       url.username = "";
       url.password = "";
-      return fetchWith(deno.createHttpClient({ proxy: { url: url.href, basicAuth } }));
+      let names: readonly string[] = NO_PROXY_VARIABLES;
+      try {
+        deno.env.get("NO_PROXY");
+      } catch {
+        names = []; // No --allow-env: Deno cannot read NO_PROXY either.
+      }
+      return fetchWith(
+        without(names, () =>
+          deno.createHttpClient({
+            proxy: { url: url.href, basicAuth },
+            ...(ca ? { caCerts: [ca] } : {}),
+          })),
+      );
     },
   };
 }
@@ -164,6 +187,6 @@ export function denoRuntime(): Runtime {
       return keyring;
     },
     fetch: proxyAwareFetch(transport),
-    fetchWith: (proxy) => proxyAwareFetch(transport, proxy),
+    fetchWith: (proxy, options) => proxyAwareFetch(transport, proxy, options?.ca),
   };
 }

@@ -15,6 +15,8 @@
  *
  * @module
  */
+import { setNetwork } from "../_transport.ts";
+import { networkFailure } from "../_network.ts";
 
 /**
  * A system keyring: secrets stored under a service and an account name, such as the Secret
@@ -147,19 +149,26 @@ export interface Runtime {
    */
   readonly fetch: typeof fetch;
   /**
-   * Returns a `fetch` that sends every request through `proxy`, whatever the environment says.
-   * Absent where there is no proxy support (edge functions). Throws `PROXY_INVALID` for a URL
-   * that does not parse.
+   * Returns a `fetch` that sends every request through `proxy`, whatever the environment says
+   * (without `proxy`: as the environment says), trusting `options.ca` besides the runtime's own
+   * CAs. Absent where there is no proxy support (edge functions). Throws `PROXY_INVALID` for a
+   * URL that does not parse.
    *
    * @param proxy The proxy URL, such as `http://user:password@proxy.corp:3128`.
+   * @param options `ca`: a CA certificate (PEM) to trust, such as a corporate proxy's.
    * @returns The proxied `fetch`.
    */
-  fetchWith?(proxy: string): typeof fetch;
+  fetchWith?(proxy: string | undefined, options?: { ca?: string }): typeof fetch;
   /** The system keyring, where one is available. */
   readonly keyring?: Keyring;
 }
 
 let detected: Promise<Runtime> | undefined;
+
+// Where no `fetch` is given (requestToken, TokenProvider, createAuthFetch), send with the
+// adapter's, so that the environment's proxy rules apply there too; and word failed requests
+// as the runtimes let us.
+setNetwork({ fetch: async () => (await detectRuntime()).fetch, failure: networkFailure });
 
 /**
  * Returns the adapter for the runtime this code runs on, chosen by `navigator.userAgent`:

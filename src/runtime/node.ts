@@ -2,11 +2,13 @@
  * The runtime adapter for Node.js: `process.env`, `node:fs/promises`, `node:os`,
  * `node:child_process` (for the keyring tools) and the global `fetch`.
  *
- * Node's own `fetch` ignores `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY`. This adapter honours
- * them: a request that should go through a proxy is sent with the `fetch` and `ProxyAgent` of
- * the [`undici`](https://www.npmjs.com/package/undici) package, so the two always match. `undici`
- * is an optional peer dependency: it is imported only when a proxy is configured, and programs
- * that use a proxy on Node install it themselves (`npm install undici`).
+ * Node's own `fetch` ignores `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` unless
+ * `NODE_USE_ENV_PROXY=1` (or `--use-env-proxy`) is set. This adapter honours them either way:
+ * with Node's own proxy support on, a request that should go through the proxy of a variable is
+ * left to Node; otherwise, and for the `proxy` and `ca` options, it is sent with the `fetch`,
+ * `Agent` and `ProxyAgent` of the [`undici`](https://www.npmjs.com/package/undici) package, so
+ * the two always match. `undici` is an optional peer dependency: it is imported only when
+ * needed, and programs that need it install it themselves (`npm install undici`).
  *
  * Requests with a streamed body (the Hono proxy's uploads) also go through `undici` when it is
  * installed: Node's bundled `fetch` keeps a streamed request body in memory until the process
@@ -18,16 +20,17 @@
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { homedir } from "node:os";
+import { rootCertificates } from "node:tls";
 import process from "node:process";
 import { KognicAuthError } from "../errors.ts";
 import type { Runtime } from "./mod.ts";
-import { proxyAwareFetch, type ProxyTransport } from "./_proxy.ts";
+import { PROXY_OPTION, proxyAwareFetch, proxyLabel, type ProxyTransport } from "./_proxy.ts";
 import { nodeMembers } from "./_node_fs.ts";
 
 // The parts of undici this adapter uses.
 interface Undici {
-  Agent: new () => object;
-  ProxyAgent: new (options: { uri: string }) => object;
+  Agent: new (options?: { connect: { ca: string[] } }) => object;
+  ProxyAgent: new (options: { uri: string; requestTls?: { ca: string[] } }) => object;
   fetch: (input: string | URL, init: RequestInit & { dispatcher: object }) => Promise<Response>;
 }
 
@@ -61,22 +64,52 @@ function undiciFetch(undici: Undici, dispatcher: object): typeof fetch {
   };
 }
 
-function throughUndici(proxy: URL): typeof fetch {
+/** undici, or `PROXY_UNAVAILABLE` saying what needed it. */
+function needUndici(needs: string): Undici {
   const undici = loadUndici();
   if (!undici) {
     throw new KognicAuthError(
       "PROXY_UNAVAILABLE",
-      `A proxy ("${proxy.host}") is configured, but on Node.js requests through a proxy need ` +
-        `the "undici" package: run "npm install undici"`,
+      `${needs}, but this Node.js has no "undici" package: run "npm install undici"`,
     );
   }
-  return undiciFetch(undici, new undici.ProxyAgent({ uri: proxy.href }));
+  return undici;
 }
 
-let streaming: typeof fetch | undefined;
+/** Whether Node's own `fetch` applies the proxy variables (`NODE_USE_ENV_PROXY=1`, `--use-env-proxy`). */
+function builtInProxy(): boolean {
+  return process.env.NODE_USE_ENV_PROXY === "1" ||
+    [...process.execArgv, process.env.NODE_OPTIONS ?? ""].some((arg) =>
+      arg.includes("--use-env-proxy")
+    );
+}
 
-/** Sends a request directly: a streamed body through undici where it is installed. */
-function direct(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+// undici's `ca` replaces Node's trusted roots: pass them along with the extra CA.
+const trusting = (ca: string) => [...rootCertificates, ca];
+
+let streaming: typeof fetch | undefined;
+const withCa = new Map<string, typeof fetch>();
+
+/**
+ * Sends a request directly: with `ca` through an undici Agent that trusts it; a streamed body
+ * through undici where it is installed.
+ */
+function direct(
+  input: string | URL | Request,
+  init?: RequestInit,
+  ca?: string,
+): Promise<Response> {
+  if (ca) {
+    let send = withCa.get(ca);
+    if (!send) {
+      const undici = needUndici("The ca option is given");
+      withCa.set(
+        ca,
+        send = undiciFetch(undici, new undici.Agent({ connect: { ca: trusting(ca) } })),
+      );
+    }
+    return send(input, init);
+  }
   const body = init?.body !== undefined ? init.body : input instanceof Request ? input.body : null;
   if (body instanceof ReadableStream) {
     const undici = loadUndici();
@@ -85,10 +118,23 @@ function direct(input: string | URL | Request, init?: RequestInit): Promise<Resp
   return fetch(input, init);
 }
 
+function through(proxy: URL, source: string, ca?: string): typeof fetch {
+  // Node's own support applies the same variable to the same URL: let it.
+  if (source !== PROXY_OPTION && builtInProxy() && !ca) return (input, init) => fetch(input, init);
+  const undici = needUndici(
+    `A proxy ("${proxyLabel(proxy)}", from ${source}) is configured` +
+      (source === PROXY_OPTION || ca
+        ? ""
+        : ` and Node's own proxy support is off (NODE_USE_ENV_PROXY=1 turns it on)`),
+  );
+  const requestTls = ca ? { requestTls: { ca: trusting(ca) } } : {};
+  return undiciFetch(undici, new undici.ProxyAgent({ uri: proxy.href, ...requestTls }));
+}
+
 const transport: ProxyTransport = {
   env: (name) => process.env[name],
   direct,
-  through: throughUndici,
+  through,
 };
 
 /**
@@ -112,7 +158,7 @@ export function nodeRuntime(): Runtime {
     homeDir: () => homedir(),
     readTextFile: (path) => readFile(path, "utf8"),
     fetch: proxyAwareFetch(transport),
-    fetchWith: (proxy) => proxyAwareFetch(transport, proxy),
+    fetchWith: (proxy, options) => proxyAwareFetch(transport, proxy, options?.ca),
     ...nodeMembers((name) => process.env[name]),
   };
 }

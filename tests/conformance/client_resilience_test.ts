@@ -215,7 +215,13 @@ test("retry: connection errors are retried for idempotent methods only", async (
   );
   failures = 1;
   const error = await thrown(() => client.fetch("/v1/echo", { method: "POST", body: "x" }));
-  assert.ok(error instanceof TypeError, "the connection error of a POST surfaces as it came");
+  // Not retried; a KognicAuthError naming method and URL, the runtime's error as its cause.
+  assert.equal((error as KognicAuthError).code, "API_UNREACHABLE");
+  assert.equal(
+    (error as Error).message,
+    `POST "${API_BASE}/v1/echo" could not be reached: fetch failed`,
+  );
+  assert.ok((error as Error).cause instanceof TypeError);
 });
 
 test("retry: an abort during a backoff ends the call at once", async () => {

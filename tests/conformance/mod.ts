@@ -28,3 +28,4 @@ import "./interop_keyring_test.ts";
 import "./interop_resolve_test.ts";
 import "./interop_token_test.ts";
 import "./interop_environments_test.ts";
+import "./network_test.ts";

@@ -1,0 +1,101 @@
+// Classifies the failures of `fetch` as Deno, Bun and Node (undici) report them, and turns
+// them into KognicAuthErrors: the one place that knows the runtimes' wording. Web APIs only: it
+// reads error names, codes and messages along the `cause` chain. Not part of the public API.
+import { KognicAuthError, type KognicAuthErrorCode } from "./errors.ts";
+import { describeError } from "./_util.ts";
+import { type Failure, type FailureOptions, failureParts, unexplained } from "./_transport.ts";
+
+/** The kinds of network failure the runtimes let us tell apart. */
+export type NetworkKind =
+  | "PROXY_AUTH_REQUIRED"
+  | "TLS_CERTIFICATE"
+  | "CONNECTION_REFUSED"
+  | "DNS_FAILED"
+  | "TIMEOUT"
+  | "PERMISSION";
+
+// Deno: "proxy authentication required"; Bun: "407 Proxy Authentication Required"; undici:
+// "Proxy response (407) !== 200 when HTTP Tunneling" and "Proxy Authentication Required (407)".
+const PROXY_AUTH = /proxy authentication required|proxy response \(407\)/i;
+// Deno (rustls): "invalid peer certificate: UnknownIssuer"; Node and Bun: OpenSSL's codes such
+// as UNABLE_TO_VERIFY_LEAF_SIGNATURE, SELF_SIGNED_CERT_IN_CHAIN, CERT_HAS_EXPIRED,
+// ERR_TLS_CERT_ALTNAME_INVALID.
+const TLS =
+  /invalid peer certificate|certificate verify failed|UNABLE_TO_(?:VERIFY|GET)_|SELF_SIGNED_CERT|DEPTH_ZERO_SELF_SIGNED|CERT_(?:HAS_EXPIRED|NOT_YET_VALID|REVOKED|UNTRUSTED|REJECTED|SIGNATURE_FAILURE)|ERR_TLS_CERT|unable to verify the first certificate/i;
+// Deno: "tcp connect error: Connection refused"; Node and Bun: ECONNREFUSED.
+const REFUSED = /ECONNREFUSED|Connection refused|ConnectionRefused/i;
+// Deno: "dns error: failed to lookup address information"; Node and Bun: "getaddrinfo
+// ENOTFOUND host", EAI_AGAIN.
+const DNS = /ENOTFOUND|EAI_AGAIN|EAI_NONAME|EAI_FAIL|getaddrinfo|dns error|DNSException/i;
+const TIMEOUT = /ETIMEDOUT|UND_ERR_CONNECT_TIMEOUT|connection timed out|Connection timeout/i;
+// Deno without --allow-net: Deno.errors.NotCapable (older: PermissionDenied).
+const PERMISSION = new Set(["NotCapable", "PermissionDenied"]);
+
+/** What kind of network failure `error` is, or `undefined` when the runtime does not say. */
+export function networkKind(error: unknown): NetworkKind | undefined {
+  for (let item = error, depth = 0; item && depth < 4; depth++) {
+    if (PERMISSION.has((item as { name?: string }).name ?? "")) return "PERMISSION";
+    item = (item as { cause?: unknown }).cause;
+  }
+  const text = describeError(error);
+  if (PROXY_AUTH.test(text)) return "PROXY_AUTH_REQUIRED";
+  if (TLS.test(text)) return "TLS_CERTIFICATE";
+  if (REFUSED.test(text)) return "CONNECTION_REFUSED";
+  if (DNS.test(text)) return "DNS_FAILED";
+  if (TIMEOUT.test(text)) return "TIMEOUT";
+  return undefined;
+}
+
+/** How to trust a corporate CA, for messages. */
+export const TLS_HINT = "if a corporate proxy or CA signs it, pass that CA's certificate (PEM) " +
+  "as the ca option, or name its file in NODE_EXTRA_CA_CERTS (Node.js, Bun) or DENO_CERT (Deno)";
+
+/** `host:port` of a URL, for messages. */
+export function hostPort(url: URL): string {
+  return `${url.hostname}:${url.port || (url.protocol === "https:" ? "443" : "80")}`;
+}
+
+/**
+ * Turns a failed `fetch` into a KognicAuthError with the most specific code the runtime's error
+ * allows, naming the host, the number of attempts and what to do; `final` when another attempt
+ * cannot help (a 407 from a proxy, an untrusted certificate, a missing Deno permission).
+ */
+export function networkFailure(error: unknown, options: FailureOptions): Failure {
+  const kind = networkKind(error);
+  const final = kind === "PROXY_AUTH_REQUIRED" || kind === "TLS_CERTIFICATE" ||
+    kind === "PERMISSION";
+  const { subject, url } = options;
+  const { detail, after, extra } = failureParts(error, options);
+  const made = (code: KognicAuthErrorCode, problem: string, hint = "") => ({
+    error: new KognicAuthError(
+      code,
+      `${subject} failed: ${problem}${after} (${detail})${hint}`,
+      extra,
+    ),
+    final,
+  });
+  switch (kind) {
+    case "TLS_CERTIFICATE":
+      return made(
+        "TLS_CERTIFICATE",
+        `the TLS certificate of "${hostPort(url)}" is not trusted`,
+        `; ${TLS_HINT}`,
+      );
+    case "CONNECTION_REFUSED":
+      return made(
+        "CONNECTION_REFUSED",
+        `"${hostPort(url)}" refused the connection`,
+        "; check the URL and that the service is up",
+      );
+    case "DNS_FAILED":
+      return made(
+        "DNS_FAILED",
+        `the host name "${url.hostname}" could not be resolved`,
+        "; check the URL, the DNS and any VPN",
+      );
+    case "TIMEOUT":
+      return made("TIMEOUT", `the connection to "${hostPort(url)}" timed out`);
+    default:
+      return { error: unexplained(error, options).error, final };
+  }
+}

@@ -1,0 +1,500 @@
+// Network failures as every runtime reports them: a proxy that answers 407, an untrusted TLS
+// certificate, a refused connection, a name that does not resolve. Each is a KognicAuthError
+// with its own code, naming the host, never a secret; the ones a retry cannot fix are tried
+// exactly once, counted where they land (at the proxy, or at the fetch).
+import assert from "node:assert/strict";
+import process from "node:process";
+import { createClient, Credentials, KognicAuthError, TokenProvider } from "../../mod.ts";
+import { requestToken } from "../../src/core.ts";
+import { detectRuntime } from "../../src/runtime/mod.ts";
+import { test } from "../support/harness.ts";
+import { assertNoSecrets, CANARY_SECRET, TEST_CLIENT_ID, thrown } from "../support/fixtures.ts";
+import { createKognicServer } from "../support/kognic_server.ts";
+import { serve } from "../support/serve.ts";
+import { repoPath, runProgram, sandbox } from "../support/cli.ts";
+import { type ForwardProxy, nodeBinary, startForwardProxy } from "../support/forward_proxy.ts";
+import { makeTestCa, startTlsFront } from "../support/tls.ts";
+import { startSquid } from "../support/squid.ts";
+import { freePort } from "../support/tinyproxy.ts";
+
+/** A proxy password with every character that needs percent-encoding in a URL. */
+const PROXY_PASSWORD = "pr%x:y/z@w#q?r+s-canary-9d1f";
+const PROXY_USER = "CORP\\kognic";
+/** The password in every form a message could echo it in. */
+const PROXY_SECRETS = [
+  PROXY_PASSWORD,
+  encodeURIComponent(PROXY_PASSWORD),
+  btoa(`${PROXY_USER}:${PROXY_PASSWORD}`),
+  btoa(`${PROXY_USER}:wrong-${PROXY_PASSWORD}`),
+  `wrong-${PROXY_PASSWORD}`,
+  encodeURIComponent(`wrong-${PROXY_PASSWORD}`),
+];
+const SECRETS = [CANARY_SECRET, ...PROXY_SECRETS];
+const VARIABLES = [
+  "HTTPS_PROXY",
+  "https_proxy",
+  "HTTP_PROXY",
+  "http_proxy",
+  "NO_PROXY",
+  "no_proxy",
+];
+
+/** Runs `fn` with exactly these proxy variables set, restoring the others afterwards. */
+async function withEnv<T>(vars: Record<string, string>, fn: () => Promise<T>): Promise<T> {
+  const saved = VARIABLES.map((name) => [name, process.env[name]] as const);
+  for (const name of VARIABLES) delete process.env[name];
+  Object.assign(process.env, vars);
+  try {
+    return await fn();
+  } finally {
+    for (const [name, value] of saved) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
+}
+
+/** The proxy URL with the wrong password, percent-encoded as it must be. */
+function wrongProxyUrl(proxy: ForwardProxy): string {
+  const url = new URL(proxy.url);
+  url.username = encodeURIComponent(PROXY_USER);
+  url.password = encodeURIComponent(`wrong-${PROXY_PASSWORD}`);
+  return url.href;
+}
+
+function assertProxyAuth(error: unknown, proxy: ForwardProxy, what: string): void {
+  assert.ok(error instanceof KognicAuthError, `${what}: ${error}`);
+  assert.equal(error.code, "PROXY_AUTH_REQUIRED", `${what}: ${error}`);
+  assert.match(error.message, new RegExp(`"127\\.0\\.0\\.1:${proxy.port}"`), what);
+  assert.match(error.message, /percent-encoded/, what);
+  assert.doesNotMatch(error.message, /kognic/i, `${what}: no user name`);
+  assertNoSecrets(error, SECRETS);
+}
+
+const WIRE = { needs: ["sockets", "subprocess"] as const, timeout: 30_000 };
+
+test(
+  "network: a proxy answering 407 is asked exactly once per call, at every entry point",
+  async () => {
+    const proxy = await startForwardProxy({ auth: { user: PROXY_USER, password: PROXY_PASSWORD } });
+    // Nothing needs to listen there: the proxy refuses before it connects.
+    const target = `https://127.0.0.1:${await freePort()}`;
+    const host = new URL(target).host;
+    const tokenUrl = `${target}/v1/auth/oauth/token`;
+    const credentials = new Credentials({ clientId: TEST_CLIENT_ID, clientSecret: CANARY_SECRET });
+    const runtime = await detectRuntime();
+    const once = async (what: string, call: () => Promise<unknown>) => {
+      const before = await proxy.connects(host);
+      const error = await thrown(call);
+      assert.equal(await proxy.connects(host) - before, 1, `${what}: one CONNECT`);
+      assertProxyAuth(error, proxy, what);
+    };
+    try {
+      const wrong = wrongProxyUrl(proxy);
+      await withEnv({ HTTPS_PROXY: wrong }, async () => {
+        // No fetch given: the runtime's transport applies HTTPS_PROXY (on Node too).
+        await once("requestToken", () => requestToken(credentials, { tokenUrl }));
+        await once(
+          "TokenProvider",
+          () => new TokenProvider({ credentials, authHost: target }).getToken(),
+        );
+        const client = await createClient({
+          auth: [TEST_CLIENT_ID, CANARY_SECRET],
+          runtime,
+          authHost: target,
+          baseUrl: target,
+        });
+        await once("createClient().get from HTTPS_PROXY", () => client.get("/v1/items"));
+      });
+      await withEnv({}, async () => {
+        const client = await createClient({
+          auth: [TEST_CLIENT_ID, CANARY_SECRET],
+          runtime,
+          authHost: target,
+          baseUrl: target,
+          proxy: wrong,
+        });
+        await once("createClient().get with the proxy option", () => client.get("/v1/items"));
+        // No credentials at all: the same code, the same single attempt.
+        const open = await createClient({
+          auth: [TEST_CLIENT_ID, CANARY_SECRET],
+          runtime,
+          authHost: target,
+          proxy: proxy.url,
+        });
+        await once("no proxy credentials", () => open.get("/v1/items"));
+      });
+      // A kog run: the CLI through HTTPS_PROXY.
+      const box = await sandbox();
+      try {
+        await box.write(
+          "config/kognic/environments.json",
+          JSON.stringify({
+            environments: { local: { host: "127.0.0.1", auth_server: target } },
+          }),
+        );
+        Object.assign(box.env, {
+          HTTPS_PROXY: wrong,
+          KOGNIC_CLIENT_ID: TEST_CLIENT_ID,
+          KOGNIC_CLIENT_SECRET: CANARY_SECRET,
+        });
+        const before = await proxy.connects(host);
+        const ran = await box.run("kog", ["get", `${target}/v1/things`]);
+        assert.notEqual(ran.code, 0);
+        assert.match(ran.stderr, /407/, ran.stderr);
+        assert.match(ran.stderr, new RegExp(`127\\.0\\.0\\.1:${proxy.port}`), ran.stderr);
+        assertNoSecrets(ran.stdout + ran.stderr, SECRETS);
+        assert.equal(await proxy.connects(host) - before, 1, "kog: one CONNECT");
+      } finally {
+        await box.close();
+      }
+      assert.ok((await proxy.lines()).every((line) => line.endsWith(" 407")));
+      assert.equal(await proxy.connects(host), 6);
+    } finally {
+      await proxy.close();
+    }
+  },
+  WIRE,
+);
+
+test(
+  "network: an untrusted certificate is TLS_CERTIFICATE, tried once, directly and through a proxy",
+  async () => {
+    const ca = await makeTestCa();
+    const server = createKognicServer();
+    const served = await serve(server.fetch);
+    const front = await startTlsFront(ca, served.url);
+    const proxy = await startForwardProxy();
+    const runtime = await detectRuntime();
+    try {
+      for (const via of [undefined, proxy.url]) {
+        let calls = 0;
+        const base = via ? runtime.fetchWith!(via) : runtime.fetch;
+        const counted: typeof fetch = (input, init) => (calls++, base(input, init));
+        const credentials = new Credentials({
+          clientId: TEST_CLIENT_ID,
+          clientSecret: CANARY_SECRET,
+        });
+        const what = via ? "through a proxy" : "directly";
+        const token = await thrown(() =>
+          requestToken(credentials, {
+            tokenUrl: `${front.url}/v1/auth/oauth/token`,
+            fetch: counted,
+          })
+        );
+        assert.equal((token as KognicAuthError).code, "TLS_CERTIFICATE", `${what}: ${token}`);
+        assert.match((token as Error).message, /"127\.0\.0\.1:\d+"/);
+        assert.match((token as Error).message, /ca option.*NODE_EXTRA_CA_CERTS.*DENO_CERT/);
+        assert.equal(calls, 1, `${what}: the token request is not retried`);
+        assertNoSecrets(token, SECRETS);
+        calls = 0;
+        const client = await createClient({
+          auth: [TEST_CLIENT_ID, CANARY_SECRET],
+          runtime,
+          authHost: served.url, // The token comes from plain http; the API is the TLS one.
+          baseUrl: front.url,
+          fetch: counted,
+        });
+        const api = await thrown(() => client.get("/v1/items?secret=1"));
+        assert.equal((api as KognicAuthError).code, "TLS_CERTIFICATE", `${what}: ${api}`);
+        assert.equal(calls, 2, `${what}: one token request and one API attempt`);
+        assert.doesNotMatch((api as Error).message, /secret=1/);
+      }
+      assert.equal(server.apiRequests.length, 0);
+    } finally {
+      await proxy.close();
+      await front.close();
+      await served.close();
+      await ca.remove();
+    }
+  },
+  WIRE,
+);
+
+test(
+  "network: refused connections and unknown names have their own codes, after the retries",
+  async () => {
+    const runtime = await detectRuntime();
+    const port = await freePort();
+    const credentials = new Credentials({ clientId: TEST_CLIENT_ID, clientSecret: CANARY_SECRET });
+    const quick = { sleep: () => Promise.resolve() };
+    for (
+      const [host, code] of [
+        [`127.0.0.1:${port}`, "CONNECTION_REFUSED"],
+        // `.invalid` never resolves, and asking makes no network traffic.
+        ["auth.kognic.invalid", "DNS_FAILED"],
+      ] as const
+    ) {
+      let calls = 0;
+      const counted: typeof fetch = (input, init) => (calls++, runtime.fetch(input, init));
+      const token = await thrown(() =>
+        requestToken(credentials, {
+          tokenUrl: `https://${host}/v1/auth/oauth/token`,
+          fetch: counted,
+          ...quick,
+        })
+      );
+      assert.equal((token as KognicAuthError).code, code, String(token));
+      assert.match((token as Error).message, /after 3 attempts/);
+      assert.equal(calls, 3);
+      assertNoSecrets(token, SECRETS);
+      // The API, with its own token from a server that works.
+      const server = createKognicServer();
+      const served = await serve(server.fetch);
+      try {
+        const client = await createClient({
+          auth: [TEST_CLIENT_ID, CANARY_SECRET],
+          runtime,
+          authHost: served.url,
+          baseUrl: `https://${host}`,
+          retry: { baseDelay: 1 },
+        });
+        const api = await thrown(() => client.get("/v1/items?page=2"));
+        assert.ok(api instanceof KognicAuthError, String(api));
+        assert.equal(api.code, code, String(api));
+        assert.match(
+          api.message,
+          new RegExp(`^GET "https://${host.replace(/\./g, "\\.")}/v1/items" `),
+        );
+        assert.match(api.message, /after 4 attempts/);
+        assert.ok(api.cause instanceof Error, "the runtime's error is the cause");
+        const post = await thrown(() => client.request("POST", "/v1/items", { json: { a: 1 } }));
+        assert.equal((post as KognicAuthError).code, code, "a POST is tried once");
+        assert.doesNotMatch((post as Error).message, /attempts/);
+      } finally {
+        await served.close();
+      }
+    }
+  },
+  { needs: ["sockets"], timeout: 30_000 },
+);
+
+// Node with its own proxy support on and no undici: requestToken goes through the proxy of
+// HTTPS_PROXY with Node's fetch (before: PROXY_UNAVAILABLE), and a 407 is still final.
+const NODE_BUILT_IN = `
+import { registerHooks } from "node:module";
+registerHooks({
+  resolve(specifier, context, next) {
+    if (specifier === "undici") throw Object.assign(new Error("Cannot find module 'undici'"), { code: "MODULE_NOT_FOUND" });
+    return next(specifier, context);
+  },
+});
+const { Credentials } = await import(process.argv[1]);
+const { requestToken } = await import(process.argv[4]);
+const credentials = new Credentials({ clientId: "id", clientSecret: process.argv[3] });
+const error = await requestToken(credentials, { tokenUrl: process.argv[2] }).then(() => ({}), (e) => e);
+console.log(JSON.stringify({ code: error.code, message: error.message }));
+`;
+
+test(
+  "network: on Node, NODE_USE_ENV_PROXY=1 without undici sends through Node's own proxy support",
+  async () => {
+    const proxy = await startForwardProxy({ auth: { user: PROXY_USER, password: PROXY_PASSWORD } });
+    try {
+      const env: Record<string, string> = {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        HTTPS_PROXY: wrongProxyUrl(proxy),
+      };
+      const tokenUrl = `https://127.0.0.1:${await freePort()}/token`;
+      const host = new URL(tokenUrl).host;
+      const run = (extra: Record<string, string>) =>
+        runProgram(
+          nodeBinary(),
+          [
+            "--no-warnings",
+            "--input-type=module",
+            "-e",
+            NODE_BUILT_IN,
+            repoPath("mod.ts"),
+            tokenUrl,
+            CANARY_SECRET,
+            repoPath("src/core.ts"),
+          ],
+          { env: { ...env, ...extra } },
+        );
+      const off = await run({});
+      assert.equal(JSON.parse(off.stdout).code, "PROXY_UNAVAILABLE", off.stdout + off.stderr);
+      assert.match(JSON.parse(off.stdout).message, /NODE_USE_ENV_PROXY=1/);
+      assert.equal(await proxy.connects(host), 0);
+      const on = await run({ NODE_USE_ENV_PROXY: "1" });
+      const result = JSON.parse(on.stdout);
+      assert.equal(result.code, "PROXY_AUTH_REQUIRED", on.stdout + on.stderr);
+      assertNoSecrets(on.stdout + on.stderr, SECRETS);
+      assert.equal(await proxy.connects(host), 1, "one CONNECT, by Node's own fetch");
+    } finally {
+      await proxy.close();
+    }
+  },
+  WIRE,
+);
+
+test(
+  "network: HTTPS round trips trust a CA given by the ca option, directly and through proxies",
+  async () => {
+    const ca = await makeTestCa();
+    const server = createKognicServer();
+    const served = await serve(server.fetch);
+    const front = await startTlsFront(ca, served.url);
+    const open = await startForwardProxy();
+    const closed = await startForwardProxy({
+      auth: { user: PROXY_USER, password: PROXY_PASSWORD },
+    });
+    const runtime = await detectRuntime();
+    try {
+      const authenticated = new URL(closed.url);
+      authenticated.username = encodeURIComponent(PROXY_USER);
+      authenticated.password = encodeURIComponent(PROXY_PASSWORD);
+      for (const proxy of [undefined, open.url, authenticated.href]) {
+        await withEnv({}, async () => {
+          server.reset();
+          const client = await createClient({
+            auth: [TEST_CLIENT_ID, CANARY_SECRET],
+            runtime,
+            authHost: front.url,
+            baseUrl: front.url,
+            proxy,
+            ca: ca.caPem,
+          });
+          const items = await client.get("/v1/items");
+          assert.ok(Array.isArray(items), String(proxy));
+          assert.equal(server.tokenRequests.length, 1);
+          assert.equal(server.apiRequests.length, 1);
+        });
+      }
+      assert.ok((await open.connects(new URL(front.url).host)) >= 1, "through the open proxy");
+      assert.ok((await closed.lines()).some((line) => line.endsWith(" 200")), "authenticated");
+      assert.ok((await closed.lines()).every((line) => line.endsWith(" 200")));
+      // HTTPS_PROXY and the ca option together; and the same CA without the option fails.
+      const url = `${front.url}/v1/auth/oauth/token`;
+      const credentials = new Credentials({
+        clientId: TEST_CLIENT_ID,
+        clientSecret: CANARY_SECRET,
+      });
+      await withEnv({ HTTPS_PROXY: authenticated.href }, async () => {
+        const token = await requestToken(credentials, {
+          tokenUrl: url,
+          fetch: runtime.fetchWith!(undefined, { ca: ca.caPem }),
+        });
+        assert.ok(token.access_token);
+        const error = await thrown(() => requestToken(credentials, { tokenUrl: url }));
+        assert.equal((error as KognicAuthError).code, "TLS_CERTIFICATE", String(error));
+        assertNoSecrets(error, SECRETS);
+      });
+    } finally {
+      await closed.close();
+      await open.close();
+      await front.close();
+      await served.close();
+      await ca.remove();
+    }
+  },
+  WIRE,
+);
+
+test(
+  "network: a kog run trusts a CA named by NODE_EXTRA_CA_CERTS (Node, Bun) or DENO_CERT (Deno)",
+  async () => {
+    const ca = await makeTestCa();
+    const server = createKognicServer();
+    const served = await serve(server.fetch);
+    const front = await startTlsFront(ca, served.url);
+    const box = await sandbox();
+    try {
+      await box.write(
+        "config/kognic/environments.json",
+        JSON.stringify({ environments: { local: { host: "127.0.0.1", auth_server: front.url } } }),
+      );
+      Object.assign(box.env, {
+        KOGNIC_CLIENT_ID: TEST_CLIENT_ID,
+        KOGNIC_CLIENT_SECRET: CANARY_SECRET,
+      });
+      const kog = (extra: Record<string, string>) => {
+        const env = { ...box.env, ...extra };
+        return sandboxRun(box, env);
+      };
+      const trusted = await kog({ NODE_EXTRA_CA_CERTS: ca.caFile, DENO_CERT: ca.caFile });
+      assert.equal(trusted.code, 0, trusted.stderr);
+      assert.equal(server.apiRequests.length, 1);
+      // SSL_CERT_FILE alone: Bun reads it, Node's and Deno's fetch do not.
+      const sslCertFile = await kog({ SSL_CERT_FILE: ca.caFile });
+      assert.equal(sslCertFile.code === 0, "Bun" in globalThis, sslCertFile.stderr);
+      // Without any: a clear refusal, saying how to trust the CA.
+      const untrusted = await kog({});
+      assert.notEqual(untrusted.code, 0);
+      assert.match(untrusted.stderr, /not trusted.*NODE_EXTRA_CA_CERTS/s, untrusted.stderr);
+      assertNoSecrets(
+        [trusted, sslCertFile, untrusted].map((ran) => ran.stdout + ran.stderr).join("\n"),
+        SECRETS,
+      );
+    } finally {
+      await box.close();
+      await front.close();
+      await served.close();
+      await ca.remove();
+    }
+
+    function sandboxRun(sandboxed: typeof box, env: Record<string, string>) {
+      const saved = { ...sandboxed.env };
+      Object.assign(sandboxed.env, env);
+      return sandboxed.run("kog", ["get", `${front.url}/v1/items`]).finally(() => {
+        for (const name of Object.keys(sandboxed.env)) delete sandboxed.env[name];
+        Object.assign(sandboxed.env, saved);
+      });
+    }
+  },
+  WIRE,
+);
+
+test(
+  "network: squid refusing the credentials (TCP_DENIED/407) sees one CONNECT per call",
+  async () => {
+    // basic_ncsa_auth; the password has every character that needs percent-encoding.
+    const squid = await startSquid({ auth: { user: "kognic", password: PROXY_PASSWORD } });
+    try {
+      const target = `https://127.0.0.1:${await freePort()}`;
+      const credentials = new Credentials({
+        clientId: TEST_CLIENT_ID,
+        clientSecret: CANARY_SECRET,
+      });
+      const denied = async () =>
+        (await squid.requests()).filter((line) => line.includes("TCP_DENIED/407")).length;
+      for (const password of [`wrong-${PROXY_PASSWORD}`, ""]) {
+        const url = new URL(squid.url);
+        if (password) {
+          url.username = "kognic";
+          url.password = encodeURIComponent(password);
+        }
+        await withEnv({ HTTPS_PROXY: url.href }, async () => {
+          const before = await denied();
+          const token = await thrown(() =>
+            requestToken(credentials, { tokenUrl: `${target}/v1/auth/oauth/token` })
+          );
+          assert.equal((token as KognicAuthError).code, "PROXY_AUTH_REQUIRED", String(token));
+          assert.equal(await denied() - before, 1, "requestToken: one CONNECT");
+          const client = await createClient({
+            auth: [TEST_CLIENT_ID, CANARY_SECRET],
+            runtime: await detectRuntime(),
+            authHost: target,
+            baseUrl: target,
+          });
+          const api = await thrown(() => client.get("/v1/items"));
+          assert.equal((api as KognicAuthError).code, "PROXY_AUTH_REQUIRED", String(api));
+          assert.equal(await denied() - before, 2, "client.get: one CONNECT");
+          assertNoSecrets([token, api], SECRETS);
+        });
+      }
+      // The right password passes squid (which then cannot reach the closed port).
+      const right = new URL(squid.url);
+      right.username = "kognic";
+      right.password = encodeURIComponent(PROXY_PASSWORD);
+      const through = await thrown(() =>
+        (async () => (await detectRuntime()).fetchWith!(right.href)(`${target}/`))()
+      );
+      assert.notEqual((through as KognicAuthError).code, "PROXY_AUTH_REQUIRED", String(through));
+      assertNoSecrets(await squid.accessLog(), SECRETS);
+    } finally {
+      await squid.close();
+    }
+  },
+  { needs: ["sockets", "subprocess", "squid"], timeout: 30_000 },
+);

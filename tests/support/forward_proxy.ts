@@ -1,0 +1,100 @@
+/**
+ * Starts a real forward proxy on a loopback port: the `proxy` npm package (a dev dependency, so
+ * it is there after `npm ci`), run by Node in a subprocess. It tunnels `CONNECT`, forwards plain
+ * http requests, and with `auth` answers 407 to any request without exactly those Basic
+ * credentials. Every request it got is logged, refused ones too. Test-only.
+ *
+ * @module
+ */
+import { spawn } from "node:child_process";
+import { createConnection } from "node:net";
+import process from "node:process";
+
+/** A running forward proxy. */
+export interface ForwardProxy {
+  /** `http://127.0.0.1:<port>`, without credentials. */
+  url: string;
+  /** The port it listens on. */
+  port: number;
+  /** Every request so far: `CONNECT 127.0.0.1:443 407`, `GET http://… 200`. */
+  lines(): Promise<string[]>;
+  /**
+   * How many `CONNECT` requests it got so far, refused ones included; with `host` (`host:port`)
+   * only those for that target (Deno's own update check may use the proxy too).
+   */
+  connects(host?: string): Promise<number>;
+  /** Kills it. */
+  close(): Promise<void>;
+}
+
+/** The Node binary: this one on Node, else the Node 24 the repository installs. */
+export function nodeBinary(): string {
+  return globalThis.navigator?.userAgent?.startsWith("Node.js/") &&
+      !("Bun" in globalThis) && !("Deno" in globalThis)
+    ? process.execPath
+    : new URL("../../node_modules/node24/bin/node", import.meta.url).pathname;
+}
+
+function readLog(port: number): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    let text = "";
+    const socket = createConnection({ host: "127.0.0.1", port });
+    socket.setEncoding("utf8");
+    socket.on("data", (chunk: string) => text += chunk);
+    socket.once("end", () => resolve(JSON.parse(text)));
+    socket.once("error", reject);
+  });
+}
+
+/**
+ * Starts the proxy on 127.0.0.1.
+ *
+ * @param options `auth` requires these Basic proxy credentials (raw, not encoded).
+ * @returns The running proxy.
+ */
+export async function startForwardProxy(
+  options: { auth?: { user: string; password: string } } = {},
+): Promise<ForwardProxy> {
+  const main = new URL("./forward_proxy_main.ts", import.meta.url).pathname;
+  const expected = options.auth
+    ? `Basic ${
+      btoa(String.fromCharCode(
+        ...new TextEncoder().encode(`${options.auth.user}:${options.auth.password}`),
+      ))
+    }`
+    : "";
+  // Node 22 needs the flag for a .ts file; Node 24 accepts it.
+  const child = spawn(
+    nodeBinary(),
+    ["--experimental-strip-types", "--no-warnings", main, ...(expected ? [expected] : [])],
+    { stdio: ["ignore", "pipe", "inherit"], cwd: new URL("../..", import.meta.url).pathname },
+  );
+  let exited = false;
+  const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  gone.then(() => exited = true);
+  const [port, logPort] = await new Promise<number[]>((resolve, reject) => {
+    let buffer = "";
+    child.stdout!.setEncoding("utf8");
+    child.stdout!.on("data", (chunk: string) => {
+      buffer += chunk;
+      const listening = /^listening (\d+) (\d+)$/m.exec(buffer);
+      if (listening) resolve([Number(listening[1]), Number(listening[2])]);
+    });
+    child.once("error", reject);
+    gone.then(() => reject(new Error("The forward proxy exited before it listened")));
+  });
+  const lines = () => readLog(logPort);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    lines,
+    connects: async (host?: string) =>
+      (await lines()).filter((line) => line.startsWith(`CONNECT ${host ?? ""}`)).length,
+    close: async () => {
+      if (!exited) {
+        child.kill("SIGTERM");
+        await gone;
+      }
+    },
+  };
+}
