@@ -22,7 +22,7 @@
 import { buildClient, type ClientOptions, debugLogger, type KognicClient } from "../client.ts";
 import type { Credentials } from "../credentials.ts";
 import { edgeConnect } from "./_connect.ts";
-import { environmentOptions, namedEnvironment, parseEnvironments } from "../environments.ts";
+import { environmentOptions, namedEnvironment, parseEnvironments } from "../_environment_config.ts";
 
 export * from "./mod.ts";
 export { HttpError } from "../errors.ts";
