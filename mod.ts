@@ -38,6 +38,7 @@ export {
   type AccessToken,
   type Clock,
   type StoredToken,
+  type StoreOperation,
   type TokenEvent,
   TokenProvider,
   type TokenStore,

@@ -84,7 +84,12 @@ function isolateStore(
   const release = () => fetching.get(shared)?.by === self && fetching.delete(shared);
   return {
     async load(key) {
-      while (recent(fetching.get(shared)?.since) && !fresh(isolateTokens.get(shared))) {
+      // (Not for this request's own claim: with a lease it reads `next` again before asking.)
+      let claim;
+      while (
+        (claim = fetching.get(shared))?.by !== self && recent(claim?.since) &&
+        !fresh(isolateTokens.get(shared))
+      ) {
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
       const copy = isolateTokens.get(shared);
@@ -112,6 +117,9 @@ function isolateStore(
       failed.delete(shared);
       await next?.save(key, token);
     },
+    // Between isolates, the lease of `next` (such as a Durable Object's) decides who asks.
+    lease: next?.lease && ((key, owner, ttl) => next.lease!(key, owner, ttl)),
+    release: next?.release && ((key, owner) => next.release!(key, owner)),
     // A failed token request lets the requests that wait for it go on at once, all of them.
     listener(event) {
       if (event.type !== "token_error") return;

@@ -65,6 +65,25 @@ export interface TokenStore {
    * @param token The token to save.
    */
   save(key: string, token: StoredToken): Promise<void>;
+  /**
+   * Takes a short lease on `key` for `owner`, if nobody else holds it. Optional: with it, of
+   * everything that shares the store only the leaseholder asks the token endpoint while the
+   * others wait for the token to show up in the store; a lease left by a dead owner ends with
+   * its time to live. Stores without it let every process ask for its own token.
+   *
+   * @param key The cache key.
+   * @param owner Who takes the lease: one id per provider.
+   * @param ttl How long the lease lasts unless released, in milliseconds.
+   * @returns Whether `owner` holds the lease now.
+   */
+  lease?(key: string, owner: string, ttl: number): Promise<boolean>;
+  /**
+   * Releases the lease on `key` if `owner` still holds it.
+   *
+   * @param key The cache key.
+   * @param owner Who took the lease.
+   */
+  release?(key: string, owner: string): Promise<void>;
 }
 
 /** Something that gives out access tokens and takes back rejected ones. */
@@ -134,8 +153,11 @@ export type TokenEvent =
   | {
     /** The token store failed; the provider went on without it. */
     readonly type: "store_error";
-    /** What failed: loading a token or saving one. */
-    readonly operation: "load" | "save";
+    /**
+     * What failed: loading a token, saving one, or taking the lease on the token request.
+     * Emitted once until that operation succeeds again.
+     */
+    readonly operation: StoreOperation;
     /** The token endpoint URL. */
     readonly tokenUrl: string;
     /** The store's error message, with the tokens the provider holds redacted. */
@@ -154,6 +176,9 @@ export interface AccessToken {
    */
   readonly scopes: readonly string[];
 }
+
+/** An operation of a {@linkcode TokenStore}, as `store_error` events name it. */
+export type StoreOperation = "load" | "save" | "lease";
 
 /** Options of {@linkcode TokenProvider}. */
 export interface TokenProviderOptions {
@@ -241,6 +266,16 @@ const BACKGROUND_RETRY = 5_000;
  */
 const PAUSE = 10_000;
 const MAX_PAUSE = 300_000;
+/** How long a store may take to answer before the provider goes on without it. */
+const STORE_TIMEOUT = 2_000;
+/**
+ * The longest lease on the token request: a leaseholder that dies blocks nobody longer. A lease
+ * lasts as long as a token request may (the `timeout` option), at most this long; those who
+ * wait for the leaseholder's token wait at most that long, then ask for one themselves.
+ */
+const LEASE_TTL = 10_000;
+/** A store that failed or did not answer in time. */
+const FAILED = Symbol();
 
 /**
  * Hands out access tokens for one set of credentials, auth host and scopes.
@@ -281,6 +316,9 @@ export class TokenProvider implements TokenSource {
   readonly #renewals: Renewals;
   #cacheKey?: Promise<string>;
   #listeners?: Set<{ deref(): ((event: TokenEvent) => void) | undefined }>;
+  /** The store operations failing now: each is reported once until it works again. */
+  readonly #failing = new Set<StoreOperation>();
+  #owner?: string;
 
   /**
    * Creates a provider. No request is made until the first {@linkcode TokenProvider.getToken}.
@@ -494,27 +532,93 @@ export class TokenProvider implements TokenSource {
   }
 
   async #fetch(background: boolean): Promise<Held> {
-    const options = this.#options;
-    const store = options.store;
+    const store = this.#options.store;
     const key = store ? await this.cacheKey() : "";
     // The token a refused renewal kept: used unless the store has a newer one, until its
     // expiry margin as a stored one.
     const kept = this.#kept;
     this.#kept = undefined;
-    if (store && !this.#held) {
-      const stored = await store.load(key).catch((error) => this.#storeFailed("load", error));
-      // Only a stored token that says when it expires is taken (SPEC §8), whatever the store.
-      const now = this.#clock.now();
-      const held = typeof stored?.expires_at === "number" && this.#hold(stored, now);
-      if (held && held.accessToken !== this.#rejected && now < held.expireAt) {
-        // As Python `kognic-auth` does, a stored token is used until its expiry margin. One
-        // already inside the refresh leeway is not renewed early in the background: another
-        // process (or the Python tools) wrote it, and a request now would be one too many.
-        if (now >= held.refreshAt) held.refreshAt = held.expireAt;
-        return this.#held = held;
+    let held = store && !this.#held ? await this.#load(store, key) : undefined;
+    if (!held && kept && this.#clock.now() < kept.expireAt) held = kept;
+    // With a lease, one token request for everything that shares the store: the leaseholder's.
+    // The others look for its token in the store, for at most twice the lease's time to live
+    // (for the lease to end, and for the next holder's request), then ask themselves. Without
+    // a lease, or while the store fails, one token request per process.
+    const owner = store?.lease && (this.#owner ??= crypto.randomUUID());
+    const ttl = Math.min(this.#options.timeout || LEASE_TTL, LEASE_TTL);
+    const deadline = Date.now() + 2 * ttl;
+    let leased: boolean | typeof FAILED = false;
+    for (let delay = 10; owner && !held; delay = Math.min(delay * 2, 250)) {
+      leased = await this.#call("lease", () => store!.lease!(key, owner, ttl));
+      if (leased === FAILED) {
+        // The current token is still good: a background refresh tries again later, shared.
+        if (background && (held = this.#held)) {
+          const now = this.#clock.now();
+          this.#backgroundAfter = now + Math.min(BACKGROUND_RETRY, (held.expireAt - now) / 2);
+        }
+        break;
+      }
+      // The last leaseholder may have saved its token since the last look.
+      held = await this.#load(store!, key);
+      if (leased || Date.now() >= deadline) break;
+      await sleep(delay);
+    }
+    try {
+      return held ? this.#held = held : await this.#request(background, store, key);
+    } finally {
+      if (leased === true && store!.release) {
+        await this.#call("lease", () => store!.release!(key, owner!));
       }
     }
-    if (kept && this.#clock.now() < kept.expireAt) return this.#held = kept;
+  }
+
+  /** The stored token, if it is usable and not the one this provider holds. */
+  async #load(store: TokenStore, key: string): Promise<Held | undefined> {
+    const stored = await this.#call("load", () => store.load(key));
+    const now = this.#clock.now();
+    // Only a stored token that says when it expires is taken (SPEC §8), whatever the store.
+    const held = stored !== FAILED && typeof stored?.expires_at === "number" &&
+      this.#hold(stored, now);
+    if (
+      !held || now >= held.expireAt || held.accessToken === this.#rejected ||
+      held.accessToken === this.#held?.accessToken
+    ) return undefined;
+    // As Python `kognic-auth` does, a stored token is used until its expiry margin. One
+    // already inside the refresh leeway is not renewed early in the background: another
+    // process (or the Python tools) wrote it, and a request now would be one too many.
+    if (now >= held.refreshAt) held.refreshAt = held.expireAt;
+    return held;
+  }
+
+  /**
+   * A store operation, bounded by {@linkcode STORE_TIMEOUT}: a failure is reported (once until
+   * the operation works again) and gives {@linkcode FAILED}.
+   */
+  async #call<T>(
+    operation: StoreOperation,
+    call: () => Promise<T>,
+  ): Promise<T | typeof FAILED> {
+    try {
+      const result = await withSignal(call(), AbortSignal.timeout(STORE_TIMEOUT));
+      this.#failing.delete(operation);
+      return result;
+    } catch (error) {
+      if (!this.#failing.has(operation)) {
+        this.#failing.add(operation);
+        const held = this.#held;
+        this.#emit({
+          type: "store_error",
+          operation,
+          tokenUrl: this.tokenUrl.href,
+          message: redact(describeError(error), [held?.accessToken, held?.refreshToken]),
+        });
+      }
+      return FAILED;
+    }
+  }
+
+  async #request(background: boolean, store: TokenStore | undefined, key: string): Promise<Held> {
+    const options = this.#options;
     const started = this.#clock.now();
     const clock = this.#clock;
     const request = {
@@ -559,21 +663,15 @@ export class TokenProvider implements TokenSource {
       });
     }
     const stored: StoredToken = { ...response };
-    if (response.expires_in !== undefined) {
-      stored.expires_at = Math.floor(started / 1000 + response.expires_in);
+    const life = response.expires_in;
+    if (life !== undefined) {
+      // Whole seconds, as the Python library writes them; to the millisecond for a token that
+      // lives less than a minute, where a second counts.
+      const at = started / 1000 + life;
+      stored.expires_at = life < 60 ? Math.round(at * 1000) / 1000 : Math.floor(at);
     }
-    if (store) await store.save(key, stored).catch((error) => this.#storeFailed("save", error));
+    if (store) await this.#call("save", () => store.save(key, stored));
     return held;
-  }
-
-  #storeFailed(operation: "load" | "save", error: unknown): undefined {
-    const held = this.#held;
-    this.#emit({
-      type: "store_error",
-      operation,
-      tokenUrl: this.tokenUrl.href,
-      message: redact(describeError(error), [held?.accessToken, held?.refreshToken]),
-    });
   }
 
   #hold(token: StoredToken, now: number): Held | undefined {

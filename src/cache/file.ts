@@ -12,7 +12,7 @@
 import { expandHome, xdgPath } from "../resolve.ts";
 import { detectRuntime, type Runtime } from "../runtime/mod.ts";
 import type { StoredToken, TokenStore } from "../token_provider.ts";
-import { isObject, sleep } from "../_util.ts";
+import { hex, isObject, sleep } from "../_util.ts";
 import { usable } from "./_shared.ts";
 
 /**
@@ -125,6 +125,65 @@ export class FileTokenStore implements TokenStore {
     });
   }
 
+  /**
+   * Takes the lease on the token request for `key`: a lock file beside the cache file
+   * (`<path>.<hash of key>.lease`, created only if absent) that names the owner and until when
+   * it holds. A lease past its time (its owner died) is broken.
+   *
+   * @param key The cache key.
+   * @param owner Who takes the lease.
+   * @param ttl How long the lease lasts unless released, in milliseconds.
+   * @returns Whether `owner` holds the lease now.
+   */
+  async lease(key: string, owner: string, ttl: number): Promise<boolean> {
+    const runtime = await this.#getRuntime();
+    const file = await this.#leaseFile(key);
+    await this.#mkdir(runtime);
+    // Real time, as the provider's wait: the lease ends for everybody at once.
+    const now = Date.now();
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        await runtime.writeTextFile!(file, `${now + ttl} ${owner}`, {
+          mode: 0o600,
+          createNew: true,
+        });
+        return true;
+      } catch (error) {
+        const code = errorCode(error);
+        if (code !== "EEXIST" && code !== "AlreadyExists") throw error;
+      }
+      const held = await runtime.readTextFile!(file).catch(() => undefined);
+      // Being written this instant, or still held: not ours.
+      if (held === undefined || !(parseInt(held) < now)) return false;
+      await runtime.remove!(file).catch(() => {});
+    }
+    return false;
+  }
+
+  /**
+   * Releases the lease on `key` if `owner` still holds it.
+   *
+   * @param key The cache key.
+   * @param owner Who took the lease.
+   */
+  async release(key: string, owner: string): Promise<void> {
+    const runtime = await this.#getRuntime();
+    const file = await this.#leaseFile(key);
+    const held = await runtime.readTextFile!(file).catch(() => undefined);
+    if (held?.endsWith(` ${owner}`)) await runtime.remove!(file).catch(() => {});
+  }
+
+  async #mkdir(runtime: Runtime): Promise<void> {
+    const path = await this.path();
+    const slash = path.search(/[\\/][^\\/]*$/);
+    await runtime.mkdir!(slash < 0 ? "." : path.slice(0, slash) || "/", { mode: 0o700 });
+  }
+
+  async #leaseFile(key: string): Promise<string> {
+    const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key));
+    return `${await this.path()}.${hex(new Uint8Array(digest)).slice(0, 16)}.lease`;
+  }
+
   #getRuntime(): Promise<Runtime> {
     return this.#runtime ??= this.#options.runtime
       ? Promise.resolve(this.#options.runtime)
@@ -162,8 +221,7 @@ export class FileTokenStore implements TokenStore {
       throw new Error(`The ${runtime.name} runtime cannot write files`);
     }
     const path = await this.path();
-    const slash = path.search(/[\\/][^\\/]*$/);
-    await mkdir(slash < 0 ? "." : path.slice(0, slash) || "/", { mode: 0o700 });
+    await this.#mkdir(runtime);
     const nonce = crypto.randomUUID();
     const lock = `${path}.lock`;
     // Without the lock, another process's entries could be lost: the write is skipped instead

@@ -20,6 +20,14 @@ import { KeyringTokenStore } from "./keyring.ts";
 
 export { defaultTokenCachePath, FileTokenStore, type FileTokenStoreOptions } from "./file.ts";
 export { KeyringTokenStore, TOKEN_KEYRING_SERVICE } from "./keyring.ts";
+export {
+  type DenoKvAtomic,
+  type DenoKvEntry,
+  type DenoKvLike,
+  denoKvTokenStore,
+  type DenoKvTokenStoreOptions,
+} from "./deno_kv.ts";
+export { type RedisCommand, redisTokenStore, type RedisTokenStoreOptions } from "./redis.ts";
 
 /**
  * Where tokens are cached: `auto` (the keyring when there is one, else the file), `keyring`,

@@ -29,3 +29,4 @@ import "./interop_resolve_test.ts";
 import "./interop_token_test.ts";
 import "./interop_environments_test.ts";
 import "./network_test.ts";
+import "./fleet_test.ts";

@@ -276,3 +276,64 @@ test("README: the edge examples are the files these cases run", async () => {
     );
   }
 });
+
+test(
+  "workerd: isolates sharing a Durable Object coordinator make one token request, cold burst " +
+    "and rotation",
+  async () => {
+    // Tokens live 2 s: the second burst falls past the point where the first is handed out.
+    const server = createKognicServer({ tokenLifetime: 2 });
+    const answer = outbound(server);
+    const script = await bundleWorker("coordinator_worker.ts");
+    const names = ["one", "two", "three"];
+    const mf = await startWorkers(
+      names.map((name, i) => ({
+        name,
+        script,
+        bindings: {
+          KOGNIC_CLIENT_ID: TEST_CLIENT_ID,
+          KOGNIC_CLIENT_SECRET: CANARY_SECRET,
+          KOGNIC_URL: "http://127.0.0.1:9",
+        },
+        // One namespace, defined by the first worker, bound by all.
+        durableObjects: {
+          KOGNIC_TOKENS: i === 0
+            ? "KognicTokenCoordinator"
+            : { className: "KognicTokenCoordinator", scriptName: "one" },
+        },
+        routes: [`${name}.test/*`],
+      })),
+      {
+        outboundService: async (request) => {
+          // A slow token endpoint: the whole burst arrives while the first request is out.
+          if (request.url.endsWith("/token")) await new Promise((r) => setTimeout(r, 300));
+          return answer(request);
+        },
+      },
+    );
+    try {
+      const burst = () =>
+        Promise.all(
+          names.flatMap((name) =>
+            [1, 2, 3, 4].map(() =>
+              mf.dispatchFetch(`http://${name}.test/`).then((r) =>
+                r.json() as Promise<{ isolate: string; tokenId?: number; error?: string }>
+              )
+            )
+          ),
+        );
+      const cold = await burst();
+      assert.deepEqual(cold.flatMap((a) => (a as { errors?: string[] }).errors ?? []), []);
+      assert.equal(new Set(cold.map((a) => a.isolate)).size, 3, "three isolates");
+      assert.deepEqual(cold.map((a) => a.tokenId), Array(12).fill(1));
+      assert.equal(server.tokenRequests.length, 1, "one token request for the cold burst");
+      await new Promise((resolve) => setTimeout(resolve, 1_700));
+      const rotated = await burst();
+      assert.deepEqual(rotated.map((a) => a.tokenId), Array(12).fill(2));
+      assert.equal(server.tokenRequests.length, 2, "one token request for the rotation");
+    } finally {
+      await mf.dispose();
+    }
+  },
+  { timeout: 60_000 },
+);

@@ -1,0 +1,154 @@
+/**
+ * A token store on Deno KV, so that the processes or isolates sharing a KV database (a Deno
+ * Deploy app, or local processes on one SQLite file) share one token and make one token request
+ * per rotation between them.
+ *
+ * @module
+ */
+import type { StoredToken, TokenStore } from "../token_provider.ts";
+import { sleep } from "../_util.ts";
+
+/**
+ * Tries an operation up to five times: a local database that other processes write at the same
+ * moment answers "database is locked" for a few milliseconds.
+ */
+async function retried<T>(operation: () => Promise<T>): Promise<T> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await operation();
+    } catch (error) {
+      if (attempt >= 5) throw error;
+      await sleep(attempt * (5 + Math.random() * 15));
+    }
+  }
+}
+
+/** An entry of {@linkcode DenoKvLike}, as `Deno.Kv.get` returns it. */
+export interface DenoKvEntry<T> {
+  /** The value, or `null`. */
+  value: T | null;
+  /** The entry's version, or `null` when there is none. */
+  versionstamp: string | null;
+}
+
+/** The part of an atomic operation of `Deno.Kv` the store needs. */
+export interface DenoKvAtomic {
+  /**
+   * Fails the commit unless the entries are unchanged.
+   *
+   * @param checks The entries as read.
+   */
+  check(...checks: { key: readonly unknown[]; versionstamp: string | null }[]): DenoKvAtomic;
+  /**
+   * Sets a value.
+   *
+   * @param key The key.
+   * @param value The value.
+   * @param options When the entry may be dropped, in ms from now.
+   */
+  set(key: readonly unknown[], value: unknown, options?: { expireIn?: number }): DenoKvAtomic;
+  /**
+   * Deletes an entry.
+   *
+   * @param key The key.
+   */
+  delete(key: readonly unknown[]): DenoKvAtomic;
+  /**
+   * Commits.
+   *
+   * @returns `ok: true` when every check held.
+   */
+  commit(): Promise<{ ok: boolean }>;
+}
+
+/** The part of `Deno.Kv` the store needs (what `Deno.openKv()` returns fits). */
+export interface DenoKvLike {
+  /**
+   * Reads an entry.
+   *
+   * @param key The key.
+   * @returns The entry.
+   */
+  get<T>(key: readonly unknown[]): Promise<DenoKvEntry<T>>;
+  /**
+   * Starts an atomic operation.
+   *
+   * @returns The operation.
+   */
+  atomic(): DenoKvAtomic;
+}
+
+/** Options of {@linkcode denoKvTokenStore}. */
+export interface DenoKvTokenStoreOptions {
+  /** The first part of every key; default `"kognic-auth"`. */
+  prefix?: string;
+  /** The current time in milliseconds; default `Date.now`. */
+  now?: () => number;
+}
+
+/**
+ * Creates a {@linkcode TokenStore} on Deno KV. Tokens are kept under `[prefix, "token", cache
+ * key]` and expire from the database when the token does; the lease on the token request is
+ * taken by an atomic check of the lease entry's versionstamp, so that of everything sharing the
+ * database only one asks the token endpoint at a time. The store holds access and refresh
+ * tokens (never the client secret): keep the database private.
+ *
+ * @example Share a token between the isolates of a Deno Deploy app
+ * ```ts ignore
+ * import { createClient } from "@kognic/auth";
+ * import { denoKvTokenStore } from "@kognic/auth/cache";
+ *
+ * const kognic = await createClient({ store: denoKvTokenStore(await Deno.openKv()) });
+ * ```
+ *
+ * @param kv The database, such as `await Deno.openKv()`.
+ * @param options A key prefix and a clock.
+ * @returns The store.
+ */
+export function denoKvTokenStore(
+  kv: DenoKvLike,
+  options: DenoKvTokenStoreOptions = {},
+): TokenStore {
+  const prefix = options.prefix ?? "kognic-auth";
+  const now = options.now ?? Date.now;
+  const tokenKey = (key: string) => [prefix, "token", key];
+  const leaseKey = (key: string) => [prefix, "lease", key];
+  type Lease = { owner: string; until: number };
+  const store: TokenStore = {
+    async load(key) {
+      return (await kv.get<StoredToken>(tokenKey(key))).value ?? undefined;
+    },
+    async save(key, token) {
+      const ttl = typeof token.expires_at === "number" ? token.expires_at * 1000 - now() : 0;
+      // A token that does not say when it expires is never taken from a store: not stored.
+      if (ttl > 0) {
+        await kv.atomic().set(tokenKey(key), token, { expireIn: Math.floor(ttl) }).commit();
+      }
+    },
+    async lease(key, owner, ttl) {
+      const entry = await kv.get<Lease>(leaseKey(key));
+      // Deno KV drops expired entries some time after they expire: the lease says until when.
+      if (entry.value && entry.value.until > now()) return false;
+      const lease: Lease = { owner, until: now() + ttl };
+      const result = await kv.atomic()
+        .check({ key: leaseKey(key), versionstamp: entry.versionstamp })
+        .set(leaseKey(key), lease, { expireIn: ttl })
+        .commit();
+      return result.ok;
+    },
+    async release(key, owner) {
+      const entry = await kv.get<Lease>(leaseKey(key));
+      if (entry.value?.owner !== owner) return;
+      await kv.atomic()
+        .check({ key: leaseKey(key), versionstamp: entry.versionstamp })
+        .delete(leaseKey(key))
+        .commit();
+    },
+  };
+  return {
+    load: (key) => retried(() => store.load(key)),
+    save: (key, token) => retried(() => store.save(key, token)),
+    lease: (key, owner, ttl) => retried(() => store.lease!(key, owner, ttl)),
+    release: (key, owner) => retried(() => store.release!(key, owner)),
+  };
+}
