@@ -134,6 +134,20 @@ step "benchmarks, smoke run (npm run bench -- --smoke)" "$node24" bench/main.ts 
 # The bounded soak of the Reliability table: a minute of load, figures printed.
 step "soak (60 s on node24)" "$node24" scripts/soak.ts "${KOGNIC_SOAK_SECONDS:-60}"
 
+# A fleet of processes sharing one token store (docs/scaling-out.md): the benchmark at smoke size,
+# and the soak on Redis with the server restarted and the leaseholder killed (60 s under CI, 15 s
+# elsewhere). Both fail on a count that does not hold (token requests, failed calls), never on time.
+if command -v redis-server >/dev/null; then
+  step "fleet benchmark, smoke run" "$node24" bench/fleet.ts --smoke
+  fleet_seconds=${KOGNIC_FLEET_SOAK_SECONDS:-$([ "${CI:-}" = true ] && echo 60 || echo 15)}
+  step "fleet soak on Redis (${fleet_seconds} s)" "$node24" bench/fleet.ts --soak --seconds="$fleet_seconds"
+elif [ "${CI:-}" = true ]; then
+  failures+=("fleet benchmark and soak: redis-server is missing under CI")
+else
+  step "fleet benchmark, smoke run (file store only)" "$node24" bench/fleet.ts --smoke --stores=file
+  echo "== fleet soak on Redis: not applicable, needs redis-server (Debian package redis-server)"
+fi
+
 # Secret hygiene over the whole run: the test server's client secret (as it is, hex-encoded and in
 # the Basic header), the marker inside every token it issues and the proxy tests' password must
 # appear nowhere in what the suite printed.
