@@ -1,9 +1,15 @@
 // The hot path of createAuthFetch (a cached URL for a repeated string, a plain header record
 // when the caller sets no headers) must behave exactly like the general path.
 import assert from "node:assert/strict";
-import { KognicAuthError } from "../../mod.ts";
+import process from "node:process";
+import { createClient, KognicAuthError } from "../../mod.ts";
 import { test } from "../support/harness.ts";
 import { API_BASE, setup, thrown } from "../support/fixtures.ts";
+import { repoPath, runProgram } from "../support/cli.ts";
+import { CANARY_SECRET, createKognicServer, TEST_CLIENT_ID } from "../support/kognic_server.ts";
+import { serve } from "../support/serve.ts";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const bearer = (request: { headers: Record<string, string> }) =>
   request.headers.authorization?.replace(/^Bearer /, "");
@@ -45,3 +51,57 @@ test("hot path: an insecure URL is refused every time it is asked for", async ()
   assert.ok(error instanceof KognicAuthError && error.code === "INSECURE_URL");
   assert.equal(server.apiRequests.length, 1);
 });
+
+test(
+  "hot path: the timeout aborts only the request that took too long, never an answered body",
+  async () => {
+    const served = await serve((request) => {
+      const path = new URL(request.url).pathname;
+      if (path === "/v1/auth/oauth/token") return server.fetch(request);
+      if (path === "/hang") return sleep(2_000).then(() => new Response("late"));
+      // The headers and a first chunk at once, the rest only after the request's own deadline
+      // and another request's timeout have passed.
+      const body = new ReadableStream<Uint8Array>({
+        async start(controller) {
+          controller.enqueue(new TextEncoder().encode("whole "));
+          await sleep(300);
+          controller.enqueue(new TextEncoder().encode("body"));
+          controller.close();
+        },
+      });
+      return new Response(body);
+    });
+    const server = createKognicServer();
+    try {
+      const client = await createClient({
+        auth: [TEST_CLIENT_ID, CANARY_SECRET],
+        baseUrl: served.url,
+        authHost: served.url,
+        timeout: 100,
+        retry: false,
+      });
+      const slowBody = await client.fetch("/slow-body");
+      const hung = await thrown(() => client.fetch("/hang"));
+      assert.ok(hung instanceof KognicAuthError && hung.code === "TIMEOUT", String(hung));
+      assert.equal(await slowBody.text(), "whole body");
+    } finally {
+      await served.close();
+    }
+  },
+  { needs: ["sockets"], timeout: 20_000 },
+);
+
+test(
+  "hot path: requests with the default timeout leave nothing that keeps the program alive",
+  async () => {
+    const probe = repoPath("tests/support/timer_probe.ts");
+    const deno = globalThis.navigator?.userAgent?.startsWith("Deno/");
+    const ran = await runProgram(
+      process.execPath,
+      deno ? ["run", "-A", "--quiet", probe] : [probe],
+    );
+    assert.equal(ran.stdout, "answered\n", ran.stderr);
+    assert.equal(ran.code, 0, ran.stderr);
+  },
+  { needs: ["subprocess"], timeout: 30_000 },
+);

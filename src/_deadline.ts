@@ -1,0 +1,122 @@
+// Per-request timeouts that share one timer. Internal to the core; not part of the public API.
+//
+// A timer per request (setTimeout + clearTimeout) costs about as much as the rest of the
+// library's work on a cached-token request; on Deno several times more. Here every request
+// still gets its own AbortController (so a timeout aborts only the requests that took too long,
+// and a response's body is never aborted by another request's deadline), but all requests with
+// the same timeout share one timer: deadlines of equal length expire in the order they were
+// started, so the timer only ever waits for the oldest pending one.
+//
+// The shared timer stays armed while no request is pending, unreferenced (it never keeps a
+// program alive), and is referenced again when a request starts. Where timers have no
+// ref/unref (workerd and browsers, where setTimeout returns a number), each request gets its
+// own timer as before.
+
+/** One pending request's deadline: abort `controller` when it passes. */
+export interface Deadline {
+  readonly controller: AbortController;
+  /** When it passes, in `performance.now()` milliseconds. */
+  readonly at: number;
+  /** The request's own timer, where timers cannot be shared. */
+  timer?: ReturnType<typeof setTimeout>;
+}
+
+interface RefTimer {
+  ref(): unknown;
+  unref(): unknown;
+}
+
+/** Deadlines of one length, on one timer. */
+export class Deadlines {
+  readonly #ms: number;
+  /** The pending deadlines, oldest first (a Set keeps insertion order). */
+  readonly #pending = new Set<Deadline>();
+  #timer?: RefTimer;
+  /** Whether the timer is referenced (keeps the program alive). */
+  #referenced = false;
+  /** Whether this runtime's timers can be unreferenced; unknown until the first timer. */
+  #shareable?: boolean;
+
+  constructor(ms: number) {
+    this.#ms = ms;
+  }
+
+  /** Starts a deadline `ms` from now. End it with {@linkcode Deadlines.end}. */
+  start(): Deadline {
+    const controller = new AbortController();
+    const deadline: Deadline = { controller, at: performance.now() + this.#ms };
+    if (this.#shareable === false) {
+      deadline.timer = setTimeout(() => controller.abort(), this.#ms);
+      return deadline;
+    }
+    this.#pending.add(deadline);
+    if (!this.#timer) this.#arm(this.#ms);
+    else if (!this.#referenced) {
+      this.#timer.ref();
+      this.#referenced = true;
+    }
+    return deadline;
+  }
+
+  /** Ends a deadline: its request got its answer (or failed) in time. */
+  end(deadline: Deadline): void {
+    if (deadline.timer !== undefined) return clearTimeout(deadline.timer);
+    this.#pending.delete(deadline);
+    if (this.#pending.size === 0 && this.#referenced) {
+      this.#timer!.unref();
+      this.#referenced = false;
+    }
+  }
+
+  #arm(delay: number): void {
+    const timer = setTimeout(this.#fire, delay) as unknown as Partial<RefTimer> | number;
+    if (typeof timer === "object" && typeof timer.unref === "function") {
+      this.#shareable = true;
+      this.#timer = timer as RefTimer;
+      this.#referenced = true;
+      return;
+    }
+    // No ref/unref: a shared timer could keep a program alive for a whole timeout after its
+    // last request. Give the pending deadlines their own timers from now on.
+    this.#shareable = false;
+    clearTimeout(timer as ReturnType<typeof setTimeout>);
+    const now = performance.now();
+    for (const deadline of this.#pending) {
+      const { controller } = deadline;
+      deadline.timer = setTimeout(() => controller.abort(), Math.max(0, deadline.at - now));
+    }
+    this.#pending.clear();
+  }
+
+  /** The timer: aborts every deadline that passed, then waits for the oldest one left. */
+  #fire = (): void => {
+    // Timers may fire a little early by this clock: a millisecond of slack.
+    const now = performance.now() + 1;
+    let next: Deadline | undefined;
+    for (const deadline of this.#pending) {
+      if (deadline.at > now) {
+        next = deadline;
+        break;
+      }
+      this.#pending.delete(deadline);
+      // Abort listeners run here, and may start requests: those see a timer still set.
+      deadline.controller.abort();
+    }
+    this.#timer = undefined;
+    this.#referenced = false;
+    next ??= this.#pending.values().next().value;
+    if (next) this.#arm(Math.max(1, next.at - performance.now() + 1));
+  };
+}
+
+const byLength = new Map<number, Deadlines>();
+
+/** The shared deadlines of length `ms` (a few lengths are kept; others get their own). */
+export function deadlinesOf(ms: number): Deadlines {
+  let deadlines = byLength.get(ms);
+  if (!deadlines) {
+    deadlines = new Deadlines(ms);
+    if (byLength.size < 16) byLength.set(ms, deadlines);
+  }
+  return deadlines;
+}
