@@ -40,11 +40,6 @@ function first(env: EnvReader, names: readonly string[]): [string, string] | und
   return undefined;
 }
 
-/** Whether `HTTP_PROXY` or `HTTPS_PROXY` is set in either case. */
-export function hasProxyEnv(env: EnvReader): boolean {
-  return first(env, PROXY_VARIABLES) !== undefined;
-}
-
 /**
  * A proxy URL with its password replaced by `***`, for messages. It works on text that does not
  * parse: everything up to the last `@` counts as user information, and without a `:` in it all
@@ -275,8 +270,16 @@ export function proxyAwareFetch(
   };
   if (explicit !== undefined) parseProxyUrl(explicit, PROXY_OPTION);
   const opened = new Map<string, Promise<typeof fetch>>();
+  // A repeated URL string (the API client sends the same one again and again) is parsed once.
+  let last: [string, URL] | undefined;
   const proxied: typeof fetch = async function proxiedFetch(input, init) {
-    const target = new URL(input instanceof Request ? input.url : input);
+    const href = input instanceof Request ? input.url : input;
+    let target: URL;
+    if (last?.[0] === href) target = last[1];
+    else {
+      target = new URL(href);
+      if (typeof href === "string") last = [href, target];
+    }
     const choice = selectProxy(target, env, explicit);
     if (!choice) return transport.direct(input, init, ca);
     let send = opened.get(choice.url.href);

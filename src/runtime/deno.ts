@@ -14,7 +14,6 @@ import type { CommandOutput, Keyring, Runtime } from "./mod.ts";
 import { commandKeyring } from "./_keyring.ts";
 import {
   decodeUserinfo,
-  hasProxyEnv,
   NO_PROXY_VARIABLES,
   PROXY_VARIABLES,
   proxyAwareFetch,
@@ -82,17 +81,27 @@ function denoTransport(deno: DenoNamespace): ProxyTransport {
   };
   const fetchWith = (client: HttpClient): typeof fetch => (input, init) =>
     fetch(input, Object.assign({}, init, { client }));
-  const proxyInEnv = () => {
-    try {
-      return hasProxyEnv((name) => deno.env.get(name));
-    } catch {
-      return false; // No --allow-env: Deno's fetch applies the variables by itself.
+  // Direct requests always go through a proxy-less client of this adapter's, whatever the
+  // variables say later, so that no request reads the environment to choose between it and the
+  // global fetch (on Deno that costs more than the rest of an authenticated request's own
+  // work). Without --allow-env, Deno's fetch applies the variables by itself.
+  const directFetches = new Map<string | undefined, typeof fetch>();
+  const directFetch = (ca?: string): typeof fetch => {
+    let send = directFetches.get(ca);
+    if (!send) {
+      try {
+        send = fetchWith(direct(ca));
+      } catch (error) {
+        if (ca) throw error;
+        send = (input, init) => fetch(input, init);
+      }
+      directFetches.set(ca, send);
     }
+    return send;
   };
   return {
     env: (name) => deno.env.get(name),
-    direct: (input, init, ca) =>
-      ca || proxyInEnv() ? fetchWith(direct(ca))(input, init) : fetch(input, init),
+    direct: (input, init, ca) => directFetch(ca)(input, init),
     through: (proxy, _source, ca) => {
       const url = new URL(proxy);
       const basicAuth = url.username || url.password
