@@ -7,10 +7,10 @@
 // the same timeout share one timer: deadlines of equal length expire in the order they were
 // started, so the timer only ever waits for the oldest pending one.
 //
-// The shared timer stays armed while no request is pending, unreferenced (it never keeps a
-// program alive), and is referenced again when a request starts. Where timers have no
-// ref/unref (workerd and browsers, where setTimeout returns a number), each request gets its
-// own timer as before.
+// The shared timer is unreferenced: it never keeps a program alive by itself (a pending request
+// does, by its connection), so it may stay armed while no request is pending, and no request
+// pays for arming or clearing it. Where timers cannot be unreferenced (workerd and browsers,
+// where setTimeout returns a number), each request gets its own timer as before.
 
 /** One pending request's deadline: abort `controller` when it passes. */
 export interface Deadline {
@@ -21,19 +21,12 @@ export interface Deadline {
   timer?: ReturnType<typeof setTimeout>;
 }
 
-interface RefTimer {
-  ref(): unknown;
-  unref(): unknown;
-}
-
 /** Deadlines of one length, on one timer. */
 export class Deadlines {
   readonly #ms: number;
   /** The pending deadlines, oldest first (a Set keeps insertion order). */
   readonly #pending = new Set<Deadline>();
-  #timer?: RefTimer;
-  /** Whether the timer is referenced (keeps the program alive). */
-  #referenced = false;
+  #armed = false;
   /** Whether this runtime's timers can be unreferenced; unknown until the first timer. */
   #shareable?: boolean;
 
@@ -50,30 +43,22 @@ export class Deadlines {
       return deadline;
     }
     this.#pending.add(deadline);
-    if (!this.#timer) this.#arm(this.#ms);
-    else if (!this.#referenced) {
-      this.#timer.ref();
-      this.#referenced = true;
-    }
+    if (!this.#armed) this.#arm(this.#ms);
     return deadline;
   }
 
   /** Ends a deadline: its request got its answer (or failed) in time. */
   end(deadline: Deadline): void {
-    if (deadline.timer !== undefined) return clearTimeout(deadline.timer);
-    this.#pending.delete(deadline);
-    if (this.#pending.size === 0 && this.#referenced) {
-      this.#timer!.unref();
-      this.#referenced = false;
-    }
+    if (deadline.timer !== undefined) clearTimeout(deadline.timer);
+    else this.#pending.delete(deadline);
   }
 
   #arm(delay: number): void {
-    const timer = setTimeout(this.#fire, delay) as unknown as Partial<RefTimer> | number;
+    const timer = setTimeout(this.#fire, delay) as unknown as { unref?: () => void } | number;
     if (typeof timer === "object" && typeof timer.unref === "function") {
+      timer.unref();
       this.#shareable = true;
-      this.#timer = timer as RefTimer;
-      this.#referenced = true;
+      this.#armed = true;
       return;
     }
     // No ref/unref: a shared timer could keep a program alive for a whole timeout after its
@@ -102,8 +87,7 @@ export class Deadlines {
       // Abort listeners run here, and may start requests: those see a timer still set.
       deadline.controller.abort();
     }
-    this.#timer = undefined;
-    this.#referenced = false;
+    this.#armed = false;
     next ??= this.#pending.values().next().value;
     if (next) this.#arm(Math.max(1, next.at - performance.now() + 1));
   };

@@ -58,13 +58,13 @@ test(
     const served = await serve((request) => {
       const path = new URL(request.url).pathname;
       if (path === "/v1/auth/oauth/token") return server.fetch(request);
-      if (path === "/hang") return sleep(2_000).then(() => new Response("late"));
+      if (path === "/hang") return sleep(5_000).then(() => new Response("late"));
       // The headers and a first chunk at once, the rest only after the request's own deadline
       // and another request's timeout have passed.
       const body = new ReadableStream<Uint8Array>({
         async start(controller) {
           controller.enqueue(new TextEncoder().encode("whole "));
-          await sleep(300);
+          await sleep(1_500);
           controller.enqueue(new TextEncoder().encode("body"));
           controller.close();
         },
@@ -77,7 +77,7 @@ test(
         auth: [TEST_CLIENT_ID, CANARY_SECRET],
         baseUrl: served.url,
         authHost: served.url,
-        timeout: 100,
+        timeout: 500,
         retry: false,
       });
       const slowBody = await client.fetch("/slow-body");
