@@ -15,7 +15,7 @@
 /** One pending request's deadline: abort `controller` when it passes. */
 export interface Deadline {
   readonly controller: AbortController;
-  /** When it passes, in `performance.now()` milliseconds. */
+  /** When it passes, in `Date.now()` milliseconds. */
   readonly at: number;
   /** The request's own timer, where timers cannot be shared. */
   timer?: ReturnType<typeof setTimeout>;
@@ -37,7 +37,7 @@ export class Deadlines {
   /** Starts a deadline `ms` from now. End it with {@linkcode Deadlines.end}. */
   start(): Deadline {
     const controller = new AbortController();
-    const deadline: Deadline = { controller, at: performance.now() + this.#ms };
+    const deadline: Deadline = { controller, at: Date.now() + this.#ms };
     if (this.#shareable === false) {
       deadline.timer = setTimeout(() => controller.abort(), this.#ms);
       return deadline;
@@ -65,7 +65,7 @@ export class Deadlines {
     // last request. Give the pending deadlines their own timers from now on.
     this.#shareable = false;
     clearTimeout(timer as ReturnType<typeof setTimeout>);
-    const now = performance.now();
+    const now = Date.now();
     for (const deadline of this.#pending) {
       const { controller } = deadline;
       deadline.timer = setTimeout(() => controller.abort(), Math.max(0, deadline.at - now));
@@ -75,8 +75,9 @@ export class Deadlines {
 
   /** The timer: aborts every deadline that passed, then waits for the oldest one left. */
   #fire = (): void => {
-    // Timers may fire a little early by this clock: a millisecond of slack.
-    const now = performance.now() + 1;
+    // Date.now() rather than performance.now(), which is slower on some runtimes; timers may
+    // fire a little early by it: a millisecond of slack.
+    const now = Date.now() + 1;
     let next: Deadline | undefined;
     for (const deadline of this.#pending) {
       if (deadline.at > now) {
@@ -89,7 +90,8 @@ export class Deadlines {
     }
     this.#armed = false;
     next ??= this.#pending.values().next().value;
-    if (next) this.#arm(Math.max(1, next.at - performance.now() + 1));
+    // Never longer than one timeout, should the wall clock have been set back.
+    if (next) this.#arm(Math.min(this.#ms, Math.max(1, next.at - Date.now() + 1)));
   };
 }
 
