@@ -12,9 +12,13 @@ import {
 } from "../tests/support/kognic_server.ts";
 import { serve } from "../tests/support/serve.ts";
 import { naiveAuthFetch } from "./_naive.ts";
+import { PEERS } from "./_peers.ts";
 import { collectGarbage, median, quantile, sleep } from "./_stats.ts";
 
 const smoke = process.argv.includes("--smoke");
+const runtime = await detectRuntime();
+/** "deno", "bun" or "node". */
+const runtimeName = runtime.name;
 /** `--only=hot,stampede,refresh` runs a subset (for working on one benchmark). */
 const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice(7).split(",");
 const wanted = (section: string) => !only || only.includes(section);
@@ -24,10 +28,20 @@ const IN_PROCESS = "https://kognic.test";
 const TOKEN_DELAY_MS = 200;
 
 const config = smoke
-  ? { hotRounds: 1, hotMs: 20, stampedeN: [1, 10], stampedeReps: 1, refreshSegmentMs: 800 }
+  ? {
+    hotRounds: 1,
+    hotMs: 20,
+    pairedRounds: 1,
+    pairedTurns: 20,
+    stampedeN: [1, 10],
+    stampedeReps: 1,
+    refreshSegmentMs: 800,
+  }
   : {
-    hotRounds: 10,
+    hotRounds: 6,
     hotMs: 250,
+    pairedRounds: 7,
+    pairedTurns: 1_500,
     stampedeN: [1, 100, 10_000],
     stampedeReps: 3,
     refreshSegmentMs: 3_500,
@@ -58,18 +72,16 @@ export interface HotResult {
   /** plain CPU / library CPU per request, per round: a throughput ratio by CPU time. */
   cpuRatios: number[];
   /**
-   * One caller alternating library and plain request by request: plain ÷ library median
-   * latency, per round. Both variants meet the same disturbances, so this is the steadiest figure.
+   * One caller taking turns request by request with every variant (library, plain,
+   * plain+timeout, library with timeout 0, and each peer that runs here): per variant, the
+   * median latency in µs of each round. All variants meet the same disturbances, so ratios of
+   * these are the steadiest figures.
    */
-  pairedRatios: number[];
-  /** The same for plain fetch with a 120 s timeout signal, as the library sets by default. */
-  pairedPlainTimeout: number[];
-  /** The same for the library with `timeout: 0`. */
-  pairedLibraryNoTimeout: number[];
+  paired: Record<string, number[]>;
 }
 
 export interface StampedeResult {
-  variant: Variant;
+  variant: string;
   n: number;
   phase: "cold" | "expiry";
   tokenRequests: number[];
@@ -80,7 +92,7 @@ export interface StampedeResult {
 }
 
 export interface RefreshResult {
-  variant: Variant;
+  variant: string;
   rotations: number;
   tokenRequests: number;
   during: Latencies;
@@ -94,7 +106,8 @@ export interface Latencies {
   max: number;
 }
 
-type Variant = "library" | "naive";
+/** "library", "naive", or a peer's package name. */
+type Variant = string;
 
 /** One refresh segment's raw latencies in milliseconds. */
 interface Segment {
@@ -147,25 +160,31 @@ async function rate(
 }
 
 /**
- * One caller taking turns with `variants` request by request (the order rotates too) for `ms`
- * milliseconds; returns the median latency of each in milliseconds. The median, because on a
- * shared machine a few requests stall for a whole scheduler time slice, and the mean would
- * mostly count those stalls.
+ * One caller taking turns with `variants` request by request (the order rotates too) for
+ * `turns` turns; returns the median latency of each in µs. The median, because on a shared
+ * machine a few requests stall for a whole scheduler time slice, and the mean would mostly
+ * count those stalls.
  */
-async function paired(variants: (() => Promise<unknown>)[], ms: number): Promise<number[]> {
+async function paired(variants: (() => Promise<unknown>)[], turns: number): Promise<number[]> {
   const times: number[][] = variants.map(() => []);
-  let count = 0;
-  const end = performance.now() + ms;
-  while (performance.now() < end) {
+  for (let turn = 0; turn < turns; turn++) {
     for (let i = 0; i < variants.length; i++) {
-      const which = (i + count) % variants.length;
+      const which = (i + turn) % variants.length;
       const start = performance.now();
       await variants[which]();
       times[which].push(performance.now() - start);
     }
-    count++;
   }
-  return times.map(median);
+  return times.map((list) => median(list) * 1000);
+}
+
+/** Runs `call` and reads the body; throws unless the answer is a 200. */
+function checked(name: string, call: () => Promise<Response>): () => Promise<void> {
+  return async () => {
+    const response = await call();
+    if (response.status !== 200) throw new Error(`${name} got ${response.status}`);
+    await response.arrayBuffer();
+  };
 }
 
 async function hotPath(transport: HotResult["transport"]): Promise<HotResult> {
@@ -186,38 +205,34 @@ async function hotPath(transport: HotResult["transport"]): Promise<HotResult> {
       authorization: seen["authorization"],
     };
     const url = `${base}/v1/items`;
-    const variants = {
-      library: async () => {
-        const response = await client.fetch("/v1/items");
-        if (response.status !== 200) throw new Error(`Library got ${response.status}`);
-        await response.arrayBuffer();
-      },
-      plain: async () => {
-        const response = await send(url, { headers });
-        if (response.status !== 200) throw new Error(`Plain fetch got ${response.status}`);
-        await response.arrayBuffer();
-      },
+    const library = checked("library", () => client.fetch("/v1/items"));
+    const plain = checked("plain fetch", () => send(url, { headers }));
+    // The baseline for the library's default 120 s timeout: the cheapest way to give plain
+    // fetch the same timeout.
+    const plainTimeout = checked(
+      "plain fetch",
+      () => send(url, { headers, signal: AbortSignal.timeout(120_000) }),
+    );
+    const variants: Record<string, () => Promise<void>> = {
+      library,
+      plain,
+      "plain+timeout": plainTimeout,
+      "library, timeout 0": checked(
+        "library",
+        () => client.fetch("/v1/items", { timeout: 0 } as RequestInit),
+      ),
     };
-    // To take the library's hot path apart: its default per-request timeout (120 s) costs an
-    // AbortController, a timer and a signal handed to fetch. The same on plain fetch, and the
-    // library with the timeout off.
-    const plainWithTimeout = async () => {
-      const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(), 120_000);
-      let response: Response;
-      try {
-        response = await send(url, { headers, signal: controller.signal });
-      } finally {
-        clearTimeout(timer);
-      }
-      if (response.status !== 200) throw new Error(`Plain fetch got ${response.status}`);
-      await response.arrayBuffer();
-    };
-    const libraryWithoutTimeout = async () => {
-      const response = await client.fetch("/v1/items", { timeout: 0 } as RequestInit);
-      if (response.status !== 200) throw new Error(`Library got ${response.status}`);
-      await response.arrayBuffer();
-    };
+    for (const peer of PEERS) {
+      if (!peer.runsHere(runtimeName) || (!served && !peer.inProcess)) continue;
+      const call = await peer.make({
+        base,
+        clientId: TEST_CLIENT_ID,
+        clientSecret: CANARY_SECRET,
+        send: served ? undefined : send,
+      });
+      await (await call("/v1/items")).arrayBuffer();
+      variants[peer.name] = checked(peer.name, () => call("/v1/items"));
+    }
     const result: HotResult = {
       transport,
       library: [],
@@ -226,16 +241,15 @@ async function hotPath(transport: HotResult["transport"]): Promise<HotResult> {
       libraryCpu: [],
       plainCpu: [],
       cpuRatios: [],
-      pairedRatios: [],
-      pairedPlainTimeout: [],
-      pairedLibraryNoTimeout: [],
+      paired: Object.fromEntries(Object.keys(variants).map((name) => [name, []])),
     };
-    // One warm-up round of each, then rounds in alternating order (ABBA…).
+    // Throughput: one warm-up round of each, then rounds in alternating order (ABBA…).
+    const pair = { library, plain };
     for (let round = -1; round < config.hotRounds; round++) {
       const order = round % 2 === 0 ? ["library", "plain"] as const : ["plain", "library"] as const;
       const rates: Record<string, [number, number]> = {};
       for (const name of order) {
-        rates[name] = await rate(variants[name], config.hotMs, CONCURRENCY);
+        rates[name] = await rate(pair[name], config.hotMs, CONCURRENCY);
         server.apiRequests.length = 0;
       }
       if (round < 0) continue;
@@ -245,14 +259,14 @@ async function hotPath(transport: HotResult["transport"]): Promise<HotResult> {
       result.libraryCpu.push(rates.library[1]);
       result.plainCpu.push(rates.plain[1]);
       result.cpuRatios.push(rates.plain[1] / rates.library[1]);
-      const [library, plain, plainTimeout, libraryNoTimeout] = await paired(
-        [variants.library, variants.plain, plainWithTimeout, libraryWithoutTimeout],
-        config.hotMs,
-      );
+    }
+    // Paired: a warm-up round, then rounds of one caller taking turns.
+    const names = Object.keys(variants);
+    for (let round = -1; round < config.pairedRounds; round++) {
+      const medians = await paired(names.map((name) => variants[name]), config.pairedTurns);
       server.apiRequests.length = 0;
-      result.pairedRatios.push(plain / library);
-      result.pairedPlainTimeout.push(plain / plainTimeout);
-      result.pairedLibraryNoTimeout.push(plain / libraryNoTimeout);
+      if (round < 0) continue;
+      names.forEach((name, i) => result.paired[name].push(medians[i]));
     }
     return result;
   } finally {
@@ -260,67 +274,87 @@ async function hotPath(transport: HotResult["transport"]): Promise<HotResult> {
   }
 }
 
-/** N concurrent callers on a cold cache, then N again once the token has expired. */
+/**
+ * N concurrent callers on a cold cache, then N again once the token has expired. The expiry is
+ * made by moving `Date.now()` forward (every variant and the server read it), so no variant's
+ * own margin or background refresh can hide it.
+ */
 async function stampede(variant: Variant, n: number): Promise<StampedeResult[]> {
+  const realNow = Date.now;
   let offset = 0;
-  const now = () => Date.now() + offset;
-  const server = createKognicServer({ now });
-  // The token endpoint answers after TOKEN_DELAY_MS, like a remote one.
-  const send = (async (input: Request | URL | string, init?: RequestInit) => {
-    const url = input instanceof Request ? input.url : String(input);
-    if (url.endsWith(TOKEN_PATH)) await sleep(TOKEN_DELAY_MS);
-    return server.fetch(input, init);
-  }) as typeof fetch;
-  let call: () => Promise<number>;
-  if (variant === "library") {
-    const client = await credentialsFor(IN_PROCESS, send, now);
-    call = async () => {
-      const response = await client.fetch("/v1/items");
-      await response.arrayBuffer();
-      return response.status;
-    };
-  } else {
-    const naive = naiveAuthFetch({
-      tokenUrl: IN_PROCESS + TOKEN_PATH,
-      baseUrl: IN_PROCESS,
-      clientId: TEST_CLIENT_ID,
-      clientSecret: CANARY_SECRET,
-      fetch: send,
-      now,
-    });
-    call = async () => {
-      const response = await naive("/v1/items");
-      await response.arrayBuffer();
-      return response.status;
-    };
+  Date.now = () => realNow.call(Date) + offset;
+  const server = createKognicServer({ now: () => Date.now() });
+  const peer = PEERS.find((p) => p.name === variant);
+  // The token endpoint answers after TOKEN_DELAY_MS, like a remote one. In process, except
+  // for a peer that cannot take a transport: it gets the same server over loopback.
+  const delayed = async (request: Request) => {
+    if (request.url.endsWith(TOKEN_PATH)) await sleep(TOKEN_DELAY_MS);
+    return server.fetch(request);
+  };
+  const served = peer && !peer.inProcess ? await serve(delayed) : undefined;
+  const send = ((input: Request | URL | string, init?: RequestInit) =>
+    delayed(
+      input instanceof Request && !init ? input : new Request(input, init),
+    )) as typeof fetch;
+  try {
+    let call: () => Promise<Response>;
+    if (variant === "library") {
+      const client = await credentialsFor(IN_PROCESS, send);
+      call = () => client.fetch("/v1/items");
+    } else if (variant === "naive") {
+      const naive = naiveAuthFetch({
+        tokenUrl: IN_PROCESS + TOKEN_PATH,
+        baseUrl: IN_PROCESS,
+        clientId: TEST_CLIENT_ID,
+        clientSecret: CANARY_SECRET,
+        fetch: send,
+        now: () => Date.now(),
+      });
+      call = () => naive("/v1/items");
+    } else {
+      const made = await peer!.make({
+        base: served?.url ?? IN_PROCESS,
+        clientId: TEST_CLIENT_ID,
+        clientSecret: CANARY_SECRET,
+        send: served ? undefined : send,
+      });
+      call = () => made("/v1/items");
+    }
+    const results: StampedeResult[] = [];
+    for (const phase of ["cold", "expiry"] as const) {
+      if (phase === "expiry") offset += (server.tokenLifetime + 1) * 1000;
+      const before = server.tokenRequests.length;
+      server.apiRequests.length = 0;
+      collectGarbage();
+      const heapBefore = process.memoryUsage().heapUsed;
+      let heapPeak = heapBefore;
+      const sample = () => heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
+      const sampler = setInterval(sample, 5);
+      const start = performance.now();
+      const pending = Array.from({ length: n }, async () => {
+        const response = await call();
+        await response.arrayBuffer();
+        return response.status;
+      });
+      sample();
+      const statuses = await Promise.all(pending);
+      const wallMs = performance.now() - start;
+      clearInterval(sampler);
+      results.push({
+        variant,
+        n,
+        phase,
+        tokenRequests: [server.tokenRequests.length - before],
+        wallMs: [wallMs],
+        heapKiB: [(heapPeak - heapBefore) / 1024],
+        failures: statuses.filter((status) => status !== 200).length,
+      });
+    }
+    return results;
+  } finally {
+    Date.now = realNow;
+    await served?.close();
   }
-  const results: StampedeResult[] = [];
-  for (const phase of ["cold", "expiry"] as const) {
-    if (phase === "expiry") offset += (server.tokenLifetime + 1) * 1000;
-    const before = server.tokenRequests.length;
-    server.apiRequests.length = 0;
-    collectGarbage();
-    const heapBefore = process.memoryUsage().heapUsed;
-    let heapPeak = heapBefore;
-    const sample = () => heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
-    const sampler = setInterval(sample, 5);
-    const start = performance.now();
-    const pending = Array.from({ length: n }, call);
-    sample();
-    const statuses = await Promise.all(pending);
-    const wallMs = performance.now() - start;
-    clearInterval(sampler);
-    results.push({
-      variant,
-      n,
-      phase,
-      tokenRequests: [server.tokenRequests.length - before],
-      wallMs: [wallMs],
-      heapKiB: [(heapPeak - heapBefore) / 1024],
-      failures: statuses.filter((status) => status !== 200).length,
-    });
-  }
-  return results;
 }
 
 /** Steady load over loopback across token rotations; latencies during versus between them. */
@@ -341,7 +375,7 @@ async function refresh(variant: Variant, durationMs: number): Promise<Segment> {
     if (variant === "library") {
       const client = await credentialsFor(served.url, send);
       call = () => client.fetch("/v1/items");
-    } else {
+    } else if (variant === "naive") {
       const naive = naiveAuthFetch({
         tokenUrl: served.url + TOKEN_PATH,
         baseUrl: served.url,
@@ -351,6 +385,14 @@ async function refresh(variant: Variant, durationMs: number): Promise<Segment> {
         now: Date.now,
       });
       call = () => naive("/v1/items");
+    } else {
+      const peer = PEERS.find((p) => p.name === variant)!;
+      const made = await peer.make({
+        base: served.url,
+        clientId: TEST_CLIENT_ID,
+        clientSecret: CANARY_SECRET,
+      });
+      call = () => made("/v1/items");
     }
     await (await call()).arrayBuffer(); // the first token is not a rotation
     windows.length = 0;
@@ -412,7 +454,6 @@ function merge(into: StampedeResult[], more: StampedeResult[]): void {
   }
 }
 
-const runtime = await detectRuntime();
 const label = `${runtime.name} ${runtime.version}`;
 const results: Results = { runtime: label, hot: [], stampede: [], refresh: [] };
 
@@ -421,22 +462,40 @@ if (wanted("hot")) {
   results.hot.push(await hotPath("in-process"), await hotPath("loopback"));
 }
 
+/** The variants of the stampede and refresh benchmarks on this runtime. */
+const compared: Variant[] = [
+  "library",
+  "naive",
+  ...PEERS.filter((peer) => peer.runsHere(runtimeName)).map((peer) => peer.name),
+];
+
 if (wanted("stampede")) log(`${label}: stampede`);
 for (const n of wanted("stampede") ? config.stampedeN : []) {
   for (let rep = 0; rep < config.stampedeReps; rep++) {
-    const order: Variant[] = rep % 2 === 0 ? ["library", "naive"] : ["naive", "library"];
-    for (const variant of order) merge(results.stampede, await stampede(variant, n));
+    // The order rotates from one repetition to the next.
+    const order = [
+      ...compared.slice(rep % compared.length),
+      ...compared.slice(0, rep % compared.length),
+    ];
+    for (const variant of order) {
+      const peer = PEERS.find((p) => p.name === variant);
+      // A peer over loopback without single flight would open N sockets at once for its
+      // token requests: not at 10,000.
+      if (peer && !peer.inProcess && n > 100) continue;
+      merge(results.stampede, await stampede(variant, n));
+    }
   }
 }
 
 if (wanted("refresh")) log(`${label}: refresh under load`);
-// Segments in ABBA order; the samples of both segments of a variant are pooled.
+// Segments in ABBA order (each variant twice, the second pass reversed); the samples of both
+// segments of a variant are pooled.
 const segments: Segment[] = [];
-for (const variant of wanted("refresh") ? ["library", "naive", "naive", "library"] as const : []) {
-  if (smoke && segments.some((s) => s.variant === variant)) continue;
+const refreshOrder = smoke ? compared : [...compared, ...[...compared].reverse()];
+for (const variant of wanted("refresh") ? refreshOrder : []) {
   segments.push(await refresh(variant, config.refreshSegmentMs));
 }
-for (const variant of wanted("refresh") ? ["library", "naive"] as const : []) {
+for (const variant of wanted("refresh") ? compared : []) {
   const mine = segments.filter((s) => s.variant === variant);
   results.refresh.push({
     variant,
@@ -447,4 +506,4 @@ for (const variant of wanted("refresh") ? ["library", "naive"] as const : []) {
   });
 }
 
-process.stdout.write(`${JSON.stringify(results)}\n`);
+process.stdout.write(`${JSON.stringify(results)}\n`, () => process.exit(0));
