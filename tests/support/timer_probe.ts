@@ -8,7 +8,7 @@
  * @module
  */
 import process from "node:process";
-import { createAuthFetch } from "../../mod.ts";
+import { createAuthFetch } from "../../src/core.ts";
 
 const tokens = { getToken: () => Promise.resolve("probe-token"), invalidate: () => false };
 const authFetch = createAuthFetch(tokens, {
