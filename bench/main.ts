@@ -496,9 +496,9 @@ out("caller). openid-client's `expiresIn()` counts whole seconds, so it renews 2
 out("often.");
 out();
 out(
-  "| runtime | variant | rotations | token requests | during: n, p50 / p99 / max | between: n, p50 / p99 / max | p99 during ÷ between | ≤ 1.2 |",
+  "| runtime | variant | rotations | token requests | failed requests (401) | during: n, p50 / p99 / max | between: n, p50 / p99 / max | p99 during ÷ between | ≤ 1.2 |",
 );
-out("|---|---|--:|--:|--:|--:|--:|:-:|");
+out("|---|---|--:|--:|--:|--:|--:|--:|:-:|");
 for (const result of results) {
   const runtime = runtimeOf(result.runtime);
   const libraryRefresh = result.refresh.find((r) => r.variant === "library");
@@ -508,7 +508,9 @@ for (const result of results) {
     const ratio = refresh.during.p99 / refresh.between.p99;
     out(
       `| ${result.runtime} | ${refresh.variant} | ${refresh.rotations} | ${refresh.tokenRequests} | ` +
-        `${lat(refresh.during)} | ${lat(refresh.between)} | ${fixed(ratio)} | ` +
+        `${refresh.failed} | ${lat(refresh.during)} | ${lat(refresh.between)} | ${
+          fixed(ratio)
+        } | ` +
         `${refresh.variant === "library" ? mark(ratio <= 1.2) : "–"} |`,
     );
     if (libraryRefresh && refresh !== libraryRefresh) {
