@@ -423,7 +423,13 @@ if (python && external.length > 0) {
       } | ` +
         `${fixed(median(pythonHot), 1)} | ${fixed(ratio)} |`,
     );
-    compare("hot-loopback-external", row.runtime, "library", "kognic-auth-python", ratio);
+    compare(
+      "hot-loopback-external",
+      row.runtime === "node24" ? "node" : row.runtime,
+      "library",
+      "kognic-auth-python",
+      ratio,
+    );
   }
   out();
 } else if (!smoke) {
