@@ -1,4 +1,4 @@
-// The steps of credential resolution (SPEC §2) that need no I/O: the options and the
+// The steps of credential resolution that need no I/O: the options and the
 // environment pair. Apart from src/resolve.ts so that the edge entry can use them without
 // importing the runtime detection (whose Node adapter would bring `node:` modules into a
 // Workers bundle).

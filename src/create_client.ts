@@ -15,7 +15,7 @@ import { connect } from "./_shared_provider.ts";
 import { quote } from "./_util.ts";
 
 /**
- * Resolves credentials (SPEC §2), checks them, and returns an authenticated client. No token is
+ * Resolves credentials, checks them, and returns an authenticated client. No token is
  * fetched until the first request. Clients with the same credentials, auth host, token path,
  * scopes and transport share one {@linkcode TokenProvider} (and so one token) for as long as
  * any of them is in use.

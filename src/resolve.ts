@@ -1,5 +1,5 @@
 /**
- * Where Kognic credentials come from, first match wins (SPEC §2): explicit `clientId` and
+ * Where Kognic credentials come from, first match wins: explicit `clientId` and
  * `clientSecret`, the `auth` option, `KOGNIC_CREDENTIALS`, `KOGNIC_CLIENT_ID` with
  * `KOGNIC_CLIENT_SECRET`, and the system keyring's `default` profile.
  *
@@ -46,7 +46,7 @@ export interface ResolvedCredentials {
   source: string;
 }
 
-/** The keyring service under which Kognic credentials profiles are stored (SPEC §9). */
+/** The keyring service under which Kognic credentials profiles are stored. */
 export const CREDENTIALS_KEYRING_SERVICE = "kognic-credentials";
 const KEYRING_PREFIX = "keyring://";
 

@@ -1,5 +1,5 @@
 /**
- * The token cache in the system keyring, shared with Kognic's Python tools (SPEC §8): service
+ * The token cache in the system keyring, shared with Kognic's Python tools: service
  * `kognic-auth`, account = the cache key, secret = the token JSON.
  *
  * @module

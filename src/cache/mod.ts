@@ -1,6 +1,6 @@
 /**
  * Token caches for the `store` option of `TokenProvider` and `createClient`, shared between processes and
- * with Kognic's Python tools (SPEC §8): the cache file, the keyring, and
+ * with Kognic's Python tools: the cache file, the keyring, and
  * {@linkcode createTokenStore} that picks one by mode like the CLI's `--token-cache`.
  *
  * @example Share tokens with other processes and the Python tools
