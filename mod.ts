@@ -21,16 +21,15 @@
  */
 export { createClient } from "./src/create_client.ts";
 export {
-  type ClientEvent,
   type ClientOptions,
   type JsonRequestOptions,
   KognicClient,
-  type KognicRequestInit,
-  type Logger,
   type RequestOptions,
-  type RetryOptions,
-  type SunsetInfo,
 } from "./src/client.ts";
+export type { KognicRequestInit } from "./src/create_auth_fetch.ts";
+export type { ClientEvent, Logger } from "./src/logging.ts";
+export type { RetryOptions } from "./src/retry.ts";
+export type { SunsetInfo } from "./src/sunset.ts";
 export type { AuthInput } from "./src/resolve.ts";
 export { Credentials, type CredentialsInit } from "./src/credentials.ts";
 export { HttpError, KognicAuthError, type KognicAuthErrorCode, TokenError } from "./src/errors.ts";

@@ -17,7 +17,7 @@
  *
  * @module
  */
-export { type AuthFetchOptions, createAuthFetch } from "./client.ts";
+export { type AuthFetchOptions, createAuthFetch } from "./create_auth_fetch.ts";
 export { DEFAULT_BASE_URL } from "./auth_fetch.ts";
 export { assertNotExpired, parseCredentials } from "./credentials.ts";
 export {

@@ -1,7 +1,8 @@
 // createClient: credential resolution (which reads files, the environment and the keyring
 // through the detected runtime) in front of the client of src/client.ts. Apart from it so that
 // the edge entries, which resolve from bindings, never import the runtime detection.
-import { buildClient, type ClientOptions, debugLogger, type KognicClient } from "./client.ts";
+import { buildClient, type ClientOptions, type KognicClient } from "./client.ts";
+import { debugLogger } from "./logging.ts";
 import { KognicAuthError } from "./errors.ts";
 import { expandHome, resolveCredentials } from "./resolve.ts";
 import {

@@ -1,0 +1,192 @@
+/**
+ * What a client reports: the {@linkcode Logger} interface, the default logger (warnings and
+ * errors to the console) and the one the `DEBUG` variable asks for, the {@linkcode ClientEvent}s
+ * of `onEvent`, and the log lines of a provider's token events.
+ *
+ * @module
+ */
+import type { TokenEvent, TokenProvider } from "./token_provider.ts";
+import type { SunsetInfo } from "./sunset.ts";
+
+/**
+ * Which loggers already wrote each token event: clients that share a provider (and a logger)
+ * write one line per event, not one per client.
+ */
+const logged = new WeakMap<TokenEvent, Set<Logger>>();
+/** The last narrower grant each provider was warned of (its scopes, space-joined). */
+const narrowed = new WeakMap<TokenProvider, string>();
+
+/** Whether `logger` has yet to write `event`; marks it written. */
+function firstFor(event: TokenEvent, logger: Logger): boolean {
+  let loggers = logged.get(event);
+  if (!loggers) logged.set(event, loggers = new Set());
+  if (loggers.has(logger)) return false;
+  loggers.add(logger);
+  return true;
+}
+
+/**
+ * What a client reports through `onEvent`: token events of its provider, scopes granted short
+ * of those asked for, retries and sunset headers. No event holds a secret or a token.
+ */
+export type ClientEvent =
+  | TokenEvent
+  | {
+    /** A call is about to be retried. */
+    readonly type: "retry";
+    /** The HTTP method. */
+    readonly method: string;
+    /** The request URL without its query string. */
+    readonly url: string;
+    /** The attempt about to start, 2 for the first retry. */
+    readonly attempt: number;
+    /** How long the client waits first, in milliseconds. */
+    readonly delayMs: number;
+    /** The status that caused the retry, if the server answered. */
+    readonly status?: number;
+    /** What went wrong, if the server did not answer. */
+    readonly error?: string;
+  }
+  | {
+    /**
+     * The token endpoint granted fewer scopes than asked for (OAuth 2.0 allows it). Reported
+     * with every such token; the log has one warning per provider and grant.
+     */
+    readonly type: "scopes";
+    /** The token endpoint URL. */
+    readonly tokenUrl: string;
+    /** The scopes granted. */
+    readonly granted: readonly string[];
+    /** The scopes asked for and not granted. */
+    readonly missing: readonly string[];
+  }
+  | ({
+    /** A response carried a `sunset-date` header. */
+    readonly type: "sunset";
+  } & SunsetInfo);
+
+/**
+ * A logger: `console` fits, and so do most logging libraries. The default writes warnings and
+ * errors to the console and drops debug and info messages.
+ */
+export interface Logger {
+  /**
+   * Logs a debug message (token refreshes).
+   *
+   * @param message The message; it never holds a secret or a token.
+   */
+  debug(message: string): void;
+  /**
+   * Logs an informational message (each retry; a call that still fails after its retries is a
+   * warning).
+   *
+   * @param message The message; it never holds a secret or a token.
+   */
+  info(message: string): void;
+  /**
+   * Logs a warning (sunset dates, failed background refreshes, a failing token store).
+   *
+   * @param message The message; it never holds a secret or a token.
+   */
+  warn(message: string): void;
+  /**
+   * Logs an error (sunset dates less than 14 days away).
+   *
+   * @param message The message; it never holds a secret or a token.
+   */
+  error(message: string): void;
+}
+
+/**
+ * The default logger: warnings and errors to the console, debug and info messages dropped.
+ *
+ * @internal
+ */
+export const defaultLogger: Logger = {
+  debug() {},
+  info() {},
+  // deno-lint-ignore no-console
+  warn: (message) => console.warn(message),
+  // deno-lint-ignore no-console
+  error: (message) => console.error(message),
+};
+
+/**
+ * The logger that the `DEBUG` variable asks for, the convention of the `debug` package: a
+ * comma- or space-separated list of namespaces, `*` a wildcard, a leading `-` excluding. When
+ * it enables `kognic-auth` (`DEBUG=kognic-auth`, `DEBUG=kognic*`, `DEBUG=*`), every message
+ * goes to standard error (never standard output, where a command prints its results), debug
+ * and info lines prefixed with `kognic-auth`. Otherwise `undefined`: the default logger.
+ *
+ * @internal
+ */
+export function debugLogger(env: (name: string) => string | undefined): Logger | undefined {
+  let enabled = false;
+  for (const pattern of (env("DEBUG") ?? "").split(/[\s,]+/)) {
+    const exclude = pattern.startsWith("-");
+    const glob = exclude ? pattern.slice(1) : pattern;
+    if (!glob) continue;
+    const expression = glob.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replaceAll("*", ".*");
+    if (new RegExp(`^${expression}$`).test("kognic-auth")) {
+      if (exclude) return undefined;
+      enabled = true;
+    }
+  }
+  return enabled ? stderrLogger : undefined;
+}
+
+// One object, so that clients sharing a provider write each token event once.
+// deno-lint-ignore no-console
+const write = (message: string) => console.error(`kognic-auth ${message}`);
+const stderrLogger: Logger = { debug: write, info: write, warn: write, error: write };
+
+/**
+ * The listener a client subscribes to its provider: it logs each token event once per logger,
+ * passes it on to `onEvent`, and reports scopes granted short of those asked for (a `scopes`
+ * event with every such token, one warning per provider and grant).
+ *
+ * @internal
+ */
+export function tokenEventListener(
+  provider: TokenProvider,
+  logger: Logger,
+  onEvent: ((event: ClientEvent) => void) | undefined,
+): (event: TokenEvent) => void {
+  return (event: TokenEvent) => {
+    if (!firstFor(event, logger)) {
+      // Another client of this provider already wrote it to this logger.
+    } else if (event.type === "token") {
+      logger.debug(
+        `Obtained an access token from ${JSON.stringify(event.tokenUrl)} by ${event.grant}` +
+          (event.expiresIn === undefined ? "" : `, valid for ${event.expiresIn} s`),
+      );
+    } else if (event.type === "renewal_refused") {
+      logger.debug(
+        `Not renewing the token of ${JSON.stringify(event.tokenUrl)} after a 401: the last ` +
+          `renewal after a 401 was too recent (next allowed in ${event.retryInMs} ms)`,
+      );
+    } else if (event.type === "store_error") {
+      logger.warn(
+        `The token store failed to ${event.operation} a token for ` +
+          `${JSON.stringify(event.tokenUrl)}: ${event.message}`,
+      );
+    } else {
+      (event.background ? logger.warn : logger.debug)(
+        `Token request to ${JSON.stringify(event.tokenUrl)} failed: ${event.message}`,
+      );
+    }
+    onEvent?.(event);
+    if (event.type !== "token") return;
+    const missing = provider.scopes.filter((scope) => !event.scopes.includes(scope));
+    if (!missing.length) return;
+    const granted = event.scopes.join(" ");
+    onEvent?.({ type: "scopes", tokenUrl: event.tokenUrl, granted: event.scopes, missing });
+    // Once per provider and grant: clients that share it, and every later token, say nothing.
+    if (narrowed.get(provider) === granted) return;
+    narrowed.set(provider, granted);
+    logger.warn(
+      `The token endpoint ${JSON.stringify(event.tokenUrl)} granted fewer scopes than asked ` +
+        `for: not ${JSON.stringify(missing.join(" "))}, only ${JSON.stringify(granted)}`,
+    );
+  };
+}
