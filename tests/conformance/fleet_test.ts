@@ -93,7 +93,12 @@ test(
     const [kind] = redisClients();
     const connection = await kind.connect(redis.url);
     try {
-      const store = redisTokenStore(connection.command, { prefix: "tenant-a:" });
+      // Every command sent, the lease's owner id included, is scanned for the secret.
+      const sent: string[][] = [];
+      const store = redisTokenStore((args) => {
+        sent.push(args);
+        return connection.command(args);
+      }, { prefix: "tenant-a:" });
       const [plain] = providers(served.url, store, 1);
       const [scoped] = providers(served.url, store, 1, { scopes: ["read"] });
       const tokens = [await plain.getToken(), await scoped.getToken()];
@@ -115,6 +120,8 @@ test(
         assert.ok(ttl > 3_500_000 && ttl <= 3_600_000, `expires with the token (${ttl} ms)`);
       }
       assert.equal(server.tokenRequests.length, 2);
+      assert.ok(sent.some(([command, , , nx]) => command === "SET" && nx === "NX"), "leased");
+      assertNoSecrets(sent, [CANARY_SECRET, btoa(`${TEST_CLIENT_ID}:${CANARY_SECRET}`)]);
     } finally {
       await connection.close();
       await served.close();
