@@ -15,7 +15,7 @@ import { repoPath, runProgram, sandbox } from "../support/cli.ts";
 import { type ForwardProxy, nodeBinary, startForwardProxy } from "../support/forward_proxy.ts";
 import { makeTestCa, startTlsFront } from "../support/tls.ts";
 import { startSquid } from "../support/squid.ts";
-import { freePort } from "../support/tinyproxy.ts";
+import { freePort } from "../support/service.ts";
 
 /** A proxy password with every character that needs percent-encoding in a URL. */
 const PROXY_PASSWORD = "pr%x:y/z@w#q?r+s-canary-9d1f";

@@ -15,7 +15,8 @@ import { test } from "../support/harness.ts";
 import { assertNoSecrets, CANARY_SECRET, TEST_CLIENT_ID, thrown } from "../support/fixtures.ts";
 import { createKognicServer, type KognicServer } from "../support/kognic_server.ts";
 import { serve, type Served } from "../support/serve.ts";
-import { freePort, startTinyproxy } from "../support/tinyproxy.ts";
+import { freePort } from "../support/service.ts";
+import { startTinyproxy } from "../support/tinyproxy.ts";
 import { startForwardProxy } from "../support/forward_proxy.ts";
 import { startSquid } from "../support/squid.ts";
 

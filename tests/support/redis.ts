@@ -4,9 +4,8 @@
  *
  * @module
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { Socket } from "node:net";
-import { freePort } from "./tinyproxy.ts";
+import { freePort, type Service, startService } from "./service.ts";
 
 /** A running redis-server. */
 export interface RedisServer {
@@ -23,54 +22,34 @@ export interface RedisServer {
 /** Starts redis-server on a free port, with extra arguments such as `--requirepass`. */
 export async function startRedis(extra: string[] = []): Promise<RedisServer> {
   const port = await freePort();
-  let child: ChildProcess | undefined;
+  let service: Service | undefined;
   const start = async () => {
-    child = spawn("redis-server", [
-      "--port",
-      String(port),
-      "--bind",
-      "127.0.0.1",
-      "--save",
-      "",
-      "--appendonly",
-      "no",
-      ...extra,
-    ], { stdio: "ignore" });
-    const until = Date.now() + 10_000;
-    while (true) {
-      try {
-        await probe(port);
-        return;
-      } catch (error) {
-        if (Date.now() > until || child.exitCode !== null) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    }
+    service = await startService(
+      "redis-server",
+      [
+        "--port",
+        String(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        ...extra,
+      ],
+      port,
+      { waitMs: 10_000 },
+    );
+    if (!service) throw new Error(`redis-server did not start on port ${port}`);
   };
   await start();
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
     start,
-    async stop() {
-      const running = child;
-      if (!running || running.exitCode !== null) return;
-      const exited = new Promise((resolve) => running.once("exit", resolve));
-      running.kill("SIGTERM");
-      await exited;
-    },
+    stop: () => service?.stop("SIGTERM") ?? Promise.resolve(),
     command: (args) => rawCommand(port, args),
   };
-}
-
-/** Resolves once the server answers a PING, with PONG or a refusal (a password). */
-function probe(port: number): Promise<void> {
-  return rawCommand(port, ["PING"]).then(
-    () => {},
-    (error) => {
-      if (!/NOAUTH/.test(String(error))) throw error;
-    },
-  );
 }
 
 /** One RESP command over its own connection; replies are parsed enough for simple values. */

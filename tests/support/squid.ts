@@ -6,12 +6,11 @@
  *
  * @module
  */
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "./tinyproxy.ts";
+import { freePort, startService } from "./service.ts";
 
 /** A running squid. */
 export interface Squid {
@@ -25,17 +24,6 @@ export interface Squid {
   accessLog(): Promise<string>;
   /** Stops it (by PID) and removes its files. */
   close(): Promise<void>;
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: "127.0.0.1", port });
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
 }
 
 /**
@@ -90,17 +78,9 @@ export async function startSquid(
       "",
     ].join("\n"),
   );
-  const child = spawn("squid", ["-N", "-f", join(dir, "squid.conf")], { stdio: "ignore" });
-  let exited = false;
-  const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  gone.then(() => exited = true);
-  child.once("error", () => {});
-  // Bounded wait for the listening socket: at most 250 × 20 ms.
-  for (let i = 0; i < 250 && !exited && !(await accepts(port)); i++) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  if (exited || !(await accepts(port))) {
-    child.kill("SIGKILL");
+  // At most 5 s for the listening socket.
+  const service = await startService("squid", ["-N", "-f", join(dir, "squid.conf")], port);
+  if (!service) {
     const cacheLog = await readFile(join(dir, "cache.log"), "utf8").catch(() => "");
     await rm(dir, { recursive: true, force: true });
     throw new Error(`squid did not start on port ${port}: ${cacheLog.slice(-2000)}`);
@@ -126,10 +106,7 @@ export async function startSquid(
         .map((fields) => `${fields[5]} ${fields[6]} ${fields[3]}`);
     },
     close: async () => {
-      if (!exited) {
-        child.kill("SIGKILL");
-        await gone;
-      }
+      await service.stop();
       await rm(dir, { recursive: true, force: true });
     },
   };

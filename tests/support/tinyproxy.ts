@@ -4,11 +4,10 @@
  *
  * @module
  */
-import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort, startService } from "./service.ts";
 
 /** A running tinyproxy. */
 export interface Tinyproxy {
@@ -20,29 +19,6 @@ export interface Tinyproxy {
   requests(): Promise<string[]>;
   /** Kills it and removes its files. */
   close(): Promise<void>;
-}
-
-/** A loopback port nothing listens on (free when this returns). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: "127.0.0.1", port });
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
 }
 
 /**
@@ -73,32 +49,13 @@ export async function startTinyproxy(
         "",
       ].join("\n"),
     );
-    let exited = false;
-    let child;
-    try {
-      child = spawn("tinyproxy", ["-d", "-c", config], { stdio: "ignore" });
-    } catch (error) {
-      throw new Error(`Cannot start tinyproxy (apt-get install -y tinyproxy): ${error}`);
-    }
-    const spawned = await new Promise<Error | undefined>((resolve) => {
-      child.once("spawn", () => resolve(undefined));
-      child.once("error", (error) => resolve(error));
-    });
-    if (spawned) {
-      throw new Error(`Cannot start tinyproxy (apt-get install -y tinyproxy): ${spawned.message}`);
-    }
-    child.once("exit", () => exited = true);
-    // Bounded wait for the listening socket: at most 100 × 20 ms.
-    for (let i = 0; i < 100 && !exited && !(await accepts(port)); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    if (exited || !(await accepts(port))) {
-      child.kill("SIGKILL");
+    // At most 100 × 20 ms for the listening socket.
+    const service = await startService("tinyproxy", ["-d", "-c", config], port, { waitMs: 2_000 });
+    if (!service) {
       if (attempt < 2) continue; // The port was taken meanwhile: try another one.
       await rm(dir, { recursive: true, force: true });
       throw new Error(`tinyproxy did not start on port ${port}`);
     }
-    const running = child;
     return {
       url: `http://127.0.0.1:${port}`,
       port,
@@ -107,11 +64,7 @@ export async function startTinyproxy(
         return [...text.matchAll(/Request \(file descriptor \d+\): (.*)$/gm)].map((m) => m[1]);
       },
       close: async () => {
-        if (!exited) {
-          const gone = new Promise((resolve) => running.once("exit", resolve));
-          running.kill("SIGKILL");
-          await gone;
-        }
+        await service.stop();
         await rm(dir, { recursive: true, force: true });
       },
     };
