@@ -12,7 +12,12 @@ import { assertNoSecrets, CANARY_SECRET, TEST_CLIENT_ID, thrown } from "../suppo
 import { createKognicServer } from "../support/kognic_server.ts";
 import { serve } from "../support/serve.ts";
 import { repoPath, runProgram, sandbox } from "../support/cli.ts";
-import { type ForwardProxy, nodeBinary, startForwardProxy } from "../support/forward_proxy.ts";
+import {
+  type ForwardProxy,
+  nodeBinary,
+  startForwardProxy,
+  withProxyEnv,
+} from "../support/forward_proxy.ts";
 import { makeTestCa, startTlsFront } from "../support/tls.ts";
 import { startSquid } from "../support/squid.ts";
 import { freePort } from "../support/service.ts";
@@ -30,29 +35,6 @@ const PROXY_SECRETS = [
   encodeURIComponent(`wrong-${PROXY_PASSWORD}`),
 ];
 const SECRETS = [CANARY_SECRET, ...PROXY_SECRETS];
-const VARIABLES = [
-  "HTTPS_PROXY",
-  "https_proxy",
-  "HTTP_PROXY",
-  "http_proxy",
-  "NO_PROXY",
-  "no_proxy",
-];
-
-/** Runs `fn` with exactly these proxy variables set, restoring the others afterwards. */
-async function withEnv<T>(vars: Record<string, string>, fn: () => Promise<T>): Promise<T> {
-  const saved = VARIABLES.map((name) => [name, process.env[name]] as const);
-  for (const name of VARIABLES) delete process.env[name];
-  Object.assign(process.env, vars);
-  try {
-    return await fn();
-  } finally {
-    for (const [name, value] of saved) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  }
-}
 
 /** The proxy URL with the wrong password, percent-encoded as it must be. */
 function wrongProxyUrl(proxy: ForwardProxy): string {
@@ -91,7 +73,7 @@ test(
     };
     try {
       const wrong = wrongProxyUrl(proxy);
-      await withEnv({ HTTPS_PROXY: wrong }, async () => {
+      await withProxyEnv({ HTTPS_PROXY: wrong }, async () => {
         // No fetch given: the runtime's transport applies HTTPS_PROXY (on Node too).
         await once("requestToken", () => requestToken(credentials, { tokenUrl }));
         await once(
@@ -106,7 +88,7 @@ test(
         });
         await once("createClient().get from HTTPS_PROXY", () => client.get("/v1/items"));
       });
-      await withEnv({}, async () => {
+      await withProxyEnv({}, async () => {
         const client = await createClient({
           auth: [TEST_CLIENT_ID, CANARY_SECRET],
           runtime,
@@ -345,7 +327,7 @@ test(
       authenticated.username = encodeURIComponent(PROXY_USER);
       authenticated.password = encodeURIComponent(PROXY_PASSWORD);
       for (const proxy of [undefined, open.url, authenticated.href]) {
-        await withEnv({}, async () => {
+        await withProxyEnv({}, async () => {
           server.reset();
           const client = await createClient({
             auth: [TEST_CLIENT_ID, CANARY_SECRET],
@@ -370,7 +352,7 @@ test(
         clientId: TEST_CLIENT_ID,
         clientSecret: CANARY_SECRET,
       });
-      await withEnv({ HTTPS_PROXY: authenticated.href }, async () => {
+      await withProxyEnv({ HTTPS_PROXY: authenticated.href }, async () => {
         const token = await requestToken(credentials, {
           tokenUrl: url,
           fetch: runtime.fetchWith!(undefined, { ca: ca.caPem }),
@@ -464,7 +446,7 @@ test(
           url.username = "kognic";
           url.password = encodeURIComponent(password);
         }
-        await withEnv({ HTTPS_PROXY: url.href }, async () => {
+        await withProxyEnv({ HTTPS_PROXY: url.href }, async () => {
           const before = await denied();
           const token = await thrown(() =>
             requestToken(credentials, { tokenUrl: `${target}/v1/auth/oauth/token` })

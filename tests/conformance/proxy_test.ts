@@ -17,7 +17,7 @@ import { createKognicServer, type KognicServer } from "../support/kognic_server.
 import { serve, type Served } from "../support/serve.ts";
 import { freePort } from "../support/service.ts";
 import { startTinyproxy } from "../support/tinyproxy.ts";
-import { startForwardProxy } from "../support/forward_proxy.ts";
+import { PROXY_VARIABLES, startForwardProxy, withProxyEnv } from "../support/forward_proxy.ts";
 import { startSquid } from "../support/squid.ts";
 
 /** The proxy password: like the client secret, it must never be printed. */
@@ -222,30 +222,6 @@ test("proxy: without a proxy variable requests go directly, with one through the
 
 // ---------------------------------------------------------------------------------------------
 // Through a real proxy (tinyproxy) on this runtime's adapter.
-
-const PROXY_VARIABLES = [
-  "HTTPS_PROXY",
-  "https_proxy",
-  "HTTP_PROXY",
-  "http_proxy",
-  "NO_PROXY",
-  "no_proxy",
-];
-
-/** Runs `fn` with exactly `vars` as the proxy variables, restoring them afterwards. */
-async function withProxyEnv<T>(vars: Record<string, string>, fn: () => Promise<T>): Promise<T> {
-  const saved = PROXY_VARIABLES.map((name) => [name, process.env[name]] as const);
-  for (const name of PROXY_VARIABLES) delete process.env[name];
-  Object.assign(process.env, vars);
-  try {
-    return await fn();
-  } finally {
-    for (const [name, value] of saved) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  }
-}
 
 /** A real forward proxy: what the cases need of it. */
 interface RealProxy {
