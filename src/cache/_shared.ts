@@ -2,7 +2,7 @@
 import type { StoredToken } from "../token_provider.ts";
 
 /**
- * A cached token is used only while `now < expires_at - 30` (SPEC §8), or a quarter of its
+ * A cached token is used only while `now < expires_at - 30`, or a quarter of its
  * lifetime before it expires when that is shorter (the provider's rule).
  */
 export const EXPIRY_MARGIN_SECONDS = 30;

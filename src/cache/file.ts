@@ -68,6 +68,8 @@ function errorCode(error: unknown): string | undefined {
 export class FileTokenStore implements TokenStore {
   readonly #options: FileTokenStoreOptions;
   #runtime?: Promise<Runtime>;
+  /** Lease files seen without a time in them, and since when (ms). */
+  readonly #unwritten = new Map<string, number>();
 
   /**
    * Creates the store. Nothing is read until the first {@linkcode FileTokenStore.load}.
@@ -153,8 +155,18 @@ export class FileTokenStore implements TokenStore {
         if (code !== "EEXIST" && code !== "AlreadyExists") throw error;
       }
       const held = await runtime.readTextFile!(file).catch(() => undefined);
-      // Being written this instant, or still held: not ours.
-      if (held === undefined || !(parseInt(held) < now)) return false;
+      if (held === undefined) return false;
+      // One without a time is being written this instant, or its owner died before writing
+      // it: it holds for `ttl` from when this store first saw it so.
+      let until = parseInt(held);
+      if (until >= 0) this.#unwritten.delete(file);
+      else {
+        if (!this.#unwritten.has(file)) this.#unwritten.set(file, now);
+        until = this.#unwritten.get(file)! + ttl;
+      }
+      // Still held: not ours.
+      if (!(until < now)) return false;
+      this.#unwritten.delete(file);
       await runtime.remove!(file).catch(() => {});
     }
     return false;

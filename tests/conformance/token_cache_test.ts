@@ -266,3 +266,17 @@ test("token cache: a keychain tool's error never shows the secret it was given",
   const long = await thrown(() => keychain.set("kognic-auth", "k", CANARY_SECRET.repeat(100)));
   assert.match(String(long), /too long/);
 });
+
+test("token cache: a lease file its owner left empty is broken once the lease's time has passed", async () => {
+  const files: Record<string, string> = {};
+  const store = new FileTokenStore({ runtime: memoryRuntime({ files }) });
+  assert.equal(await store.lease("k", "dead", 60_000), true);
+  const file = Object.keys(files).find((name) => name.endsWith(".lease"))!;
+  // The owner died between creating the file and writing into it.
+  files[file] = "";
+  assert.equal(await store.lease("k", "b", 50), false, "maybe being written: not taken at once");
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.equal(await store.lease("k", "b", 50), true, "still empty a lease's time later: broken");
+  await store.release("k", "b");
+  assert.deepEqual(Object.keys(files).filter((name) => name.endsWith(".lease")), []);
+});
