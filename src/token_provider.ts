@@ -177,7 +177,23 @@ export interface AccessToken {
   readonly scopes: readonly string[];
 }
 
-/** An operation of a {@linkcode TokenStore}, as `store_error` events name it. */
+/**
+ * An operation of a {@linkcode TokenStore}, as `store_error` events name it.
+ *
+ * @example Count the store's failures by operation
+ * ```ts
+ * import type { StoreOperation, TokenEvent } from "@kognic/auth";
+ *
+ * const failures = new Map<StoreOperation, number>();
+ * const listener = (event: TokenEvent) => {
+ *   if (event.type === "store_error") {
+ *     failures.set(event.operation, (failures.get(event.operation) ?? 0) + 1);
+ *   }
+ * };
+ * listener({ type: "store_error", operation: "lease", tokenUrl: "https://x", message: "Down" });
+ * console.log(failures.get("lease")); // 1
+ * ```
+ */
 export type StoreOperation = "load" | "save" | "lease";
 
 /** Options of {@linkcode TokenProvider}. */

@@ -23,7 +23,17 @@ async function retried<T>(operation: () => Promise<T>): Promise<T> {
   }
 }
 
-/** An entry of {@linkcode DenoKvLike}, as `Deno.Kv.get` returns it. */
+/**
+ * An entry of {@linkcode DenoKvLike}, as `Deno.Kv.get` returns it.
+ *
+ * @example An entry as a stand-in database returns it
+ * ```ts
+ * import type { DenoKvEntry } from "@kognic/auth/cache";
+ *
+ * const entry: DenoKvEntry<string> = { value: null, versionstamp: null };
+ * console.log(entry.value ?? "absent"); // "absent"
+ * ```
+ */
 export interface DenoKvEntry<T> {
   /** The value, or `null`. */
   value: T | null;
@@ -31,7 +41,19 @@ export interface DenoKvEntry<T> {
   versionstamp: string | null;
 }
 
-/** The part of an atomic operation of `Deno.Kv` the store needs. */
+/**
+ * The part of an atomic operation of `Deno.Kv` the store needs.
+ *
+ * @example Take an entry only if nobody wrote it since it was read
+ * ```ts ignore
+ * import type { DenoKvAtomic } from "@kognic/auth/cache";
+ *
+ * const kv = await Deno.openKv();
+ * const entry = await kv.get(["lease"]);
+ * const atomic: DenoKvAtomic = kv.atomic();
+ * const { ok } = await atomic.check(entry).set(["lease"], "me", { expireIn: 10_000 }).commit();
+ * ```
+ */
 export interface DenoKvAtomic {
   /**
    * Fails the commit unless the entries are unchanged.
@@ -61,7 +83,17 @@ export interface DenoKvAtomic {
   commit(): Promise<{ ok: boolean }>;
 }
 
-/** The part of `Deno.Kv` the store needs (what `Deno.openKv()` returns fits). */
+/**
+ * The part of `Deno.Kv` the store needs (what `Deno.openKv()` returns fits).
+ *
+ * @example A Deno KV database, or a stand-in for tests
+ * ```ts ignore
+ * import { type DenoKvLike, denoKvTokenStore } from "@kognic/auth/cache";
+ *
+ * const kv: DenoKvLike = await Deno.openKv();
+ * const store = denoKvTokenStore(kv);
+ * ```
+ */
 export interface DenoKvLike {
   /**
    * Reads an entry.
@@ -78,7 +110,16 @@ export interface DenoKvLike {
   atomic(): DenoKvAtomic;
 }
 
-/** Options of {@linkcode denoKvTokenStore}. */
+/**
+ * Options of {@linkcode denoKvTokenStore}.
+ *
+ * @example One prefix per application sharing a database
+ * ```ts ignore
+ * import { denoKvTokenStore } from "@kognic/auth/cache";
+ *
+ * const store = denoKvTokenStore(await Deno.openKv(), { prefix: "billing-kognic" });
+ * ```
+ */
 export interface DenoKvTokenStoreOptions {
   /** The first part of every key; default `"kognic-auth"`. */
   prefix?: string;

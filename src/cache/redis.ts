@@ -31,7 +31,19 @@ import type { StoredToken, TokenStore } from "../token_provider.ts";
  */
 export type RedisCommand = (args: string[]) => Promise<unknown>;
 
-/** Options of {@linkcode redisTokenStore}. */
+/**
+ * Options of {@linkcode redisTokenStore}.
+ *
+ * @example Keys under the prefix a Redis ACL allows
+ * ```ts ignore
+ * import { redisTokenStore } from "@kognic/auth/cache/redis";
+ *
+ * // ACL: user kognic on >password ~billing:kognic-auth:* +get +set +eval
+ * const store = redisTokenStore((args) => redis.sendCommand(args), {
+ *   prefix: "billing:kognic-auth:",
+ * });
+ * ```
+ */
 export interface RedisTokenStoreOptions {
   /**
    * Put before every key; default `"kognic-auth:"`. Leases are kept under

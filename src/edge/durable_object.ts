@@ -43,7 +43,18 @@
  */
 import type { StoredToken, TokenStore } from "../token_provider.ts";
 
-/** The part of a Durable Object namespace binding the store needs. */
+/**
+ * The part of a Durable Object namespace binding the store needs.
+ *
+ * @example The binding of the worker's environment
+ * ```ts ignore
+ * import type { DurableObjectNamespaceLike } from "@kognic/auth/edge/durable-object";
+ *
+ * interface Env {
+ *   KOGNIC_TOKENS: DurableObjectNamespaceLike;
+ * }
+ * ```
+ */
 export interface DurableObjectNamespaceLike {
   /**
    * The id of the object for a name.
@@ -61,7 +72,16 @@ export interface DurableObjectNamespaceLike {
   get(id: never): { fetch(input: string, init?: RequestInit): Promise<Response> };
 }
 
-/** Options of {@linkcode durableObjectTokenStore}. */
+/**
+ * Options of {@linkcode durableObjectTokenStore}.
+ *
+ * @example Objects named per application
+ * ```ts ignore
+ * import { durableObjectTokenStore } from "@kognic/auth/edge/durable-object";
+ *
+ * const store = durableObjectTokenStore(env.KOGNIC_TOKENS, { prefix: "billing:" });
+ * ```
+ */
 export interface DurableObjectTokenStoreOptions {
   /** Put before every cache key to name the object; default `"kognic-auth:"`. */
   prefix?: string;
