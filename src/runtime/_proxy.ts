@@ -159,15 +159,32 @@ export function decodeUserinfo(text: string): string {
   }
 }
 
-/** A message with the proxy's URL, password or lone user name hidden. */
+/**
+ * A message with the proxy's URL, password or lone user name hidden, and the Basic credentials
+ * made of them.
+ */
 export function scrub(text: string, proxy: URL): string {
   // The URL as a runtime may print it (with or without the final slash), then the password, or
   // a user name that stands alone (redactProxyUrl hides that too).
   for (const url of [proxy.href, proxy.href.replace(/\/$/, "")]) {
     text = text.split(url).join(redactProxyUrl(url));
   }
+  return redact(text, proxySecrets(proxy), "***");
+}
+
+/**
+ * The password (or a lone user name) as written and decoded, and the Basic credentials a
+ * runtime builds from the URL (decoded, as UTF-8, in base64).
+ */
+function proxySecrets(proxy: URL): string[] {
   const secret = proxy.password || proxy.username;
-  return redact(text, [secret, decodeUserinfo(secret)], "***");
+  if (!secret) return [];
+  const pair = `${decodeUserinfo(proxy.username)}:${decodeUserinfo(proxy.password)}`;
+  return [
+    secret,
+    decodeUserinfo(secret),
+    btoa(String.fromCharCode(...new TextEncoder().encode(pair))),
+  ];
 }
 
 /** `PROXY_AUTH_REQUIRED`: the proxy answered 407. Never names the user or the password. */
@@ -201,12 +218,11 @@ export function proxyError(error: unknown, choice: ProxyChoice, target: URL): Ko
   const proxy = `proxy "${proxyLabel(choice.url)}" (from ${choice.source})`;
   const to = JSON.stringify(target.origin);
   if (kind === "TLS_CERTIFICATE") {
-    const secret = choice.url.password || choice.url.username;
     return networkFailure(error, {
       subject: `Request to ${to} through ${proxy}`,
       url: target,
       fallback: "PROXY_FAILED",
-      secrets: [choice.url.href, secret, decodeUserinfo(secret)],
+      secrets: [choice.url.href, ...proxySecrets(choice.url)],
       keepCause: false,
     }).error;
   }

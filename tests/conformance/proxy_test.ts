@@ -147,6 +147,15 @@ test("proxy: unparseable or unsupported proxy URLs are PROXY_INVALID without the
     scrub(`tunnel to http://${PROXY_CANARY}@proxy.corp:3128 failed (${PROXY_CANARY})`, userOnly),
     "tunnel to http://***@proxy.corp:3128 failed (***)",
   );
+  // The Basic credentials a runtime builds from the URL (user and password decoded, as UTF-8).
+  const encoded = new URL(`http://CORP%5Ck%C3%B6gnic:pr%25x%3A${PROXY_CANARY}@proxy.corp:3128`);
+  const basic = btoa(String.fromCharCode(
+    ...new TextEncoder().encode(`CORP\\kögnic:pr%x:${PROXY_CANARY}`),
+  ));
+  assert.equal(
+    scrub(`sent Proxy-Authorization: Basic ${basic}`, encoded),
+    "sent Proxy-Authorization: Basic ***",
+  );
   const short = new URL("http://kognic:ab@proxy.corp:3128");
   assert.equal(scrub("ECONNREFUSED absent", short), "ECONNREFUSED absent");
 });
