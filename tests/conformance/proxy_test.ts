@@ -509,7 +509,8 @@ test(
     assert.equal((invalid as KognicAuthError).code, "PROXY_INVALID");
     assertNoSecrets(invalid, SECRETS);
   },
-  { needs: ["sockets"] },
+  // Two calls that each retry with backoff (about 4 s): room for a loaded machine.
+  { needs: ["sockets"], timeout: 30_000 },
 );
 
 // ---------------------------------------------------------------------------------------------
