@@ -167,7 +167,18 @@ export class FileTokenStore implements TokenStore {
       // Still held: not ours.
       if (!(until < now)) return false;
       this.#unwritten.delete(file);
-      await runtime.remove!(file).catch(() => {});
+      // Broken under the cache file's lock, and only if it is still the one found stale: two
+      // stores that found it so would otherwise each remove the lease the other then took.
+      const lock = `${await this.path()}.lock`;
+      const nonce = crypto.randomUUID();
+      if (!await this.#lock(runtime, lock, nonce)) return false;
+      try {
+        if (await runtime.readTextFile!(file).catch(() => undefined) === held) {
+          await runtime.remove!(file).catch(() => {});
+        }
+      } finally {
+        await this.#unlock(runtime, lock, nonce);
+      }
     }
     return false;
   }

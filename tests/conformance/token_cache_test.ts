@@ -280,3 +280,35 @@ test("token cache: a lease file its owner left empty is broken once the lease's 
   await store.release("k", "b");
   assert.deepEqual(Object.keys(files).filter((name) => name.endsWith(".lease")), []);
 });
+
+test("token cache: two stores that find the same lease file stale do not both take the lease", async () => {
+  const files: Record<string, string> = {};
+  const shared = memoryRuntime({ files });
+  // B stops right after it read the stale lease, until A has broken it and taken its own.
+  let resume!: () => void;
+  const resumed = new Promise<void>((resolve) => resume = resolve);
+  let read!: () => void;
+  const readStale = new Promise<void>((resolve) => read = resolve);
+  const paused = {
+    ...shared,
+    readTextFile: async (path: string) => {
+      const text = await shared.readTextFile!(path);
+      if (path.endsWith(".lease")) {
+        read();
+        await resumed;
+      }
+      return text;
+    },
+  };
+  const a = new FileTokenStore({ runtime: shared });
+  const b = new FileTokenStore({ runtime: paused });
+  assert.equal(await a.lease("k", "dead", 1), true);
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  const byB = b.lease("k", "b", 60_000);
+  await readStale;
+  assert.equal(await a.lease("k", "a", 60_000), true, "A breaks the stale lease and takes it");
+  resume();
+  assert.equal(await byB, false, "B, which read the stale lease before, leaves A's alone");
+  const file = Object.keys(files).find((name) => name.endsWith(".lease"))!;
+  assert.match(files[file], / a$/);
+});
