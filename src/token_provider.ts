@@ -635,18 +635,15 @@ export class TokenProvider implements TokenSource {
 
   async #request(background: boolean, store: TokenStore | undefined, key: string): Promise<Held> {
     const options = this.#options;
-    const started = this.#clock.now();
     const clock = this.#clock;
+    const started = clock.now();
+    // The provider's options carry the endpoint's (authMethod, fetch, headers, timeout,
+    // allowInsecureHttp) under the same names; the others are not the endpoint's.
     const request = {
-      authMethod: options.authMethod,
-      fetch: options.fetch,
-      headers: options.headers,
-      allowInsecureHttp: options.allowInsecureHttp,
-      timeout: options.timeout,
+      ...options,
       tokenUrl: this.tokenUrl,
       scopes: this.scopes,
-      sleep: (ms: number, signal?: AbortSignal) =>
-        clock.sleep ? clock.sleep(ms, signal) : sleep(ms, signal),
+      sleep: clock.sleep && ((ms: number, signal?: AbortSignal) => clock.sleep!(ms, signal)),
       now: () => clock.now(),
     };
     let response: TokenResponse | undefined;
