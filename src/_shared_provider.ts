@@ -21,7 +21,7 @@ import type { ClientOptions } from "./client.ts";
 import type { Credentials } from "./credentials.ts";
 import type { Runtime } from "./runtime/mod.ts";
 import { VERSION } from "./version.ts";
-import { assertSecureUrl } from "./_util.ts";
+import { assertSecureUrl, sleep } from "./_util.ts";
 
 interface Ref {
   deref(): TokenProvider | undefined;
@@ -90,7 +90,7 @@ function isolateStore(
         (claim = fetching.get(shared))?.by !== self && recent(claim?.since) &&
         !fresh(isolateTokens.get(shared))
       ) {
-        await new Promise((resolve) => setTimeout(resolve, 10));
+        await sleep(10);
       }
       const copy = isolateTokens.get(shared);
       if (fresh(copy)) return copy;
@@ -118,8 +118,8 @@ function isolateStore(
       await next?.save(key, token);
     },
     // Between isolates, the lease of `next` (such as a Durable Object's) decides who asks.
-    lease: next?.lease && ((key, owner, ttl) => next.lease!(key, owner, ttl)),
-    release: next?.release && ((key, owner) => next.release!(key, owner)),
+    lease: next?.lease?.bind(next),
+    release: next?.release?.bind(next),
     // A failed token request lets the requests that wait for it go on at once, all of them.
     listener(event) {
       if (event.type !== "token_error") return;
