@@ -131,7 +131,7 @@ export class KognicAuthError extends Error {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = "KognicAuthError";
     this.code = code;
-    if (options?.source !== undefined) this.source = options.source;
+    this.source = options?.source;
   }
 }
 
@@ -241,9 +241,10 @@ export class TokenError extends KognicAuthError {
   constructor(code: KognicAuthErrorCode, message: string, options: TokenErrorOptions = {}) {
     super(code, message, options);
     this.name = "TokenError";
-    if (options.status !== undefined) this.status = options.status;
-    if (options.oauthError !== undefined) this.oauthError = options.oauthError;
-    if (options.retryAfter !== undefined) this.retryAfter = options.retryAfter;
+    // The fields are own properties (undefined when not known) as class fields either way.
+    this.status = options.status;
+    this.oauthError = options.oauthError;
+    this.retryAfter = options.retryAfter;
   }
 }
 
