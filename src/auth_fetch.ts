@@ -10,8 +10,10 @@ import { assertSecureUrl } from "./_util.ts";
 import { defaultFetch } from "./_transport.ts";
 
 /**
- * A private key of a request's init: an array it holds receives every token the request was
- * sent with (the Hono proxy redacts exactly those from what it passes back).
+ * A private key of a request's init for the API client (`createAuthFetch`, which takes it out
+ * and hands the array to {@linkcode Bearer.send}): the array receives every token the request
+ * was sent with (the Hono proxy redacts exactly those from what it passes back). The edge
+ * entry's `fetch` never looks for it.
  *
  * @internal
  */
@@ -63,9 +65,15 @@ export interface Bearer {
   /**
    * Sends a request, with the token if it goes to a token origin; after a 401 for a token that
    * went along and a body that can be sent again, invalidates the token and sends it once more
-   * with a new one (unless the provider refused to renew it).
+   * with a new one (unless the provider refused to renew it). `sent` receives every token the
+   * request went with.
    */
-  send(input: FetchInput, init?: RequestInit, signal?: AbortSignal): Promise<Response>;
+  send(
+    input: FetchInput,
+    init?: RequestInit,
+    signal?: AbortSignal,
+    sent?: string[],
+  ): Promise<Response>;
   /** The absolute URL of a request. */
   urlOf(input: FetchInput): URL;
 }
@@ -182,13 +190,8 @@ export function bearerFetch(tokens: TokenSource, options: BearerOptions): Bearer
       input,
       init,
       signal = init?.signal ?? (input instanceof Request ? input.signal : undefined),
+      sent,
     ) {
-      const sent = (init as { [SENT_TOKENS]?: string[] } | undefined)?.[SENT_TOKENS];
-      if (sent) {
-        // Not for the transport: the key stays with this library.
-        init = { ...init };
-        delete (init as { [SENT_TOKENS]?: string[] })[SENT_TOKENS];
-      }
       const url = urlOf(input);
       assertSecureUrl(url, "the API", options.allowInsecureHttp);
       if (checked?.[0] !== url) checked = [url, ours(url)];

@@ -7,7 +7,7 @@
  */
 import { KognicAuthError } from "./errors.ts";
 import type { Clock, TokenSource } from "./token_provider.ts";
-import { bare, bearerFetch, type FetchInput, methodOf } from "./auth_fetch.ts";
+import { bare, bearerFetch, type FetchInput, methodOf, SENT_TOKENS } from "./auth_fetch.ts";
 import { type ClientEvent, defaultLogger, type Logger } from "./logging.ts";
 import { delayFor, policyOf, type RetryOptions } from "./retry.ts";
 import { type SunsetInfo, sunsetReporter } from "./sunset.ts";
@@ -151,6 +151,12 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
   const sunset = sunsetReporter(options, emit, logger, now, urlOf);
 
   return async function authFetch(input: FetchInput, init?: KognicRequestInit): Promise<Response> {
+    const sent = (init as { [SENT_TOKENS]?: string[] } | undefined)?.[SENT_TOKENS];
+    if (sent) {
+      // Not for the transport: the key stays with this library.
+      init = { ...init };
+      delete (init as { [SENT_TOKENS]?: string[] })[SENT_TOKENS];
+    }
     const caller = init?.signal ?? (input instanceof Request ? input.signal : undefined) ??
       undefined;
     const timeout = init?.timeout ?? defaultTimeout;
@@ -175,7 +181,7 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
       let response: Response | undefined;
       let failure: unknown;
       try {
-        response = await send(input, init, signal);
+        response = await send(input, init, signal, sent);
       } catch (error) {
         if (caller?.aborted) throw abortReason(caller);
         // Refusals of this library (an insecure URL, a token error, a 407 from a proxy) and an
