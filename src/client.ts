@@ -148,7 +148,9 @@ export class KognicClient {
     // The default logger too: failed background refreshes and a failing store are warnings.
     const { onEvent, logger = defaultLogger } = options;
     const listener = tokenEventListener(provider, logger, onEvent);
-    provider[SUBSCRIBE_WEAKLY](listener);
+    provider[SUBSCRIBE_WEAKLY](
+      typeof WeakRef === "function" ? new WeakRef(listener) : { deref: () => listener },
+    );
     // The provider holds this listener weakly, so that it never keeps a dropped client alive:
     // the client's fetch holds it, so that it is called as long as the client or its fetch is
     // in use (`const { fetch } = …` too).

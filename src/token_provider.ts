@@ -270,6 +270,9 @@ interface Held {
  */
 export const SUBSCRIBE_WEAKLY: unique symbol = Symbol();
 
+/** How a provider holds a listener: strongly (`subscribe`) or through a `WeakRef`. @internal */
+export type ListenerRef = { deref(): ((event: TokenEvent) => void) | undefined };
+
 const systemClock: Clock = { now: () => Date.now() };
 /**
  * After a failed background refresh, wait this long before trying again in the background — or
@@ -331,7 +334,7 @@ export class TokenProvider implements TokenSource {
   #kept?: Held;
   readonly #renewals: Renewals;
   #cacheKey?: Promise<string>;
-  #listeners?: Set<{ deref(): ((event: TokenEvent) => void) | undefined }>;
+  #listeners?: Set<ListenerRef>;
   /** The store operations failing now: each is reported once until it works again. */
   readonly #failing = new Set<StoreOperation>();
   #owner?: string;
@@ -465,21 +468,18 @@ export class TokenProvider implements TokenSource {
    * @returns A function that unsubscribes.
    */
   subscribe(listener: (event: TokenEvent) => void): () => void {
-    return this[SUBSCRIBE_WEAKLY](listener, true);
+    return this[SUBSCRIBE_WEAKLY]({ deref: () => listener });
   }
 
   /**
-   * Like {@linkcode TokenProvider.subscribe}, but the provider holds the listener weakly where
-   * the runtime has `WeakRef` (unless `strong`): a provider shared by many clients never keeps a
-   * dropped client's listener (or the client) alive. The caller keeps a reference for as long
-   * as it listens.
+   * Like {@linkcode TokenProvider.subscribe}, with the reference to the listener the provider
+   * holds: a `WeakRef`, so that a provider shared by many clients never keeps a dropped
+   * client's listener (or the client) alive. The caller keeps a reference for as long as it
+   * listens.
    *
    * @internal
    */
-  [SUBSCRIBE_WEAKLY](listener: (event: TokenEvent) => void, strong?: boolean): () => void {
-    const ref = strong || typeof WeakRef !== "function"
-      ? { deref: () => listener }
-      : new WeakRef(listener);
+  [SUBSCRIBE_WEAKLY](ref: ListenerRef): () => void {
     const listeners = this.#listeners ??= new Set();
     for (const other of listeners) if (!other.deref()) listeners.delete(other);
     listeners.add(ref);
