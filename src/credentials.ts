@@ -53,15 +53,15 @@ const inspectDeno = Symbol.for("Deno.customInspect");
  */
 export class Credentials {
   /** The OAuth client id. */
-  readonly clientId: string;
+  declare readonly clientId: string;
   /** The e-mail address of the user; empty for anonymous credentials. */
-  readonly email: string;
+  declare readonly email: string;
   /** The id of the user; `0` for anonymous credentials. */
-  readonly userId: number;
+  declare readonly userId: number;
   /** The issuer recorded in the file; empty for anonymous credentials. */
-  readonly issuer: string;
+  declare readonly issuer: string;
   /** A display name. */
-  readonly name: string;
+  declare readonly name: string;
   /** When the credentials were created, if known. */
   declare readonly created?: Date;
   /** When the credentials stop working, if known. */
@@ -77,6 +77,7 @@ export class Credentials {
    * @param init The fields; `email`, `issuer` default to `""` and `userId` to `0`.
    */
   constructor(init: CredentialsInit) {
+    // The fields are declared, not defined: these assignments define them, in this order.
     this.clientId = init.clientId;
     this.#clientSecret = init.clientSecret;
     this.email = init.email ?? "";

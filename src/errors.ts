@@ -116,9 +116,9 @@ export interface KognicAuthErrorOptions {
  */
 export class KognicAuthError extends Error {
   /** The stable code of the problem. */
-  readonly code: KognicAuthErrorCode;
+  declare readonly code: KognicAuthErrorCode;
   /** Where the problem was found (file path, environment variable, URL), when known. */
-  readonly source?: string;
+  declare readonly source?: string;
 
   /**
    * Creates an error.
@@ -129,9 +129,10 @@ export class KognicAuthError extends Error {
    */
   constructor(code: KognicAuthErrorCode, message: string, options?: KognicAuthErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = "KognicAuthError";
+    // Declared fields, assigned here in the order they were always defined (name last).
     this.code = code;
     this.source = options?.source;
+    this.name = "KognicAuthError";
   }
 }
 
@@ -225,11 +226,11 @@ export interface TokenErrorOptions extends KognicAuthErrorOptions {
  */
 export class TokenError extends KognicAuthError {
   /** The HTTP status the token endpoint answered, if it answered. */
-  readonly status?: number;
+  declare readonly status?: number;
   /** The OAuth `error` field, such as `"invalid_client"`. */
-  readonly oauthError?: string;
+  declare readonly oauthError?: string;
   /** How long the server asked to wait, in milliseconds. */
-  readonly retryAfter?: number;
+  declare readonly retryAfter?: number;
 
   /**
    * Creates a token error.
