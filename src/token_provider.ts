@@ -319,11 +319,11 @@ const FAILED = Symbol();
  */
 export class TokenProvider implements TokenSource {
   /** The token endpoint URL. */
-  readonly tokenUrl: URL;
+  declare readonly tokenUrl: URL;
   /** The auth host as given, without a trailing slash; part of the cache key. */
-  readonly authHost: string;
+  declare readonly authHost: string;
   /** The scopes asked for. */
-  readonly scopes: readonly string[];
+  declare readonly scopes: readonly string[];
   readonly #options: TokenProviderOptions;
   readonly #clock: Clock;
   #held?: Held;
@@ -347,10 +347,12 @@ export class TokenProvider implements TokenSource {
   constructor(options: TokenProviderOptions) {
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
-    this.authHost = (options.authHost ?? DEFAULT_AUTH_HOST).replace(/\/+$/, "");
+    const authHost = (options.authHost ?? DEFAULT_AUTH_HOST).replace(/\/+$/, "");
     // As Python `kognic-auth`: the token path is appended to the auth host, path included
     // (`https://host/prefix` posts to `/prefix/v1/auth/oauth/token`), less a trailing slash.
-    this.tokenUrl = new URL(this.authHost + (options.tokenPath ?? DEFAULT_TOKEN_PATH));
+    // The public fields are declared: defined here, in the order tokenUrl, authHost, scopes.
+    this.tokenUrl = new URL(authHost + (options.tokenPath ?? DEFAULT_TOKEN_PATH));
+    this.authHost = authHost;
     assertSecureUrl(this.tokenUrl, "the token endpoint", options.allowInsecureHttp);
     // Scopes not given explicitly are the credentials' own: asked for, but (as in Python) not
     // part of the cache key.
