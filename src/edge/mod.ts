@@ -123,13 +123,8 @@ export type EdgeFetch =
  */
 export function edgeFetch(env?: unknown, options: EdgeFetchOptions = {}): EdgeFetch {
   const { provider, baseUrl, headers, fetch } = edgeConnect(env, options);
-  const { send } = bearerFetch(provider, {
-    baseUrl,
-    headers,
-    fetch,
-    allowInsecureHttp: options.allowInsecureHttp,
-    tokenOrigins: options.tokenOrigins,
-  });
+  // allowInsecureHttp and tokenOrigins as given; the other options are the connection's.
+  const { send } = bearerFetch(provider, { ...options, baseUrl, headers, fetch });
   const edgeFetch = (input: Request | URL | string, init?: RequestInit) => send(input, init);
   return Object.defineProperty(edgeFetch, "provider", { value: provider }) as EdgeFetch;
 }
