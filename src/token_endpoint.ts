@@ -282,7 +282,7 @@ async function parseTokenResponse(
   try {
     json = JSON.parse(text);
   } catch {
-    json = undefined;
+    // Not JSON: json stays undefined.
   }
   const token = isObject(json) ? json : undefined;
 
