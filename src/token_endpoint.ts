@@ -199,7 +199,7 @@ export async function requestToken(
         signal,
       });
       const status = response.status;
-      if (status !== 429 && !TRANSIENT.has(status)) {
+      if (!RETRIED.test(String(status))) {
         return await parseTokenResponse(response, fail, secrets);
       }
       retryAfter = parseRetryAfter(response.headers.get("retry-after"), now());
@@ -243,8 +243,11 @@ export async function requestToken(
   }
 }
 
-/** Answers of the token endpoint that a later attempt may not get. */
-const TRANSIENT = new Set([500, 502, 503, 504]);
+/**
+ * The token endpoint's answers worth another attempt: rate limited (429), and those a later
+ * attempt may not get (500, 502, 503, 504).
+ */
+const RETRIED = /^(429|50[0234])$/;
 
 type Fail = (
   code: KognicAuthErrorCode,
