@@ -42,12 +42,11 @@ export interface EdgeRuntimeOptions {
  */
 export function edgeRuntime(options: EdgeRuntimeOptions = {}): Runtime {
   const env = options.env ?? {};
-  const fetcher = options.fetch;
   return {
     name: "edge",
     version: "",
     env: (name) => typeof env[name] === "string" ? env[name] as string : undefined,
     homeDir: () => undefined,
-    fetch: fetcher ?? globalFetch,
+    fetch: options.fetch ?? globalFetch,
   };
 }
