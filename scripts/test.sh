@@ -36,23 +36,8 @@ step "deno doc --lint" "$deno" doc --lint $("$deno" eval \
 step "doc examples (deno test --doc)" "$deno" test --doc -A --quiet mod.ts src/
 # deno.json is the package's one manifest for JSR (name, version, exports, publish).
 step "deno publish --dry-run" "$deno" publish --dry-run --allow-dirty
-# The edge entry's size, minified and gzipped. Issue 3's budget is 5000 B (`npm run size`); until
-# the core is under it, this ratchet keeps it from growing. 7,300 B until
-# TokenProvider.getAccessToken and granted scopes (+118 B) and the token going only to its own
-# origins with a bound on 401 renewals (+405 B: origin check, tokenOrigins validation, the limit
-# and its sharing on workerd) were added, then +11 B for Python interop (the token request's
-# `;charset=UTF-8`, Python's cache key without the credentials' scopes, stored tokens used until
-# their 30 s margin), then +3 B for refusing redirect hops that first requests would refuse and
-# +32 B for a refused 401 renewal taking a newer token from the store, then about +270 B for failed
-# requests as KognicAuthErrors with a cause, "after N attempts" and no query strings, and the
-# default transport, then the store lease (one token request per rotation for a fleet sharing a
-# store) +323 B. Then 8,469 B won back to 8,292 B without dropping behaviour or message text: the
-# token request takes the provider's options as they are (-29), the isolate store waits with
-# sleep() and binds its lease (-17), error and Credentials/TokenProvider fields declared and set
-# by their constructors in their old order (-16, -26, -8), the client's sent-tokens array handed
-# to Bearer.send instead of read from every init (-36), the client making its own WeakRef for
-# weak listeners (-19), edgeFetch passing its options on as they are (-13), the retried token
-# statuses as one pattern (-7), two dropped assignments (-6).
+# The edge entry's size, minified and gzipped: a ratchet that keeps it from growing silently.
+# docs/edge-size.md keeps the ledger of what each step added or won back, and why.
 step "edge bundle size" "$node24" scripts/size.ts --max 8292
 
 # The keyring cases (SPEC §9) need a Secret Service: when the tools are installed (.ci/run
