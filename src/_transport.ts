@@ -30,7 +30,7 @@ export interface Failure {
 }
 
 interface Network {
-  fetch(): Promise<typeof fetch>;
+  fetch(): typeof fetch | Promise<typeof fetch>;
   failure(error: unknown, options: FailureOptions): Failure;
 }
 
@@ -41,12 +41,15 @@ export function setNetwork(registered: Network): void {
   network = registered;
 }
 
-/** The default `fetch`: the runtime adapter's where one is registered, else the global one. */
-export function defaultFetch(
-  input: Request | URL | string,
-  init?: RequestInit,
-): Promise<Response> {
-  return network ? network.fetch().then((send) => send(input, init)) : fetch(input, init);
+/**
+ * The default `fetch`, for a client created now: the runtime adapter's where one is registered
+ * (with the proxy variables as they are now), else the global one.
+ */
+export function defaultFetch(): typeof fetch {
+  const send = network?.fetch();
+  return typeof send === "function"
+    ? send
+    : (input, init) => send ? send.then((chosen) => chosen(input, init)) : fetch(input, init);
 }
 
 /**

@@ -52,7 +52,7 @@ export interface BearerOptions {
   baseUrl?: URL;
   /** Headers added to every request unless the request sets them. */
   headers?: HeadersInit;
-  /** The `fetch` that sends the requests; default the runtime's, which applies `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` on Deno, Bun and Node. */
+  /** The `fetch` that sends the requests; default the runtime's, which applies `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` on Deno, Bun and Node, as they are when the `fetch` is created. */
   fetch?: typeof fetch;
   /** Allow sending the token over plain `http://` to hosts that are not loopback. */
   allowInsecureHttp?: boolean;
@@ -84,7 +84,7 @@ export function bearerFetch(tokens: TokenSource, options: BearerOptions): Bearer
   const defaults: Record<string, string> = Object.fromEntries(new Headers(options.headers));
   // Only ever the token of this library, and only where it belongs.
   delete defaults.authorization;
-  const send = options.fetch ?? defaultFetch;
+  const send = options.fetch ?? defaultFetch();
   const origins = tokenOrigins(base, options.tokenOrigins, options.allowInsecureHttp);
   const ours = (url: URL) => origins.has(url.origin);
 

@@ -73,7 +73,7 @@ export interface ClientOptions extends ResolveOptions, AuthFetchOptions {
   /**
    * A proxy for the token endpoint and the API, such as `http://user:password@proxy.corp:3128`,
    * used for every request instead of `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY`. Without it
-   * the runtime's `fetch` follows those variables. Ignored on runtimes without proxy support
+   * the runtime's `fetch` follows those variables, as they are when the client is created. Ignored on runtimes without proxy support
    * (edge functions); not allowed together with `fetch`.
    */
   proxy?: string;

@@ -21,7 +21,7 @@ export interface AuthFetchOptions {
   baseUrl?: string | URL;
   /** Headers added to every request unless the request sets them. */
   headers?: HeadersInit;
-  /** The `fetch` that sends the requests; default the runtime's, which applies `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` on Deno, Bun and Node. */
+  /** The `fetch` that sends the requests; default the runtime's, which applies `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` on Deno, Bun and Node, as they are when the `fetch` is created. */
   fetch?: typeof fetch;
   /** Allow sending the token over plain `http://` to hosts that are not loopback. */
   allowInsecureHttp?: boolean;

@@ -62,7 +62,8 @@ export interface TokenRequestOptions {
   authMethod?: AuthMethod;
   /**
    * The `fetch` to use; default the runtime's: on Deno, Bun and Node it applies `HTTPS_PROXY`,
-   * `HTTP_PROXY` and `NO_PROXY`; elsewhere it is the global one.
+   * `HTTP_PROXY` and `NO_PROXY` as they are when this function is called; elsewhere it is the
+   * global one.
    */
   fetch?: typeof fetch;
   /** Extra request headers, such as `User-Agent`. */
@@ -168,7 +169,7 @@ export async function requestToken(
     headers.Authorization = `Basic ${pair}`;
     secrets.push(pair);
   }
-  const fetcher = options.fetch ?? defaultFetch;
+  const fetcher = options.fetch ?? defaultFetch();
   const now = options.now ?? Date.now;
   const limit = options.timeout ?? 30_000;
   /** An error that names the token endpoint; the caller redacts what the server said. */

@@ -28,6 +28,18 @@ const NO_PROXY = ["no_proxy", "NO_PROXY"] as const;
 export const PROXY_VARIABLES: readonly string[] = [...VARIABLES["http:"], ...VARIABLES["https:"]];
 /** The `NO_PROXY` variables. */
 export const NO_PROXY_VARIABLES: readonly string[] = NO_PROXY;
+const ALL_VARIABLES = [...PROXY_VARIABLES, ...NO_PROXY];
+
+/** A reader that treats a throwing `env` (no permission to read the environment) as empty. */
+function readSafely(env: EnvReader): EnvReader {
+  return (name) => {
+    try {
+      return env(name);
+    } catch {
+      return undefined; // No permission to read the environment: no proxy from it.
+    }
+  };
+}
 
 /** The option's name in messages. */
 export const PROXY_OPTION = "the proxy option";
@@ -242,7 +254,10 @@ export function proxyError(error: unknown, choice: ProxyChoice, target: URL): Ko
 
 /** How an adapter sends requests: directly, or through one proxy. */
 export interface ProxyTransport {
-  /** Reads the environment; a throwing reader counts as an empty environment. */
+  /**
+   * Reads the environment, when {@linkcode proxyAwareFetch} makes a `fetch`; a throwing reader
+   * counts as an empty environment.
+   */
   env: EnvReader;
   /**
    * Sends a request directly, ignoring any proxy in the environment; with `ca` (PEM), trusting
@@ -257,52 +272,71 @@ export interface ProxyTransport {
   through(proxy: URL, source: string, ca?: string): typeof fetch | Promise<typeof fetch>;
 }
 
-/** The functions proxyAwareFetch made, per transport, explicit proxy and CA. */
+/** The functions proxyAwareFetch made, per transport, explicit proxy, CA and variables' values. */
 const madeFor = new WeakMap<ProxyTransport, Map<string, typeof fetch>>();
+
+/** Decisions kept per origin before the cache starts over (a client talks to a handful). */
+const ORIGINS = 64;
 
 /**
  * Builds an adapter's `fetch`: each request goes through the proxy {@linkcode selectProxy}
  * chooses for its URL, or directly. `explicit` overrides the environment; `ca` (PEM) is a CA to
  * trust besides the runtime's own.
+ *
+ * Without `explicit`, the proxy variables are read here, once, and the returned `fetch` keeps
+ * using those values, as undici's `EnvHttpProxyAgent` (at construction) and Node's
+ * `NODE_USE_ENV_PROXY` (at startup) do; Python's `requests` reads them per request instead. A
+ * later change of the variables applies to the `fetch` made after it. The choice per request
+ * URL (its scheme, `NO_PROXY`) is still made per request, and kept per origin.
  */
 export function proxyAwareFetch(
   transport: ProxyTransport,
   explicit?: string,
   ca?: string,
 ): typeof fetch {
-  // One function per transport and proxy: a fetch's identity is part of what makes clients
-  // share a token provider, and each function opens its own proxy connections.
+  const values = explicit === undefined ? ALL_VARIABLES.map(readSafely(transport.env)) : [];
+  // One function per transport, proxy and variables' values: a fetch's identity is part of what
+  // makes clients share a token provider, and each function opens its own proxy connections.
   let made = madeFor.get(transport);
   if (!made) madeFor.set(transport, made = new Map());
-  const key = `${explicit}\n${ca}`;
+  const key = JSON.stringify([explicit ?? null, ca ?? null, ...values]);
   const known = made.get(key);
   if (known) return known;
-  const env: EnvReader = (name) => {
-    try {
-      return transport.env(name);
-    } catch {
-      return undefined; // No permission to read the environment: no proxy from it.
-    }
-  };
+  const snapshot = new Map(ALL_VARIABLES.map((name, i) => [name, values[i]]));
+  const env: EnvReader = (name) => snapshot.get(name);
   if (explicit !== undefined) parseProxyUrl(explicit, PROXY_OPTION);
   const opened = new Map<string, Promise<typeof fetch>>();
-  // A repeated URL string (the API client sends the same one again and again) is parsed once.
-  let last: [string, URL] | undefined;
+  // The choice per origin (scheme, host, port: all selectProxy looks at); `null` is direct.
+  const choices = new Map<string, ProxyChoice | null>();
+  const choose = (target: URL): ProxyChoice | undefined => {
+    const origin = `${target.protocol}//${target.host}`;
+    let choice = choices.get(origin);
+    if (choice === undefined) {
+      if (choices.size >= ORIGINS) choices.clear();
+      choices.set(origin, choice = selectProxy(target, env, explicit) ?? null);
+    }
+    return choice ?? undefined;
+  };
+  // A repeated URL string (the API client sends the same one again and again) is parsed once,
+  // and its proxy chosen once.
+  let last: [string, URL, ProxyChoice | undefined] | undefined;
   const proxied: typeof fetch = async function proxiedFetch(input, init) {
     const href = input instanceof Request ? input.url : input;
     let target: URL;
-    if (last?.[0] === href) target = last[1];
+    let choice: ProxyChoice | undefined;
+    if (last?.[0] === href) [, target, choice] = last;
     else {
       target = new URL(href);
-      if (typeof href === "string") last = [href, target];
+      choice = choose(target);
+      if (typeof href === "string") last = [href, target, choice];
     }
-    const choice = selectProxy(target, env, explicit);
     if (!choice) return transport.direct(input, init, ca);
-    let send = opened.get(choice.url.href);
+    const proxy = choice;
+    let send = opened.get(proxy.url.href);
     if (!send) {
-      send = Promise.resolve().then(() => transport.through(choice.url, choice.source, ca));
-      opened.set(choice.url.href, send);
-      send.catch(() => opened.delete(choice.url.href));
+      send = Promise.resolve().then(() => transport.through(proxy.url, proxy.source, ca));
+      opened.set(proxy.url.href, send);
+      send.catch(() => opened.delete(proxy.url.href));
     }
     const sender = await send;
     let response: Response;
@@ -311,13 +345,13 @@ export function proxyAwareFetch(
     } catch (error) {
       const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined);
       if (signal?.aborted || error instanceof KognicAuthError) throw error;
-      throw proxyError(error, choice, target);
+      throw proxyError(error, proxy, target);
     }
     // Only a proxy answers 407; where the runtime hands it over as an answer (plain http through
     // Deno's and Bun's proxies), it fails the same way as a refused tunnel.
     if (response.status === 407) {
       await response.body?.cancel().catch(() => {});
-      throw proxyAuthError(choice, target);
+      throw proxyAuthError(proxy, target);
     }
     return response;
   };

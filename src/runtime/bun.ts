@@ -74,7 +74,10 @@ export function bunRuntime(): Runtime {
     // Bun's `text()` drops a byte order mark, which Python (and Node, Deno) keep: decode with it
     // kept, so that a file starting with one is refused alike everywhere.
     readTextFile: async (path) => KEEP_BOM.decode(await bun.file(path).arrayBuffer()),
-    fetch: proxyAwareFetch(transport),
+    // Each use reads the proxy variables (a client's, when it is created): see Runtime.fetch.
+    get fetch() {
+      return proxyAwareFetch(transport);
+    },
     fetchWith: (proxy, options) => proxyAwareFetch(transport, proxy, options?.ca),
     ...nodeMembers((name) => bun.env[name]),
   };

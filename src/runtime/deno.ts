@@ -195,7 +195,10 @@ export function denoRuntime(): Runtime {
       }
       return keyring;
     },
-    fetch: proxyAwareFetch(transport),
+    // Each use reads the proxy variables (a client's, when it is created): see Runtime.fetch.
+    get fetch() {
+      return proxyAwareFetch(transport);
+    },
     fetchWith: (proxy, options) => proxyAwareFetch(transport, proxy, options?.ca),
   };
 }

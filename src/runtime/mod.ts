@@ -145,12 +145,18 @@ export interface Runtime {
   readonly os?: string;
   /**
    * The `fetch` used for the token endpoint and API calls. On Deno, Bun and Node it honours
-   * `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` (either case).
+   * `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` (either case) as they are when this property is
+   * read: each read returns a `fetch` for the variables' values at that moment (the same
+   * function for the same values), which keeps them for its requests. `createClient`,
+   * `createAuthFetch`, `TokenProvider` and `requestToken` read it when they are created or
+   * called, so a program that changes the variables later creates a new client to apply them.
+   * Which proxy, if any, each request URL uses (its scheme, `NO_PROXY`) is still decided per
+   * request.
    */
   readonly fetch: typeof fetch;
   /**
    * Returns a `fetch` that sends every request through `proxy`, whatever the environment says
-   * (without `proxy`: as the environment says), trusting `options.ca` besides the runtime's own
+   * (without `proxy`: as the environment says now, read as for {@linkcode Runtime.fetch}), trusting `options.ca` besides the runtime's own
    * CAs. Absent where there is no proxy support (edge functions). Throws `PROXY_INVALID` for a
    * URL that does not parse.
    *
@@ -164,11 +170,15 @@ export interface Runtime {
 }
 
 let detected: Promise<Runtime> | undefined;
+let resolved: Runtime | undefined;
 
 // Where no `fetch` is given (requestToken, TokenProvider, createAuthFetch), send with the
-// adapter's, so that the environment's proxy rules apply there too; and word failed requests
-// as the runtimes let us.
-setNetwork({ fetch: async () => (await detectRuntime()).fetch, failure: networkFailure });
+// adapter's, so that the environment's proxy rules apply there too, read when they are created
+// (once the runtime is known); and word failed requests as the runtimes let us.
+setNetwork({
+  fetch: () => resolved?.fetch ?? detectRuntime().then((runtime) => runtime.fetch),
+  failure: networkFailure,
+});
 
 /**
  * Returns the adapter for the runtime this code runs on, chosen by `navigator.userAgent`:
@@ -194,6 +204,7 @@ export function detectRuntime(): Promise<Runtime> {
       // No `navigator` at all: a runtime that is neither Deno, Bun nor Node.
       detected = edge();
     }
+    detected.then((runtime) => resolved = runtime, () => {});
   }
   return detected;
 }

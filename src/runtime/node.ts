@@ -157,7 +157,10 @@ export function nodeRuntime(): Runtime {
     env: (name) => process.env[name],
     homeDir: () => homedir(),
     readTextFile: (path) => readFile(path, "utf8"),
-    fetch: proxyAwareFetch(transport),
+    // Each use reads the proxy variables (a client's, when it is created): see Runtime.fetch.
+    get fetch() {
+      return proxyAwareFetch(transport);
+    },
     fetchWith: (proxy, options) => proxyAwareFetch(transport, proxy, options?.ca),
     ...nodeMembers((name) => process.env[name]),
   };

@@ -7,6 +7,7 @@ import {
   bypassesProxy,
   type EnvReader,
   proxyAwareFetch,
+  type ProxyTransport,
   redactProxyUrl,
   scrub,
   selectProxy,
@@ -203,11 +204,12 @@ test("proxy: failures through a proxy name its host and port and never its passw
   assert.equal((aborted as Error).message, "aborted");
 });
 
-test("proxy: without a proxy variable requests go directly, with one through the proxy", async () => {
+test("proxy: the variables are read when the fetch is made; NO_PROXY still applies per request URL", async () => {
   const calls: string[] = [];
+  let reads = 0;
   const vars: Record<string, string> = {};
-  const proxied = proxyAwareFetch({
-    env: reader(vars),
+  const transport: ProxyTransport = {
+    env: (name) => (reads++, vars[name]),
     direct: (
       input,
     ) => (calls.push(`direct ${input instanceof Request ? input.url : input}`),
@@ -215,18 +217,53 @@ test("proxy: without a proxy variable requests go directly, with one through the
     through: (proxy) =>
     (
       input,
-    ) => (calls.push(`${proxy.host} ${input}`), Promise.resolve(new Response("p"))),
-  });
-  await proxied("https://a.test/");
+    ) => (calls.push(`${proxy.host} ${input instanceof Request ? input.url : input}`),
+      Promise.resolve(new Response("p"))),
+  };
+  const before = proxyAwareFetch(transport);
+  await before("https://a.test/");
   vars.HTTPS_PROXY = "http://p.corp:1";
   vars.NO_PROXY = "b.test";
-  await proxied(new URL("https://a.test/"));
-  await proxied(new Request("https://b.test/"));
+  // Made before the change: keeps connecting directly.
+  await before(new URL("https://a.test/"));
+  // Made after it: the proxy, except for the URLs NO_PROXY names, decided per request URL.
+  const after = proxyAwareFetch(transport);
+  assert.notEqual(after, before);
+  assert.equal(proxyAwareFetch(transport), after, "the same values give the same fetch");
+  await after(new URL("https://a.test/"));
+  await after(new Request("https://b.test/"));
+  await after("https://x.b.test/");
+  await after("https://a.test/again");
+  await after("http://a.test/"); // no HTTP_PROXY
+  await after("https://b.test/");
+  // Requests read no variable, and a later change does not reach `after` either.
+  const readsSoFar = reads;
+  vars.NO_PROXY = "a.test";
+  await after("https://a.test/");
+  await after("https://b.test/");
+  assert.equal(reads, readsSoFar);
   assert.deepEqual(calls, [
+    "direct https://a.test/",
     "direct https://a.test/",
     "p.corp:1 https://a.test/",
     "direct https://b.test/",
+    "direct https://x.b.test/",
+    "p.corp:1 https://a.test/again",
+    "direct http://a.test/",
+    "direct https://b.test/",
+    "p.corp:1 https://a.test/",
+    "direct https://b.test/",
   ]);
+  // An environment that cannot be read (Deno without --allow-env) counts as empty.
+  calls.length = 0;
+  const denied = proxyAwareFetch({
+    ...transport,
+    env: () => {
+      throw new Error("Requires env access");
+    },
+  });
+  await denied("https://a.test/");
+  assert.deepEqual(calls, ["direct https://a.test/"]);
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -576,6 +613,60 @@ test(
     assert.equal(missing.code, "PROXY_UNAVAILABLE", "with a proxy but no undici: a clear error");
   },
   { needs: ["sockets", "subprocess"], timeout: 20_000 },
+);
+
+test(
+  "proxy: a client keeps the proxy variables it was created with; NO_PROXY applies per request URL",
+  async () => {
+    // The token endpoint and the API on two ports of one server: NO_PROXY names the first.
+    await withRig(PROXIES[0], async (rig) => {
+      const second = await serve(rig.server.fetch);
+      const authPort = new URL(rig.served.url).port;
+      const create = () =>
+        detectRuntime().then((runtime) =>
+          createClient({
+            auth: [TEST_CLIENT_ID, CANARY_SECRET],
+            runtime,
+            authHost: rig.served.url,
+            baseUrl: second.url,
+            clock: { now: () => Date.now() }, // a token provider of its own
+          })
+        );
+      const via = async (client: Awaited<ReturnType<typeof create>>) => {
+        const [tokens, calls] = [rig.server.tokenRequests.length, rig.server.apiRequests.length];
+        const response = await client.request("GET", "/v1/items");
+        await response.body?.cancel();
+        const seen = (requests: { headers: Record<string, string> }[], from: number) =>
+          requests.slice(from).map((request) => request.headers.via ?? "direct");
+        const token = seen(rig.server.tokenRequests, tokens);
+        const api = seen(rig.server.apiRequests, calls);
+        return [...token, ...api].map((via) => PROXIES[0].via.test(via) ? "proxy" : via);
+      };
+      try {
+        await withProxyEnv({}, async () => {
+          const before = await create();
+          process.env.HTTP_PROXY = rig.proxy.url;
+          process.env.NO_PROXY = `127.0.0.1:${authPort}`;
+          const after = await create();
+          // Token request direct (NO_PROXY names its port), API request through the proxy.
+          assert.deepEqual(await via(after), ["direct", "proxy"]);
+          // Created before the variables were set: direct, both.
+          assert.deepEqual(await via(before), ["direct", "direct"]);
+          // Changed again: the clients keep their choice, a new client takes the new values.
+          process.env.HTTP_PROXY = rig.dead;
+          delete process.env.NO_PROXY;
+          assert.deepEqual(await via(after), ["proxy"], "cached token, API through the proxy");
+          assert.deepEqual(await via(before), ["direct"]);
+          const later = await create();
+          const error = await thrown(() => later.request("GET", "/v1/items"));
+          assert.equal((error as KognicAuthError).code, "PROXY_UNREACHABLE", String(error));
+        });
+      } finally {
+        await second.close();
+      }
+    });
+  },
+  PROXIES[0].options,
 );
 
 test("proxy: clients with the same proxy option share one token provider", async () => {
