@@ -6,7 +6,8 @@
  * usual rules (upper case wins over lower case; `NO_PROXY` entries with a port, and `*` for IP
  * addresses, are not honoured). When a proxy variable is set, this adapter therefore chooses the
  * proxy itself and sends each request through a `Deno.createHttpClient` with exactly that proxy,
- * or with none. Without proxy variables it is the plain global `fetch`.
+ * or with none. The variables are read when the adapter's `fetch` is taken (by a client, when it
+ * is created), not per request.
  *
  * @module
  */

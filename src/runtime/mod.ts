@@ -184,7 +184,9 @@ setNetwork({
  * Returns the adapter for the runtime this code runs on, chosen by `navigator.userAgent`:
  * Deno, Bun or Node get their own adapters; Vercel's Edge Runtime (the `EdgeRuntime` global) and
  * anything else (Cloudflare Workers, other edge runtimes) get an adapter with no file system, no
- * environment variables and the global `fetch`. The adapter is created once and reused.
+ * environment variables and the global `fetch`. The adapter is created once and reused; its
+ * `fetch` property reads the proxy variables each time it is read, so the adapter does not fix
+ * them for the whole process (see {@linkcode Runtime.fetch}).
  *
  * @example Detect the runtime
  * ```ts
