@@ -31,10 +31,12 @@ for (const [label, vars] of scenarios) {
     delete process.env[name];
   }
   Object.assign(process.env, vars);
-  // The variables are read here, once, as a client does when it is created.
-  const made = performance.now();
+  // The variables are read here, once, as a client does when it is created (the same values
+  // give the same function: the later calls measure the reading alone).
   const selecting = proxyAwareFetch(transport);
-  const readUs = (performance.now() - made) * 1000;
+  const made = performance.now();
+  for (let i = 0; i < 10_000; i++) proxyAwareFetch(transport);
+  const readUs = (performance.now() - made) * 1000 / 10_000;
   for (let i = 0; i < 20_000; i++) await selecting("https://app.kognic.com/v1/x");
   const n = 200_000;
   for (const [what, urls] of LOOPS) {
@@ -43,7 +45,7 @@ for (const [label, vars] of scenarios) {
     // deno-lint-ignore no-console
     console.log(
       `${label}, ${what}: ${((performance.now() - started) * 1000 / n).toFixed(2)} µs/request` +
-        ` (reading the variables when made: ${readUs.toFixed(0)} µs)`,
+        ` (reading the variables, once per client: ${readUs.toFixed(2)} µs)`,
     );
   }
 }
