@@ -30,7 +30,7 @@ export interface Failure {
 }
 
 interface Network {
-  fetch(): typeof fetch | Promise<typeof fetch>;
+  fetch(): typeof fetch;
   failure(error: unknown, options: FailureOptions): Failure;
 }
 
@@ -46,10 +46,7 @@ export function setNetwork(registered: Network): void {
  * (with the proxy variables as they are now), else the global one.
  */
 export function defaultFetch(): typeof fetch {
-  const send = network?.fetch();
-  return typeof send === "function"
-    ? send
-    : (input, init) => send ? send.then((chosen) => chosen(input, init)) : fetch(input, init);
+  return network ? network.fetch() : (input, init) => fetch(input, init);
 }
 
 /**

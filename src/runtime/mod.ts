@@ -147,9 +147,10 @@ export interface Runtime {
    * The `fetch` used for the token endpoint and API calls. On Deno, Bun and Node it honours
    * `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` (either case) as they are when this property is
    * read: each read returns a `fetch` for the variables' values at that moment (the same
-   * function for the same values), which keeps them for its requests. `createClient`,
-   * `createAuthFetch`, `TokenProvider` and `requestToken` read it when they are created or
-   * called, so a program that changes the variables later creates a new client to apply them.
+   * function for the same values), which keeps them for its requests. `createClient` and
+   * `createAuthFetch` read it when they are created (a program that changes the variables later
+   * creates a new client to apply them); `requestToken`, and a `TokenProvider` given no `fetch`,
+   * at each token request.
    * Which proxy, if any, each request URL uses (its scheme, `NO_PROXY`) is still decided per
    * request.
    */
@@ -173,10 +174,15 @@ let detected: Promise<Runtime> | undefined;
 let resolved: Runtime | undefined;
 
 // Where no `fetch` is given (requestToken, TokenProvider, createAuthFetch), send with the
-// adapter's, so that the environment's proxy rules apply there too, read when they are created
-// (once the runtime is known); and word failed requests as the runtimes let us.
+// adapter's, so that the environment's proxy rules apply there too: taken when createAuthFetch is
+// called and at each token request (before the runtime is known: as soon as it is); and word
+// failed requests as the runtimes let us.
 setNetwork({
-  fetch: () => resolved?.fetch ?? detectRuntime().then((runtime) => runtime.fetch),
+  fetch: () => {
+    if (resolved) return resolved.fetch;
+    const send = detectRuntime().then((runtime) => runtime.fetch);
+    return async (input, init) => (await send)(input, init);
+  },
   failure: networkFailure,
 });
 
