@@ -1,5 +1,5 @@
 // One token provider per (credentials, auth host, token path, scopes, transport) for as long as
-// anybody uses it (SPEC §6, DESIGN property 4), and what every client is made of. Private:
+// anybody uses it, and what every client is made of. Private:
 // createClient and the edge entries use it; nothing else needs to.
 //
 // workerd (Cloudflare Workers) ends a request's I/O with the request: a token request started

@@ -1,4 +1,4 @@
-// The bearer core of every authenticated request (SPEC §6), shared by the API client
+// The bearer core of every authenticated request, shared by the API client
 // (src/create_auth_fetch.ts: retries, timeouts, sunset reports) and the edge entry (which
 // uses it as it is): the token only on requests to its own origins (the base URL's and those
 // listed in `tokenOrigins`; every other request goes out without it and without a token

@@ -1,5 +1,5 @@
 /**
- * The OAuth 2.0 token endpoint over `fetch` (SPEC §4): the client-credentials grant
+ * The OAuth 2.0 token endpoint over `fetch`: the client-credentials grant
  * ([RFC 6749 §4.4](https://www.rfc-editor.org/rfc/rfc6749#section-4.4)) and the refresh-token
  * grant ([§6](https://www.rfc-editor.org/rfc/rfc6749#section-6)), with strict validation of the
  * response ([§5.1](https://www.rfc-editor.org/rfc/rfc6749#section-5.1),

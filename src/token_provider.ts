@@ -38,7 +38,7 @@ export interface Clock {
 
 /**
  * A token as persisted: the server's response plus `expires_at` in epoch seconds — the shape of
- * the Python library's shared token cache (SPEC §8).
+ * the Python library's shared token cache.
  */
 export type StoredToken = TokenResponse & {
   /** When the token expires, in seconds since the epoch. */
@@ -596,7 +596,7 @@ export class TokenProvider implements TokenSource {
   async #load(store: TokenStore, key: string): Promise<Held | undefined> {
     const stored = await this.#call("load", () => store.load(key));
     const now = this.#clock.now();
-    // Only a stored token that says when it expires is taken (SPEC §8), whatever the store.
+    // Only a stored token that says when it expires is taken, whatever the store.
     const held = stored !== FAILED && typeof stored?.expires_at === "number" &&
       this.#hold(stored, now);
     if (

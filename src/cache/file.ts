@@ -1,5 +1,5 @@
 /**
- * The token cache file shared with Kognic's Python tools (SPEC §8):
+ * The token cache file shared with Kognic's Python tools:
  * `$XDG_CACHE_HOME/kognic-auth/tokens.json`, a JSON object from cache key to the token as the
  * server returned it plus `expires_at`.
  *
