@@ -64,8 +64,8 @@ const MAX_KEYS = 64;
 
 /**
  * An isolate-wide token store in front of `next`: writes go to both; a read takes the isolate's
- * copy while it is fresh (by the provider's rule, {@linkcode deadlines}) and otherwise asks
- * `next`, where another isolate may have left a newer token. While another request of the
+ * copy until its expiry margin (by the provider's rule, {@linkcode deadlines}) and otherwise
+ * asks `next`, where another isolate may have left a newer token. While another request of the
  * isolate is fetching the token, a read waits for it (up to 2 s): a request cannot await
  * another request's promise on workerd, but it can watch a map, so a burst of cold requests
  * makes one token request, not one each. A request cancelled while it fetches leaves the
@@ -77,9 +77,12 @@ function isolateStore(
   next: TokenStore | undefined,
 ): TokenStore & { listener(event: TokenEvent): void } {
   const self = {};
+  // Until its expiry margin, as the provider takes a stored token without asking for one. (Up
+  // to its refresh time only, a request that read a token inside the leeway from `next` kept
+  // its claim: the others waited 2 s for a token nobody asked for.)
   const fresh = (token?: StoredToken) =>
     typeof token?.access_token === "string" && typeof token.expires_at === "number" &&
-    now() < deadlines(token, now())[0];
+    now() < deadlines(token, now())[1];
   const recent = (since = -Infinity) => Date.now() - since < WAIT;
   const release = () => fetching.get(shared)?.by === self && fetching.delete(shared);
   return {

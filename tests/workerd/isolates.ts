@@ -151,6 +151,41 @@ for (const compatibilityDate of [undefined, "2021-11-03"]) {
   );
 }
 
+test(
+  "workerd: a token inside its refresh leeway is handed out without holding the next requests",
+  async () => {
+    // Tokens live 4 s: from 2 s on a stored token is inside its refresh leeway and is still
+    // handed out (until 3 s, its expiry margin) without a token request. The request that read
+    // it must not leave the others of its isolate waiting for a token nobody asks for: they
+    // would wait 2 s, past the token's expiry margin, and then ask for a second token.
+    const server = createKognicServer({ tokenLifetime: 4 });
+    const mf = await startWorkers([{
+      name: "leeway",
+      script: await bundleWorker("isolate_worker.ts"),
+      bindings: {
+        KOGNIC_CLIENT_ID: TEST_CLIENT_ID,
+        KOGNIC_CLIENT_SECRET: CANARY_SECRET,
+        KOGNIC_URL: "http://127.0.0.1:9",
+      },
+      kvNamespaces: { TOKENS: "leeway-tokens" },
+    }], { outboundService: outbound(server) });
+    const ask = () =>
+      mf.dispatchFetch("http://localhost/").then((r) => r.json() as Promise<{ tokenId?: number }>);
+    try {
+      const started = Date.now();
+      assert.equal((await ask()).tokenId, 1);
+      await new Promise((resolve) => setTimeout(resolve, started + 2_200 - Date.now()));
+      assert.equal((await ask()).tokenId, 1, "the stored token, inside its refresh leeway");
+      const burst = await Promise.all([1, 2, 3].map(ask));
+      assert.deepEqual(burst.map((a) => a.tokenId), [1, 1, 1], "the same token, not waited for");
+      assert.equal(server.tokenRequests.length, 1);
+    } finally {
+      await mf.dispose();
+    }
+  },
+  { timeout: 30_000 },
+);
+
 const EXAMPLE_BINDINGS = { KOGNIC_CLIENT_ID: TEST_CLIENT_ID, KOGNIC_CLIENT_SECRET: CANARY_SECRET };
 
 test("workerd: the README's Cloudflare Workers example, two isolates sharing KV", async () => {
