@@ -34,8 +34,10 @@ step "deno check" "$deno" check mod.ts src tests scripts examples bench
 step "deno doc --lint" "$deno" doc --lint $("$deno" eval \
   'console.log(Object.values(JSON.parse(Deno.readTextFileSync("deno.json")).exports).join(" "))')
 step "doc examples (deno test --doc)" "$deno" test --doc -A --quiet mod.ts src/
-# deno.json is the package's one manifest for JSR (name, version, exports, publish).
+# Both JSR manifests publish: deno.json (what plain `deno publish` reads) and jsr.json (JSR's
+# own; tests/conformance/package_test.ts keeps the two the same).
 step "deno publish --dry-run" "$deno" publish --dry-run --allow-dirty
+step "deno publish --dry-run --config jsr.json" "$deno" publish --dry-run --allow-dirty --config jsr.json
 # The edge entry's size, minified and gzipped: a ratchet that keeps it from growing silently.
 # docs/edge-size.md keeps the ledger of what each step added or won back, and why.
 step "edge bundle size" "$node24" scripts/size.ts --max 8292

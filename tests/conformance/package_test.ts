@@ -1,5 +1,6 @@
-// The package's manifests: deno.json is what JSR publishes; package.json's exports mirror its
-// exports, so that a local path install or `bun link` (a symlink in node_modules) resolves
+// The package's manifests: deno.json (what `deno publish` reads from the root) and jsr.json
+// (JSR's own manifest) hold the same name, version, exports and files; package.json's exports
+// mirror them, so that a local path install or `bun link` (a symlink in node_modules) resolves
 // every entry on Node and Bun.
 import assert from "node:assert/strict";
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
@@ -13,16 +14,30 @@ async function manifest(file: string): Promise<Record<string, unknown>> {
   return JSON.parse(await readFile(repoPath(file), "utf8"));
 }
 
-test("package: VERSION, name and exports are the same in deno.json and package.json", async () => {
-  const deno = await manifest("deno.json");
-  const npm = await manifest("package.json");
-  assert.equal(deno.version, VERSION);
-  assert.equal(npm.version, VERSION);
-  assert.equal(npm.name, deno.name);
-  assert.deepEqual(npm.exports, deno.exports, "package.json's exports mirror deno.json's");
-  // No second JSR manifest to drift: deno publish reads deno.json.
-  await assert.rejects(readFile(repoPath("jsr.json")));
-}, { needs: ["fs"] });
+test(
+  "package: VERSION, name and exports are the same in deno.json, jsr.json and package.json",
+  async () => {
+    const deno = await manifest("deno.json");
+    const jsr = await manifest("jsr.json");
+    const npm = await manifest("package.json");
+    assert.equal(deno.version, VERSION);
+    assert.equal(npm.version, VERSION);
+    assert.equal(npm.name, deno.name);
+    assert.deepEqual(npm.exports, deno.exports, "package.json's exports mirror deno.json's");
+    // Two JSR manifests must never drift apart: jsr.json is deno.json's package part.
+    const { publish, ...rest } = jsr as { publish: { include: string[]; exclude: string[] } };
+    const denoPublish = deno.publish as { include: string[]; exclude: string[] };
+    assert.deepEqual(rest, {
+      name: deno.name,
+      version: deno.version,
+      license: deno.license,
+      exports: deno.exports,
+    });
+    assert.deepEqual(publish.include.filter((file) => file !== "jsr.json"), denoPublish.include);
+    assert.deepEqual(publish.exclude, denoPublish.exclude);
+  },
+  { needs: ["fs"] },
+);
 
 test(
   "package: Node and Bun resolve every entry through a symlinked node_modules/@kognic/auth",
