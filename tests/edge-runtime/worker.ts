@@ -2,7 +2,7 @@
 // inside the function's first request, as a Vercel edge function would; the lines stream back as
 // the response body. Bundled and run by tests/edge-runtime/run.ts.
 import "../conformance/mod.ts";
-import { run } from "../support/harness.ts";
+import { runInRequest } from "../support/edge_run.ts";
 
 interface FetchEvent extends Event {
   request: Request;
@@ -10,18 +10,6 @@ interface FetchEvent extends Event {
 }
 
 addEventListener("fetch", (event) => {
-  const { request } = event as FetchEvent;
-  const label = new URL(request.url).searchParams.get("label") ?? "edge-runtime";
-  const filter = new URL(request.url).searchParams.get("filter") ?? undefined;
-  const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
-  const writer = writable.getWriter();
-  const encoder = new TextEncoder();
-  const print = (line: string) => void writer.write(encoder.encode(line + "\n"));
-  // No file system, sockets or subprocesses in an edge function: those cases report as skipped.
-  run(label, { capabilities: [], filter, print })
-    .catch((error) => print(`Bail out! ${error instanceof Error ? error.stack : error}`))
-    .finally(() => writer.close());
-  (event as FetchEvent).respondWith(
-    new Response(readable, { headers: { "content-type": "text/plain; charset=utf-8" } }),
-  );
+  const fetchEvent = event as FetchEvent;
+  fetchEvent.respondWith(runInRequest(fetchEvent.request, "edge-runtime"));
 });
