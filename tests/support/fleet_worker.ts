@@ -44,8 +44,21 @@ if (config.store === "redis") {
 } else if (config.store === "file") {
   store = new FileTokenStore({ path: config.location });
 } else if (config.store === "deno-kv") {
+  // Processes that open one new SQLite file at the same moment race to set it up: the losers
+  // get "database is locked" from openKv for a few milliseconds, so opening is retried (only
+  // opening: the store retries its own operations).
   // deno-lint-ignore no-explicit-any
-  const kv = await (globalThis as any).Deno.openKv(config.location);
+  const { openKv } = (globalThis as any).Deno;
+  let kv;
+  for (let attempt = 1;; attempt++) {
+    try {
+      kv = await openKv(config.location);
+      break;
+    } catch (error) {
+      if (attempt >= 20 || !/locked|busy/i.test(String(error))) throw error;
+      await new Promise((resolve) => setTimeout(resolve, attempt * (10 + Math.random() * 20)));
+    }
+  }
   store = denoKvTokenStore(kv);
   close = () => Promise.resolve(kv.close());
 }
