@@ -430,8 +430,9 @@ test(
 test(
   "network: squid refusing the credentials (TCP_DENIED/407) sees one CONNECT per call",
   async () => {
-    // basic_ncsa_auth; the password has every character that needs percent-encoding.
-    const squid = await startSquid({ auth: { user: "kognic", password: PROXY_PASSWORD } });
+    // basic_ncsa_auth; a DOMAIN\user name, and a password with every character that needs
+    // percent-encoding.
+    const squid = await startSquid({ auth: { user: PROXY_USER, password: PROXY_PASSWORD } });
     try {
       const target = `https://127.0.0.1:${await freePort()}`;
       const credentials = new Credentials({
@@ -443,7 +444,7 @@ test(
       for (const password of [`wrong-${PROXY_PASSWORD}`, ""]) {
         const url = new URL(squid.url);
         if (password) {
-          url.username = "kognic";
+          url.username = encodeURIComponent(PROXY_USER);
           url.password = encodeURIComponent(password);
         }
         await withProxyEnv({ HTTPS_PROXY: url.href }, async () => {
@@ -465,14 +466,20 @@ test(
           assertNoSecrets([token, api], SECRETS);
         });
       }
-      // The right password passes squid (which then cannot reach the closed port).
+      // The right password passes squid (which then cannot reach the closed port): the
+      // DOMAIN\user name arrives as it is.
       const right = new URL(squid.url);
-      right.username = "kognic";
+      right.username = encodeURIComponent(PROXY_USER);
       right.password = encodeURIComponent(PROXY_PASSWORD);
       const through = await thrown(() =>
         (async () => (await detectRuntime()).fetchWith!(right.href)(`${target}/`))()
       );
       assert.notEqual((through as KognicAuthError).code, "PROXY_AUTH_REQUIRED", String(through));
+      const host = new URL(target).host;
+      const accepted = (await squid.requests()).filter((line) =>
+        line.startsWith(`CONNECT ${host} `) && !line.includes("TCP_DENIED")
+      );
+      assert.equal(accepted.length, 1, "squid let the CONNECT through");
       assertNoSecrets(await squid.accessLog(), SECRETS);
     } finally {
       await squid.close();

@@ -284,6 +284,8 @@ const PROXIES = [
   {
     name: "the proxy package",
     via: /\(proxy\//,
+    // The user name of the authenticated case: a Windows domain user where the proxy takes one.
+    user: "CORP\\kognic",
     options: { needs: ["sockets", "subprocess"] as const, timeout: 20_000 },
     start: async (options: ProxyAuth): Promise<RealProxy> => {
       const proxy = await startForwardProxy(options);
@@ -293,12 +295,15 @@ const PROXIES = [
   {
     name: "tinyproxy",
     via: /tinyproxy/,
+    // Its configuration's BasicAuth line takes letters, digits, "-", "_" and "." only.
+    user: "kognic",
     options: { needs: ["sockets", "subprocess", "tinyproxy"] as const, timeout: 20_000 },
     start: (options: ProxyAuth): Promise<RealProxy> => startTinyproxy(options),
   },
   {
     name: "squid",
     via: /squid/,
+    user: "CORP\\kognic",
     options: { needs: ["sockets", "subprocess", "squid"] as const, timeout: 20_000 },
     start: async (options: ProxyAuth): Promise<RealProxy> => {
       const squid = await startSquid(options);
@@ -480,11 +485,11 @@ for (const kind of PROXIES) {
   );
 
   test(
-    `proxy via ${kind.name}: an authenticated proxy works from the option and from HTTP_PROXY`,
+    `proxy via ${kind.name}: an authenticated proxy works from the option and from HTTP_PROXY (user ${kind.user})`,
     async () => {
       await withRig(kind, async (rig) => {
         const url = new URL(rig.proxy.url);
-        url.username = "kognic";
+        url.username = encodeURIComponent(kind.user); // CORP%5Ckognic
         url.password = PROXY_CANARY;
         await withProxyEnv({}, async () => {
           assert.deepEqual((await roundTrip(rig, url.href)).map((via) => kind.via.test(via)), [
@@ -505,7 +510,7 @@ for (const kind of PROXIES) {
         else assert.match(String(error), /body|connection/i);
         assertNoSecrets(error, SECRETS);
         assert.equal(rig.server.tokenRequests.length, 0);
-      }, { auth: { user: "kognic", password: PROXY_CANARY } });
+      }, { auth: { user: kind.user, password: PROXY_CANARY } });
     },
     kind.options,
   );

@@ -1,7 +1,7 @@
 /**
  * Starts Debian's `squid` on a loopback port with a generated configuration: no disk cache, its
  * own log and run files in a temporary directory, and with `auth` Basic proxy authentication by
- * `basic_ncsa_auth` over a password file made with `htpasswd`. Test-only; needs `squid`,
+ * `basic_ncsa_auth` over a password file made with `htpasswd`, user names case-sensitive. Test-only; needs `squid`,
  * `/usr/lib/squid/basic_ncsa_auth` and `htpasswd` (apache2-utils).
  *
  * @module
@@ -67,6 +67,9 @@ export async function startSquid(
         ? [
           `auth_param basic program /usr/lib/squid/basic_ncsa_auth ${passwd}`,
           "auth_param basic realm kognic-test",
+          // By default squid lower-cases the user name before it asks the helper, so a name
+          // with capitals (CORP\kognic) is never found in the password file.
+          "auth_param basic casesensitive on",
           "acl authenticated proxy_auth REQUIRED",
           "http_access deny !authenticated",
         ]
