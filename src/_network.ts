@@ -75,12 +75,19 @@ export function networkFailure(error: unknown, options: FailureOptions): Failure
     final,
   });
   switch (kind) {
-    case "TLS_CERTIFICATE":
+    case "TLS_CERTIFICATE": {
+      // Through an https:// proxy there are two handshakes, and no runtime says which failed.
+      const proxy = options.tlsProxy;
       return made(
         "TLS_CERTIFICATE",
-        `the TLS certificate of "${hostPort(url)}" is not trusted`,
-        `; ${TLS_HINT}`,
+        proxy
+          ? `the TLS certificate of the HTTPS proxy "${hostPort(proxy)}" or of ` +
+            `"${hostPort(url)}" is not trusted`
+          : `the TLS certificate of "${hostPort(url)}" is not trusted`,
+        `; ${TLS_HINT}` +
+          (proxy ? "; the ca option may hold several certificates, to trust both" : ""),
       );
+    }
     case "CONNECTION_REFUSED":
       return made(
         "CONNECTION_REFUSED",

@@ -21,6 +21,11 @@ export interface FailureOptions {
   secrets?: readonly (string | undefined)[];
   /** Keep the runtime's error as `cause` (dropped anyway when it shows a secret); default true. */
   keepCause?: boolean;
+  /**
+   * The `https://` proxy the request went through: an untrusted certificate may be its own, as
+   * the runtimes word both failures alike.
+   */
+  tlsProxy?: URL;
 }
 
 /** A failed `fetch` as an error, and whether another attempt cannot help. */

@@ -80,7 +80,9 @@ export interface ClientOptions extends ResolveOptions, AuthFetchOptions {
   /**
    * A CA certificate (PEM text) to trust besides the runtime's own, for the token endpoint and
    * the API, such as the one a corporate proxy signs TLS with; works with and without `proxy`.
-   * On Node.js it needs the `undici` package. Not allowed together with `fetch`.
+   * It is trusted for an `https://` proxy's own certificate too; to trust several CAs, put
+   * their certificates one after the other. On Node.js it needs the `undici` package. Not
+   * allowed together with `fetch`.
    */
   ca?: string;
   /** The clock for token lifetimes and backoff waits; default `Date.now` and timers. */

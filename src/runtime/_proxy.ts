@@ -218,8 +218,8 @@ export function proxyAuthError(choice: ProxyChoice, target: URL): KognicAuthErro
 
 /**
  * Turns a failure of a request sent through `choice` into `PROXY_AUTH_REQUIRED` (the proxy
- * answered 407), `TLS_CERTIFICATE` (the target's certificate is not trusted),
- * `PROXY_UNREACHABLE` (no connection to the proxy) or `PROXY_FAILED` (anything else), naming the
+ * answered 407), `TLS_CERTIFICATE` (the target's certificate, or an `https://` proxy's own, is
+ * not trusted), `PROXY_UNREACHABLE` (no connection to the proxy) or `PROXY_FAILED` (anything else), naming the
  * proxy's host and port, where it was configured and the target, never the proxy's password.
  * The original error is not kept as `cause`: runtimes may print the proxy URL, password
  * included.
@@ -233,6 +233,7 @@ export function proxyError(error: unknown, choice: ProxyChoice, target: URL): Ko
     return networkFailure(error, {
       subject: `Request to ${to} through ${proxy}`,
       url: target,
+      tlsProxy: choice.url.protocol === "https:" ? choice.url : undefined,
       fallback: "PROXY_FAILED",
       secrets: [choice.url.href, ...proxySecrets(choice.url)],
       keepCause: false,

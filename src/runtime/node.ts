@@ -30,7 +30,11 @@ import { nodeMembers } from "./_node_fs.ts";
 // The parts of undici this adapter uses.
 interface Undici {
   Agent: new (options?: { connect: { ca: string[] } }) => object;
-  ProxyAgent: new (options: { uri: string; requestTls?: { ca: string[] } }) => object;
+  ProxyAgent: new (options: {
+    uri: string;
+    requestTls?: { ca: string[] };
+    proxyTls?: { ca: string[] };
+  }) => object;
   fetch: (input: string | URL, init: RequestInit & { dispatcher: object }) => Promise<Response>;
 }
 
@@ -127,8 +131,9 @@ function through(proxy: URL, source: string, ca?: string): typeof fetch {
         ? ""
         : ` and Node's own proxy support is off (NODE_USE_ENV_PROXY=1 turns it on)`),
   );
-  const requestTls = ca ? { requestTls: { ca: trusting(ca) } } : {};
-  return undiciFetch(undici, new undici.ProxyAgent({ uri: proxy.href, ...requestTls }));
+  // The CA is trusted for the target's certificate and, for an https:// proxy, for the proxy's.
+  const tls = ca ? { requestTls: { ca: trusting(ca) }, proxyTls: { ca: trusting(ca) } } : {};
+  return undiciFetch(undici, new undici.ProxyAgent({ uri: proxy.href, ...tls }));
 }
 
 const transport: ProxyTransport = {

@@ -263,7 +263,7 @@ registerHooks({
 });
 const { Credentials } = await import(process.argv[1]);
 const { requestToken } = await import(process.argv[4]);
-const credentials = new Credentials({ clientId: "id", clientSecret: process.argv[3] });
+const credentials = new Credentials({ clientId: process.argv[5] ?? "id", clientSecret: process.argv[3] });
 const error = await requestToken(credentials, { tokenUrl: process.argv[2] }).then(() => ({}), (e) => e);
 console.log(JSON.stringify({ code: error.code, message: error.message }));
 `;
@@ -486,4 +486,299 @@ test(
     }
   },
   { needs: ["sockets", "subprocess", "squid"], timeout: 30_000 },
+);
+
+// ---------------------------------------------------------------------------------------------
+// HTTPS proxies: the proxy itself listens on TLS (`https://` proxy URLs), so a request to an
+// https URL makes two handshakes, one with the proxy and one with the target through the tunnel.
+// The proxy's certificate comes from a CA of its own, so the ca option must hold both CAs.
+
+/** The proxy's URL with the DOMAIN\user name and `password`, percent-encoded as they must be. */
+function withCredentials(proxy: ForwardProxy, password = PROXY_PASSWORD): string {
+  const url = new URL(proxy.url);
+  url.username = encodeURIComponent(PROXY_USER);
+  url.password = encodeURIComponent(password);
+  return url.href;
+}
+
+/** An untrusted certificate through an HTTPS proxy: the message names the proxy, and what to do. */
+function assertUntrustedThroughProxy(error: unknown, proxy: ForwardProxy, what: string): void {
+  assert.ok(error instanceof KognicAuthError, `${what}: ${error}`);
+  assert.equal(error.code, "TLS_CERTIFICATE", `${what}: ${error}`);
+  assert.match(
+    error.message,
+    new RegExp(`the TLS certificate of the HTTPS proxy "127\\.0\\.0\\.1:${proxy.port}" or of`),
+    what,
+  );
+  assert.match(error.message, /ca option may hold several certificates/, what);
+  assert.doesNotMatch(error.message, /kognic/i, `${what}: no user name`);
+  assertNoSecrets(error, SECRETS);
+}
+
+test(
+  "network: HTTPS proxies carry token and API requests over TLS; the ca option trusts proxy and target",
+  async () => {
+    const ca = await makeTestCa(); // signs the target's certificate
+    const proxyCa = await makeTestCa("Kognic Test Proxy CA"); // signs the proxy's
+    const server = createKognicServer();
+    const served = await serve(server.fetch);
+    const front = await startTlsFront(ca, served.url);
+    // A second port for the same server: a target no earlier request has a tunnel to (Bun keeps
+    // a tunnel per proxy and target).
+    const second = await startTlsFront(ca, served.url);
+    const closed = await startForwardProxy({
+      tls: proxyCa,
+      auth: { user: PROXY_USER, password: PROXY_PASSWORD },
+    });
+    const runtime = await detectRuntime();
+    const host = new URL(front.url).host;
+    const both = ca.caPem + proxyCa.caPem;
+    const authenticated = withCredentials(closed);
+    const tokenUrl = `${front.url}/v1/auth/oauth/token`;
+    const credentials = new Credentials({ clientId: TEST_CLIENT_ID, clientSecret: CANARY_SECRET });
+    const client = (
+      options: { proxy?: string; ca?: string; fetch?: typeof fetch },
+      target = front.url,
+    ) =>
+      createClient({
+        auth: [TEST_CLIENT_ID, CANARY_SECRET],
+        runtime,
+        authHost: target,
+        baseUrl: target,
+        clock: { now: () => Date.now() }, // a token provider of its own
+        ...options,
+      });
+    try {
+      assert.match(closed.url, /^https:\/\//);
+      // Round trips: the proxy option, then HTTPS_PROXY, each with the ca option holding both CAs.
+      for (
+        const [vars, proxy, target] of [
+          [{}, authenticated, front.url],
+          [{ HTTPS_PROXY: authenticated }, undefined, second.url],
+        ] as const
+      ) {
+        await withProxyEnv(vars, async () => {
+          server.reset();
+          const items = await (await client({ proxy, ca: both }, target)).get("/v1/items");
+          assert.ok(Array.isArray(items), `${JSON.stringify(vars)}: ${items}`);
+          assert.equal(server.tokenRequests.length, 1);
+          assert.equal(server.apiRequests.length, 1);
+          // Bun sends the API request through the token request's tunnel.
+          assert.ok(await closed.connects(new URL(target).host) >= 1, "through the HTTPS proxy");
+        });
+      }
+      await withProxyEnv({ https_proxy: authenticated }, async () => {
+        const token = await requestToken(credentials, {
+          tokenUrl,
+          fetch: runtime.fetchWith!(undefined, { ca: both }),
+        });
+        assert.ok(token.access_token);
+      });
+      assert.ok((await closed.lines()).every((line) => line.endsWith(" 200")));
+      server.reset();
+
+      // A wrong password, or none: the HTTPS proxy answers 407, asked once per call.
+      const wrong = withCredentials(closed, `wrong-${PROXY_PASSWORD}`);
+      const once = async (what: string, call: () => Promise<unknown>) => {
+        const before = await closed.connects(host);
+        const error = await thrown(call);
+        assert.equal(await closed.connects(host) - before, 1, `${what}: one CONNECT`);
+        assertProxyAuth(error, closed, what);
+      };
+      await withProxyEnv({}, async () => {
+        const refused = await client({ proxy: wrong, ca: both });
+        await once("the proxy option", () => refused.get("/v1/items"));
+        const anonymous = await client({ proxy: closed.url, ca: both });
+        await once("no proxy credentials", () => anonymous.get("/v1/items"));
+      });
+      await withProxyEnv({ HTTPS_PROXY: wrong }, async () => {
+        const refused = await client({ ca: both });
+        await once("HTTPS_PROXY", () => refused.get("/v1/items"));
+        await once("requestToken", () =>
+          requestToken(credentials, {
+            tokenUrl,
+            fetch: runtime.fetchWith!(undefined, { ca: both }),
+          }));
+      });
+
+      // The proxy's certificate not trusted (the ca option holds the target's CA only): one try,
+      // no CONNECT (the handshake with the proxy failed), a message naming the proxy.
+      for (
+        const [vars, proxy, what] of [
+          [{}, authenticated, "the proxy option"],
+          [{ HTTPS_PROXY: authenticated }, undefined, "HTTPS_PROXY"],
+        ] as const
+      ) {
+        await withProxyEnv(vars, async () => {
+          let calls = 0;
+          const base = runtime.fetchWith!(proxy, { ca: ca.caPem });
+          const counted: typeof fetch = (input, init) => (calls++, base(input, init));
+          const before = await closed.connects();
+          const token = await thrown(() => requestToken(credentials, { tokenUrl, fetch: counted }));
+          assertUntrustedThroughProxy(token, closed, `${what}: requestToken`);
+          assert.equal(calls, 1, `${what}: the token request is not retried`);
+          calls = 0;
+          const api = await thrown(async () => (await client({ fetch: counted })).get("/v1/items"));
+          assertUntrustedThroughProxy(api, closed, `${what}: client.get`);
+          assert.equal(calls, 1, `${what}: one token request, no API attempt`);
+          assert.equal(await closed.connects(), before, `${what}: no CONNECT reached the proxy`);
+        });
+      }
+      // The proxy trusted, the target not (the ca option holds the proxy's CA only): the tunnel
+      // is made, once, and the same code names both.
+      await withProxyEnv({}, async () => {
+        let calls = 0;
+        const base = runtime.fetchWith!(authenticated, { ca: proxyCa.caPem });
+        const counted: typeof fetch = (input, init) => (calls++, base(input, init));
+        const before = await closed.connects(host);
+        const token = await thrown(() => requestToken(credentials, { tokenUrl, fetch: counted }));
+        assertUntrustedThroughProxy(token, closed, "the target untrusted");
+        assert.equal(calls, 1);
+        assert.equal(await closed.connects(host) - before, 1, "one CONNECT");
+      });
+      assert.equal(server.tokenRequests.length, 0, "no failing call reached the server");
+    } finally {
+      await closed.close();
+      await second.close();
+      await front.close();
+      await served.close();
+      await ca.remove();
+      await proxyCa.remove();
+    }
+  },
+  WIRE,
+);
+
+test(
+  "network: a kog run through an HTTPS proxy trusts NODE_EXTRA_CA_CERTS (Node, Bun) or DENO_CERT (Deno) for proxy and target",
+  async () => {
+    const ca = await makeTestCa();
+    const proxyCa = await makeTestCa("Kognic Test Proxy CA");
+    const server = createKognicServer();
+    const served = await serve(server.fetch);
+    const front = await startTlsFront(ca, served.url);
+    const proxy = await startForwardProxy({
+      tls: proxyCa,
+      auth: { user: PROXY_USER, password: PROXY_PASSWORD },
+    });
+    const host = new URL(front.url).host;
+    const box = await sandbox();
+    try {
+      const bundle = await box.write("cas.pem", ca.caPem + proxyCa.caPem);
+      await box.write(
+        "config/kognic/environments.json",
+        JSON.stringify({ environments: { local: { host: "127.0.0.1", auth_server: front.url } } }),
+      );
+      Object.assign(box.env, {
+        KOGNIC_CLIENT_ID: TEST_CLIENT_ID,
+        KOGNIC_CLIENT_SECRET: CANARY_SECRET,
+      });
+      const kog = async (extra: Record<string, string>) => {
+        const saved = { ...box.env };
+        Object.assign(box.env, extra);
+        try {
+          return await box.run("kog", ["get", `${front.url}/v1/items`]);
+        } finally {
+          for (const name of Object.keys(box.env)) delete box.env[name];
+          Object.assign(box.env, saved);
+        }
+      };
+      const trust = { NODE_EXTRA_CA_CERTS: bundle, DENO_CERT: bundle };
+      const trusted = await kog({ ...trust, HTTPS_PROXY: withCredentials(proxy) });
+      assert.equal(trusted.code, 0, trusted.stderr);
+      assert.equal(server.tokenRequests.length, 1);
+      assert.equal(server.apiRequests.length, 1);
+      assert.ok(await proxy.connects(host) >= 1, "through the HTTPS proxy");
+      assert.ok((await proxy.lines()).every((line) => line.endsWith(" 200")));
+      // A wrong password: one CONNECT, refused.
+      const before = await proxy.connects(host);
+      const refused = await kog({
+        ...trust,
+        HTTPS_PROXY: withCredentials(proxy, `wrong-${PROXY_PASSWORD}`),
+      });
+      assert.notEqual(refused.code, 0);
+      assert.match(refused.stderr, /407/, refused.stderr);
+      assert.equal(await proxy.connects(host) - before, 1, "one CONNECT");
+      // Neither CA named: the proxy's certificate is refused first, and the message names it.
+      const untrusted = await kog({ HTTPS_PROXY: withCredentials(proxy) });
+      assert.notEqual(untrusted.code, 0);
+      assert.match(
+        untrusted.stderr,
+        new RegExp(`HTTPS proxy "127\\.0\\.0\\.1:${proxy.port}".*not trusted.*NODE_EXTRA_CA_CERTS`),
+        untrusted.stderr,
+      );
+      assert.equal(await proxy.connects(host) - before, 1, "no CONNECT without trust");
+      assertNoSecrets(
+        [trusted, refused, untrusted].map((ran) => ran.stdout + ran.stderr).join("\n"),
+        SECRETS,
+      );
+    } finally {
+      await box.close();
+      await proxy.close();
+      await front.close();
+      await served.close();
+      await ca.remove();
+      await proxyCa.remove();
+    }
+  },
+  WIRE,
+);
+
+test(
+  "network: on Node, NODE_USE_ENV_PROXY=1 without undici goes through an HTTPS proxy NODE_EXTRA_CA_CERTS trusts",
+  async () => {
+    const ca = await makeTestCa();
+    const server = createKognicServer();
+    const served = await serve(server.fetch);
+    const front = await startTlsFront(ca, served.url);
+    // The proxy's certificate from the target's CA: one file trusts both.
+    const proxy = await startForwardProxy({
+      tls: ca,
+      auth: { user: PROXY_USER, password: PROXY_PASSWORD },
+    });
+    const tokenUrl = `${front.url}/v1/auth/oauth/token`;
+    const host = new URL(tokenUrl).host;
+    const run = (extra: Record<string, string>) =>
+      runProgram(
+        nodeBinary(),
+        [
+          "--no-warnings",
+          "--input-type=module",
+          "-e",
+          NODE_BUILT_IN,
+          repoPath("mod.ts"),
+          tokenUrl,
+          CANARY_SECRET,
+          repoPath("src/core.ts"),
+          TEST_CLIENT_ID,
+        ],
+        {
+          env: { PATH: process.env.PATH ?? "/usr/bin:/bin", NODE_USE_ENV_PROXY: "1", ...extra },
+        },
+      );
+    try {
+      const ok = await run({ HTTPS_PROXY: withCredentials(proxy), NODE_EXTRA_CA_CERTS: ca.caFile });
+      assert.equal(JSON.parse(ok.stdout).code, undefined, ok.stdout + ok.stderr);
+      assert.equal(server.tokenRequests.length, 1, "a token, through Node's own fetch");
+      assert.equal(await proxy.connects(host), 1);
+      const refused = await run({
+        HTTPS_PROXY: withCredentials(proxy, `wrong-${PROXY_PASSWORD}`),
+        NODE_EXTRA_CA_CERTS: ca.caFile,
+      });
+      assert.equal(JSON.parse(refused.stdout).code, "PROXY_AUTH_REQUIRED", refused.stdout);
+      assert.equal(await proxy.connects(host), 2, "one CONNECT");
+      const untrusted = await run({ HTTPS_PROXY: withCredentials(proxy) });
+      const result = JSON.parse(untrusted.stdout);
+      assert.equal(result.code, "TLS_CERTIFICATE", untrusted.stdout + untrusted.stderr);
+      assert.match(result.message, new RegExp(`HTTPS proxy "127\\.0\\.0\\.1:${proxy.port}"`));
+      assert.equal(await proxy.connects(host), 2, "no CONNECT without trust");
+      assertNoSecrets([ok, refused, untrusted].map((ran) => ran.stdout + ran.stderr), SECRETS);
+    } finally {
+      await proxy.close();
+      await front.close();
+      await served.close();
+      await ca.remove();
+    }
+  },
+  WIRE,
 );

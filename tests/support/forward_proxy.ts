@@ -2,7 +2,8 @@
  * Starts a real forward proxy on a loopback port: the `proxy` npm package (a dev dependency, so
  * it is there after `npm ci`), run by Node in a subprocess. It tunnels `CONNECT`, forwards plain
  * http requests, and with `auth` answers 407 to any request without exactly those Basic
- * credentials. Every request it got is logged, refused ones too. Test-only.
+ * credentials, and with `tls` listens on TLS (an HTTPS proxy). Every request it got is logged,
+ * refused ones too. Test-only.
  *
  * @module
  */
@@ -12,7 +13,7 @@ import process from "node:process";
 
 /** A running forward proxy. */
 export interface ForwardProxy {
-  /** `http://127.0.0.1:<port>`, without credentials. */
+  /** `http://127.0.0.1:<port>` (`https://` with `tls`), without credentials. */
   url: string;
   /** The port it listens on. */
   port: number;
@@ -49,11 +50,15 @@ function readLog(port: number): Promise<string[]> {
 /**
  * Starts the proxy on 127.0.0.1.
  *
- * @param options `auth` requires these Basic proxy credentials (raw, not encoded).
+ * @param options `auth` requires these Basic proxy credentials (raw, not encoded); `tls` makes
+ * it listen on TLS with that certificate and key (PEM files), such as those of makeTestCa.
  * @returns The running proxy.
  */
 export async function startForwardProxy(
-  options: { auth?: { user: string; password: string } } = {},
+  options: {
+    auth?: { user: string; password: string };
+    tls?: { certFile: string; keyFile: string };
+  } = {},
 ): Promise<ForwardProxy> {
   const main = new URL("./forward_proxy_main.ts", import.meta.url).pathname;
   const expected = options.auth
@@ -67,7 +72,19 @@ export async function startForwardProxy(
   const child = spawn(
     nodeBinary(),
     ["--experimental-strip-types", "--no-warnings", main, ...(expected ? [expected] : [])],
-    { stdio: ["ignore", "pipe", "inherit"], cwd: new URL("../..", import.meta.url).pathname },
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+      cwd: new URL("../..", import.meta.url).pathname,
+      env: {
+        ...process.env,
+        ...(options.tls
+          ? {
+            KOGNIC_PROXY_TLS_CERT: options.tls.certFile,
+            KOGNIC_PROXY_TLS_KEY: options.tls.keyFile,
+          }
+          : {}),
+      },
+    },
   );
   let exited = false;
   const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
@@ -85,7 +102,7 @@ export async function startForwardProxy(
   });
   const lines = () => readLog(logPort);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls ? "https" : "http"}://127.0.0.1:${port}`,
     port,
     lines,
     connects: async (host?: string) =>
