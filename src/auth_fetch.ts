@@ -6,7 +6,7 @@
 // another origin, and no token over plain http.
 import { KognicAuthError } from "./errors.ts";
 import type { TokenSource } from "./token_provider.ts";
-import { assertSecureUrl } from "./_util.ts";
+import { assertSecureUrl, quote } from "./_util.ts";
 import { defaultFetch } from "./_transport.ts";
 
 /**
@@ -215,8 +215,8 @@ export function bearerFetch(tokens: TokenSource, options: BearerOptions): Bearer
 
 /**
  * The origins the token goes to: the base URL's (default Kognic's) and the listed ones, each
- * an http or https URL (only its origin counts); plain http only for loopback hosts unless
- * `allowInsecureHttp` is set.
+ * an http or https origin (scheme, host and optional port; no path, query, user or wildcard);
+ * plain http only for loopback hosts unless `allowInsecureHttp` is set.
  */
 function tokenOrigins(
   base: URL | undefined,
@@ -232,15 +232,18 @@ function tokenOrigins(
     } catch {
       // Refused below.
     }
-    // Never quoted: an entry may hold a password.
-    if (!/^https?:$/.test(url?.protocol!) || url!.username || url!.password) {
+    // An origin and nothing else: a path, a query, a user (whose password the message hides)
+    // or a wildcard would otherwise be dropped or match nothing, silently.
+    if (url?.href !== url?.origin + "/" || !/^https?:\/\/[^*]+$/.test(url!.origin)) {
       throw new KognicAuthError(
         "INVALID_OPTIONS",
-        'The tokenOrigins option must list origins such as "https://files.example.com"',
+        `The tokenOrigins option lists ${
+          quote(String(entry).replace(/.*@/, "***@"))
+        }, not an origin such as "https://eu.app.kognic.com": list each origin, no wildcard`,
       );
     }
-    assertSecureUrl(url!, "the API", allowInsecureHttp);
-    origins.add(url!.origin);
+    assertSecureUrl(url, "the API", allowInsecureHttp);
+    origins.add(url.origin);
   }
   return origins;
 }

@@ -474,6 +474,26 @@ test("security: tokenOrigins must list http or https origins; garbage is INVALID
   const provider = new TokenProvider({
     credentials: new Credentials({ clientId: TEST_CLIENT_ID, clientSecret: CANARY_SECRET }),
   });
+  /** The Hono middleware makes its client on the first request: the error comes from there. */
+  const viaHono = async (tokenOrigins: unknown) => {
+    const app = new Hono<KognicEnv>();
+    let failure: unknown;
+    app.onError((error, c) => {
+      failure = error;
+      return c.text("failed", 500);
+    });
+    app.get(
+      "/",
+      kognicClient({
+        auth: [TEST_CLIENT_ID, CANARY_SECRET],
+        runtime: memoryRuntime(),
+        tokenOrigins: tokenOrigins as string[],
+      }),
+      (c) => c.text("ok"),
+    );
+    await (await app.request("/")).text();
+    if (failure) throw failure;
+  };
   const makers: [string, (tokenOrigins: unknown) => unknown][] = [
     [
       "createAuthFetch",
@@ -487,6 +507,7 @@ test("security: tokenOrigins must list http or https origins; garbage is INVALID
       })],
     ["edgeFetch", (tokenOrigins) => edgeFetch(env, { tokenOrigins: tokenOrigins as string[] })],
     ["edgeClient", (tokenOrigins) => edgeClient(env, { tokenOrigins: tokenOrigins as string[] })],
+    ["Hono kognicClient", viaHono],
   ];
   for (const [name, make] of makers) {
     for (
@@ -505,11 +526,42 @@ test("security: tokenOrigins must list http or https origins; garbage is INVALID
       assert.equal((error as KognicAuthError).code, "INVALID_OPTIONS", `${name} ${garbage}`);
       assert.match((error as Error).message, /^The tokenOrigins option/);
       assertNoSecrets(error, ["pa55word"]);
+      if (String(garbage).includes("@")) {
+        assert.match((error as Error).message, /"\*\*\*@files\.example\.com"/, name);
+      }
+    }
+    // Entries that parse as URLs but are not origins would match nothing (a wildcard) or hide
+    // that the whole origin gets the token (a path): refused, naming the entry and the fix.
+    for (
+      const entry of [
+        "https://*.kognic.com",
+        "https://%2A.kognic.com",
+        "https://api.kognic.com/v1",
+        "https://api.kognic.com/?x=1",
+        "https://api.kognic.com/#top",
+        "api.kognic.com",
+        "api.kognic.com:443",
+        "https:/",
+      ]
+    ) {
+      const error = await thrown(() => make(["https://ok.example.com", entry]));
+      assert.equal((error as KognicAuthError).code, "INVALID_OPTIONS", `${name} ${entry}`);
+      assert.ok(error instanceof Error && error.message.includes(JSON.stringify(entry)), name);
+      assert.match(error.message, /^The tokenOrigins option .*"https:\/\/eu\.app\.kognic\.com"/);
+      assert.match(error.message, /wildcard/);
     }
     const insecure = await thrown(() => make(["http://files.example.com"]));
     assert.equal((insecure as KognicAuthError).code, "INSECURE_URL", name);
-    // Loopback over http, https URLs with a path (only the origin counts), URL objects.
-    await make(["http://127.0.0.2:9", "https://files.example.com/bucket", new URL("https://a.b")]);
+    // Loopback over http, an origin with a trailing slash, upper case, a default port, URL
+    // objects.
+    await make([
+      "http://127.0.0.2:9",
+      "https://files.example.com/",
+      "HTTPS://Files.Example.com",
+      "https://files.example.com:443",
+      "https://files.example.com:8443",
+      new URL("https://a.b"),
+    ]);
   }
   createAuthFetch(provider, {
     tokenOrigins: ["http://files.example.com"],
