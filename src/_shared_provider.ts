@@ -55,10 +55,12 @@ const renewals = new Map<string, Renewals>();
 /** On workerd: when a key's last token request failed (ms). */
 const failed = new Map<string, number>();
 /**
- * How long a request waits for another request's token before it asks for one itself, and how
- * long after a failed token request nobody waits (each asks, as without the store).
+ * How long a request waits for another request's token before it asks for one itself: as long
+ * as the provider's lease on a token request lasts (a token endpoint may take seconds).
  */
-const WAIT = 2_000;
+const WAIT = 10_000;
+/** How long after a failed token request nobody waits (each asks, as without the store). */
+const FAILED_WAIT = 2_000;
 /** The most keys whose tokens an isolate keeps (a worker may make a `fetch` per request). */
 const MAX_KEYS = 64;
 
@@ -66,10 +68,11 @@ const MAX_KEYS = 64;
  * An isolate-wide token store in front of `next`: writes go to both; a read takes the isolate's
  * copy until its expiry margin (by the provider's rule, {@linkcode deadlines}) and otherwise
  * asks `next`, where another isolate may have left a newer token. While another request of the
- * isolate is fetching the token, a read waits for it (up to 2 s): a request cannot await
- * another request's promise on workerd, but it can watch a map, so a burst of cold requests
- * makes one token request, not one each. A request cancelled while it fetches leaves the
- * others waiting those 2 s; a failed token request lets them go at once.
+ * isolate is fetching the token, the provider waits for it before a read (up to 10 s; a wait,
+ * not a store call, so not bounded by the store's 2 s): a request cannot await another
+ * request's promise on workerd, but it can watch a map, so a burst of cold requests makes one
+ * token request, not one each. A request cancelled while it fetches leaves the others waiting
+ * those 10 s; a failed token request lets them go at once.
  */
 function isolateStore(
   shared: string,
@@ -83,18 +86,20 @@ function isolateStore(
   const fresh = (token?: StoredToken) =>
     typeof token?.access_token === "string" && typeof token.expires_at === "number" &&
     now() < deadlines(token, now())[1];
-  const recent = (since = -Infinity) => Date.now() - since < WAIT;
+  const recent = (since = -Infinity, ms = FAILED_WAIT) => Date.now() - since < ms;
   const release = () => fetching.get(shared)?.by === self && fetching.delete(shared);
   return {
-    async load(key) {
+    async wait() {
       // (Not for this request's own claim: with a lease it reads `next` again before asking.)
       let claim;
       while (
-        (claim = fetching.get(shared))?.by !== self && recent(claim?.since) &&
+        (claim = fetching.get(shared))?.by !== self && recent(claim?.since, WAIT) &&
         !fresh(isolateTokens.get(shared))
       ) {
         await sleep(10);
       }
+    },
+    async load(key) {
       const copy = isolateTokens.get(shared);
       if (fresh(copy)) return copy;
       // This request reads `next` and, without a fresh token there, asks for one: the others

@@ -84,6 +84,14 @@ export interface TokenStore {
    * @param owner Who took the lease.
    */
   release?(key: string, owner: string): Promise<void>;
+  /**
+   * Waits until a token request that another part of the process started ends (or the store
+   * stops waiting for it), before a {@linkcode TokenStore.load}. A wait, not a store call: it
+   * is not bounded like the store's operations.
+   *
+   * @internal
+   */
+  wait?(): Promise<void>;
 }
 
 /** Something that gives out access tokens and takes back rejected ones. */
@@ -594,6 +602,7 @@ export class TokenProvider implements TokenSource {
 
   /** The stored token, if it is usable and not the one this provider holds. */
   async #load(store: TokenStore, key: string): Promise<Held | undefined> {
+    await store.wait?.();
     const stored = await this.#call("load", () => store.load(key));
     const now = this.#clock.now();
     // Only a stored token that says when it expires is taken, whatever the store.

@@ -45,10 +45,10 @@ test(
 
 /**
  * Six concurrent cold requests to one isolate of isolate_worker.ts, with every token request
- * taking 300 ms (so the whole burst arrives while the first is out): their answers, the token
- * requests made, and the most that were out at once.
+ * taking `delay` ms (300 by default, so the whole burst arrives while the first is out): their
+ * answers, the token requests made, and the most that were out at once.
  */
-async function burst(server: ReturnType<typeof createKognicServer>, name: string) {
+async function burst(server: ReturnType<typeof createKognicServer>, name: string, delay = 300) {
   const answer = outbound(server);
   let out = 0;
   let mostOut = 0;
@@ -65,7 +65,7 @@ async function burst(server: ReturnType<typeof createKognicServer>, name: string
     outboundService: async (request) => {
       if (!request.url.endsWith("/token")) return answer(request);
       mostOut = Math.max(mostOut, ++out);
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await new Promise((resolve) => setTimeout(resolve, delay));
       try {
         return await answer(request);
       } finally {
@@ -79,7 +79,9 @@ async function burst(server: ReturnType<typeof createKognicServer>, name: string
         { length: 6 },
         () =>
           mf.dispatchFetch("http://localhost/").then((r) =>
-            r.json() as Promise<{ isolate: string; tokenId?: number; error?: string }>
+            r.json() as Promise<
+              { isolate: string; tokenId?: number; error?: string; storeErrors: string[] }
+            >
           ),
       ),
     );
@@ -95,6 +97,18 @@ test("workerd: a burst of cold requests in one isolate makes one token request",
   assert.deepEqual(answers.map((a) => a.tokenId), [1, 1, 1, 1, 1, 1]);
   assert.equal(tokenRequests, 1);
 }, { timeout: 30_000 });
+
+test(
+  "workerd: a token endpoint slower than the store's 2 s bound: one token request, no store_error",
+  async () => {
+    // The requests of the burst wait for the first one's token: a wait, not a failed store call.
+    const { answers, tokenRequests } = await burst(createKognicServer(), "slow-endpoint", 2_500);
+    assert.deepEqual(answers.map((a) => a.tokenId), [1, 1, 1, 1, 1, 1]);
+    assert.deepEqual(answers.flatMap((a) => a.storeErrors), []);
+    assert.equal(tokenRequests, 1);
+  },
+  { timeout: 30_000 },
+);
 
 test("workerd: after a failed token request, the waiting requests go on together", async () => {
   const server = createKognicServer({ clientSecret: "not-the-workers-secret" });
@@ -352,7 +366,9 @@ test(
           names.flatMap((name) =>
             [1, 2, 3, 4].map(() =>
               mf.dispatchFetch(`http://${name}.test/`).then((r) =>
-                r.json() as Promise<{ isolate: string; tokenId?: number; error?: string }>
+                r.json() as Promise<
+                  { isolate: string; tokenId?: number; error?: string; storeErrors: string[] }
+                >
               )
             )
           ),
