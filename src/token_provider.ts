@@ -18,6 +18,7 @@ import {
   type TokenResponse,
 } from "./token_endpoint.ts";
 import { assertSecureUrl, describeError, hex, redact, sleep, withSignal } from "./_util.ts";
+import { defaultFetch } from "./_transport.ts";
 
 /** A source of time, injectable so that tests can move it without sleeping. */
 export interface Clock {
@@ -221,9 +222,8 @@ export interface TokenProviderOptions {
   authMethod?: AuthMethod;
   /**
    * The `fetch` for the token endpoint; default the runtime's: on Deno, Bun and Node it applies
-   * `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` as they are at each token request (a client
-   * from `createClient` passes its own, which keeps those of its creation); elsewhere it is the
-   * global one.
+   * `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` as they are when the provider is created (as a
+   * client from `createClient` does); elsewhere it is the global one.
    */
   fetch?: typeof fetch;
   /** Extra headers for token requests, such as `User-Agent`. */
@@ -355,7 +355,8 @@ export class TokenProvider implements TokenSource {
    * @param options The credentials, the auth host and the transport.
    */
   constructor(options: TokenProviderOptions) {
-    this.#options = options;
+    // The runtime's fetch with the proxy variables as they are now, as a client's.
+    this.#options = { ...options, fetch: options.fetch ?? defaultFetch() };
     this.#clock = options.clock ?? systemClock;
     const authHost = (options.authHost ?? DEFAULT_AUTH_HOST).replace(/\/+$/, "");
     // As Python `kognic-auth`: the token path is appended to the auth host, path included

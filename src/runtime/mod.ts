@@ -148,9 +148,9 @@ export interface Runtime {
    * `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` (either case) as they are when this property is
    * read: each read returns a `fetch` for the variables' values at that moment (the same
    * function for the same values), which keeps them for its requests. `createClient` and
-   * `createAuthFetch` read it when they are created (a program that changes the variables later
-   * creates a new client to apply them); `requestToken`, and a `TokenProvider` given no `fetch`,
-   * at each token request.
+   * `createAuthFetch` and a `TokenProvider` given no `fetch` read it when they are created (a
+   * program that changes the variables later creates a new client to apply them);
+   * `requestToken` at each call.
    * Which proxy, if any, each request URL uses (its scheme, `NO_PROXY`) is still decided per
    * request.
    */
@@ -175,7 +175,8 @@ let resolved: Runtime | undefined;
 
 // Where no `fetch` is given (requestToken, TokenProvider, createAuthFetch), send with the
 // adapter's, so that the environment's proxy rules apply there too: taken when createAuthFetch is
-// called and at each token request (before the runtime is known: as soon as it is); and word
+// called or a TokenProvider created, and at each requestToken call (before the runtime is known:
+// as soon as it is); and word
 // failed requests as the runtimes let us.
 setNetwork({
   fetch: () => {

@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import process from "node:process";
-import { createClient, type KognicAuthError, TokenError } from "../../mod.ts";
+import {
+  createClient,
+  Credentials,
+  type KognicAuthError,
+  TokenError,
+  TokenProvider,
+} from "../../mod.ts";
 import { detectRuntime } from "../../src/runtime/mod.ts";
 import {
   bypassesProxy,
@@ -367,6 +373,37 @@ async function roundTrip(rig: Rig, proxy?: string): Promise<[string, string]> {
     rig.server.apiRequests[0].headers.via ?? "direct",
   ];
 }
+
+test(
+  "proxy: a TokenProvider given no fetch keeps the proxy variables of its creation, as a client does",
+  async () => {
+    await withRig(PROXIES[0], async (rig) => {
+      const credentials = new Credentials({
+        clientId: TEST_CLIENT_ID,
+        clientSecret: CANARY_SECRET,
+      });
+      const made = (vars: Record<string, string>) =>
+        withProxyEnv(
+          vars,
+          () => Promise.resolve(new TokenProvider({ credentials, authHost: rig.served.url })),
+        );
+      const proxied = await made({ HTTP_PROXY: rig.proxy.url });
+      const direct = await made({});
+      // The variables change after the providers were made: a dead proxy for everything.
+      await withProxyEnv({ HTTP_PROXY: rig.dead, HTTPS_PROXY: rig.dead }, async () => {
+        await proxied.getToken();
+        await direct.getToken();
+      });
+      const via = rig.server.tokenRequests.map(({ headers }) => headers.via ?? "direct");
+      assert.equal(via.length, 2);
+      assert.match(via[0], PROXIES[0].via, "made with HTTP_PROXY: through that proxy");
+      assert.equal(via[1], "direct", "made without proxy variables: direct");
+      const logged = await rig.proxy.requests();
+      assert.equal(logged.filter((line) => line.startsWith("POST ")).length, 1);
+    });
+  },
+  PROXIES[0].options,
+);
 
 for (const kind of PROXIES) {
   test(
