@@ -57,16 +57,43 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     .finally(() => clearTimeout(timer));
 }
 
+/** Without `AbortSignal.any`: the controllers each followed signal aborts, held weakly. */
+const followers = new WeakMap<AbortSignal, Set<{ deref(): AbortController | undefined }>>();
+/** Keeps each such controller alive for as long as its signal is (a request may hold it). */
+const owners = new WeakMap<AbortSignal, AbortController>();
+
 /**
  * A signal that aborts when either does: `AbortSignal.any` where the runtime has it; elsewhere
- * (Vercel's Edge Runtime) a controller that the first of them aborts.
+ * (Vercel's Edge Runtime) a controller that the first of them aborts. As `AbortSignal.any`
+ * does, each source signal gets one listener however many signals follow it, and holds those
+ * weakly: a long-lived caller signal gathers neither listeners nor controllers of requests
+ * long done, and still aborts a response body that is being read.
  */
 export function eitherSignal(a: AbortSignal, b: AbortSignal): AbortSignal {
   if (AbortSignal.any) return AbortSignal.any([a, b]);
   const controller = new AbortController();
+  owners.set(controller.signal, controller);
+  const ref = typeof WeakRef === "function" ? new WeakRef(controller) : { deref: () => controller };
   for (const signal of [a, b]) {
-    if (signal.aborted) controller.abort(signal.reason);
-    else signal.addEventListener("abort", () => controller.abort(signal.reason), { once: true });
+    if (signal.aborted) {
+      controller.abort(signal.reason);
+      break;
+    }
+    let refs = followers.get(signal);
+    if (!refs) {
+      const set = refs = new Set();
+      followers.set(signal, set);
+      signal.addEventListener("abort", () => {
+        for (const each of set) each.deref()?.abort(signal.reason);
+        set.clear();
+      }, { once: true });
+    }
+    // Now and then (when the count doubles, so a call costs O(1) on average), drop the
+    // followers that were collected or aborted already.
+    if (refs.size > 0 && (refs.size & (refs.size - 1)) === 0) {
+      for (const each of refs) if (!each.deref() || each.deref()!.signal.aborted) refs.delete(each);
+    }
+    refs.add(ref);
   }
   return controller.signal;
 }

@@ -273,6 +273,70 @@ test("timeout: an attempt that takes too long is aborted, retried, and finally r
   assert.equal(error.message, `GET "${API_BASE}/v1/whoami" did not answer within 10 ms`);
 });
 
+test("signals: without AbortSignal.any a long-lived caller signal gathers no listener per call, and still aborts", async () => {
+  const { server, clock } = await setup();
+  const stream = new URL("/v1/stream", API_BASE).href;
+  const client = await createClient({
+    auth: [TEST_CLIENT_ID, CANARY_SECRET],
+    runtime: memoryRuntime(),
+    authHost: AUTH_HOST,
+    baseUrl: API_BASE,
+    clock,
+    // A body that ends only when the request's signal aborts it, as a runtime's fetch does.
+    fetch: ((input: string | URL | Request, init?: RequestInit) => {
+      if (String(input) !== stream) return server.fetch(input, init);
+      const signal = init!.signal!;
+      return Promise.resolve(
+        new Response(
+          new ReadableStream({
+            start(body) {
+              signal.addEventListener("abort", () => body.error(signal.reason));
+            },
+          }),
+        ),
+      );
+    }) as typeof fetch,
+  });
+  const any = Object.getOwnPropertyDescriptor(AbortSignal, "any");
+  // Hidden, as where the runtime lacks it (Vercel's Edge Runtime, where it is missing anyway).
+  Object.defineProperty(AbortSignal, "any", { value: undefined, configurable: true });
+  try {
+    const controller = new AbortController();
+    const { signal } = controller;
+    const listeners = new Set<unknown>();
+    const add = signal.addEventListener.bind(signal);
+    const remove = signal.removeEventListener.bind(signal);
+    signal.addEventListener = ((type: string, listener: EventListener, options?: unknown) => {
+      listeners.add(listener);
+      add(type, listener, options as AddEventListenerOptions);
+    }) as typeof signal.addEventListener;
+    signal.removeEventListener = ((type: string, listener: EventListener, options?: unknown) => {
+      listeners.delete(listener);
+      remove(type, listener, options as EventListenerOptions);
+    }) as typeof signal.removeEventListener;
+    for (let i = 0; i < 50; i++) {
+      const response = await client.fetch("/v1/whoami", { signal });
+      await response.body?.cancel();
+    }
+    assert.equal(server.apiRequests.length, 50);
+    assert.ok(listeners.size <= 1, `${listeners.size} listeners on the signal after 50 calls`);
+    // After its answer's headers, the caller's signal still ends the body being read.
+    const response = await client.fetch(stream, { signal });
+    const reading = response.text();
+    controller.abort(new Error("caller gave up"));
+    assert.equal(((await thrown(() => reading)) as Error).message, "caller gave up");
+    // And a call in flight.
+    const again = new AbortController();
+    server.apiFaults.push({ delayMs: 5_000 });
+    const call = client.fetch("/v1/whoami", { signal: again.signal });
+    again.abort(new Error("no more waiting"));
+    assert.equal(((await thrown(() => call)) as Error).message, "no more waiting");
+  } finally {
+    if (any) Object.defineProperty(AbortSignal, "any", any);
+    else delete (AbortSignal as { any?: unknown }).any;
+  }
+});
+
 test("timeout: an abort during the token wait ends the call at once", async () => {
   const { server, client } = await setup();
   server.tokenFaults.push({ delayMs: 1_000, status: 503 });
