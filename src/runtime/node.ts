@@ -12,8 +12,10 @@
  *
  * Requests with a streamed body (the Hono proxy's uploads) also go through `undici` when it is
  * installed: Node's bundled `fetch` keeps a streamed request body in memory until the process
- * collects it much later, so one large upload raises memory by its size. Without `undici` they
- * use the global `fetch`.
+ * collects it much later, so one large upload raises memory by its size. They use undici's
+ * global dispatcher, so a program's `setGlobalDispatcher` (a `ProxyAgent`, say) applies to them
+ * as to every other request. Without `undici`, or on Node 22 with a proxy agent set for Node's
+ * own `fetch` only (`NODE_USE_ENV_PROXY`, an older `undici`), they use the global `fetch`.
  *
  * @module
  */
@@ -35,14 +37,28 @@ interface Undici {
     requestTls?: { ca: string[] };
     proxyTls?: { ca: string[] };
   }) => object;
-  fetch: (input: string | URL, init: RequestInit & { dispatcher: object }) => Promise<Response>;
+  fetch: (input: string | URL, init: RequestInit & { dispatcher?: object }) => Promise<Response>;
 }
 
 let undiciModule: Undici | null | undefined;
 
+// Where undici keeps the process-wide dispatcher (`setGlobalDispatcher`): undici 8 under the
+// second key, and a wrapper of it under the first, which Node's own fetch reads (Node 24's
+// built-in undici sets both, Node 22's and older packages only the first).
+const GLOBAL_DISPATCHER = Symbol.for("undici.globalDispatcher.1");
+const GLOBAL_DISPATCHER_2 = Symbol.for("undici.globalDispatcher.2");
+/**
+ * A dispatcher configured for Node's fetch that only Node's fetch can drive (one set on Node
+ * 22 by `NODE_USE_ENV_PROXY` or by an older undici), found when undici was loaded.
+ */
+let legacyDispatcher = false;
+
 /** The optional `undici` package, loaded on first use; `undefined` where it is not installed. */
 function loadUndici(): Undici | undefined {
   if (undiciModule === undefined) {
+    const global = globalThis as Record<symbol, { constructor?: { name?: string } } | undefined>;
+    const before = global[GLOBAL_DISPATCHER];
+    const ownKey = global[GLOBAL_DISPATCHER_2] !== undefined;
     try {
       // `require`, not `import()`: `deno publish` and bundlers must not try to resolve the
       // optional peer dependency. Node loads it only when a request needs it.
@@ -50,12 +66,19 @@ function loadUndici(): Undici | undefined {
     } catch {
       undiciModule = null;
     }
+    // Finding nothing under its own key, undici 8 installs a plain Agent there and under the
+    // first key too: Node's fetch would lose the dispatcher it had. Give it back; if it is more
+    // than Node's default Agent (a proxy agent), streamed bodies go through Node's fetch too.
+    if (before !== undefined && !ownKey && global[GLOBAL_DISPATCHER] !== before) {
+      global[GLOBAL_DISPATCHER] = before;
+      legacyDispatcher = before.constructor?.name !== "Agent";
+    }
   }
   return undiciModule ?? undefined;
 }
 
 /** A `fetch` over undici with `dispatcher`, taking this runtime's `Request` objects too. */
-function undiciFetch(undici: Undici, dispatcher: object): typeof fetch {
+function undiciFetch(undici: Undici, dispatcher: object | undefined): typeof fetch {
   return (input, init) => {
     if (input instanceof Request) {
       // undici's fetch knows only its own Request class: pass the parts of this one.
@@ -117,7 +140,11 @@ function direct(
   const body = init?.body !== undefined ? init.body : input instanceof Request ? input.body : null;
   if (body instanceof ReadableStream) {
     const undici = loadUndici();
-    if (undici) return (streaming ??= undiciFetch(undici, new undici.Agent()))(input, init);
+    // undici's fetch with the global dispatcher (the program's, if it set one), which Node's
+    // fetch would use too.
+    if (undici && !legacyDispatcher) {
+      return (streaming ??= undiciFetch(undici, undefined))(input, init);
+    }
   }
   return fetch(input, init);
 }

@@ -906,3 +906,134 @@ test(
   },
   { needs: ["sockets", "subprocess"], timeout: 20_000 },
 );
+
+// Node: a program that routes its traffic through `setGlobalDispatcher` (a corporate
+// ProxyAgent, an EnvHttpProxyAgent) gets the proxy's streamed uploads routed there too, as
+// Node's own fetch routes every other request; and loading undici for an upload takes no
+// dispatcher away from Node's fetch (on Node 22, undici 8 would replace the one
+// NODE_USE_ENV_PROXY sets). Run in a Node process of its own: the global dispatcher is
+// process-wide.
+const GLOBAL_DISPATCHER_PROBE = `
+import { createServer } from "node:http";
+const [mode, forwardProxy, root] = process.argv.slice(1);
+const upstream = createServer((req, res) => {
+  let bytes = 0;
+  req.on("data", (chunk) => bytes += chunk.length);
+  req.on("end", () => {
+    res.setHeader("content-type", "application/json");
+    res.end(JSON.stringify(
+      req.url.startsWith("/v1/auth/oauth/token")
+        ? { access_token: "probe-token-0123456789", token_type: "Bearer", expires_in: 3600 }
+        : { data: { bytes } },
+    ));
+  });
+});
+await new Promise((resolve) => upstream.listen(0, "127.0.0.1", resolve));
+const port = upstream.address().port;
+const base = "http://127.0.0.1:" + port;
+if (mode === "global") {
+  const { ProxyAgent, setGlobalDispatcher } = await import("undici");
+  setGlobalDispatcher(new ProxyAgent(forwardProxy));
+}
+const { createClient } = await import(root + "mod.ts");
+const { kognicProxy } = await import(root + "src/hono/mod.ts");
+const { Hono } = await import("hono");
+const client = await createClient({ auth: ["probe-id", "probe-secret"], authHost: base, baseUrl: base });
+const app = new Hono();
+app.all("/kognic/*", kognicProxy({ client, access: () => true, paths: ["/v1/upload"], mount: "/kognic" }));
+const body = new ReadableStream({
+  start(controller) {
+    for (let i = 0; i < 4; i++) controller.enqueue(new Uint8Array(1000));
+    controller.close();
+  },
+});
+const response = await app.fetch(
+  new Request("https://proxy.example/kognic/v1/upload", { method: "POST", body, duplex: "half" }),
+);
+const text = await response.text();
+// Node's own fetch afterwards, to a host no NO_PROXY names: its proxy still applies.
+await fetch("http://127.0.0.2:" + port + "/v1/after").then((r) => r.text(), () => {});
+console.log(JSON.stringify({ base, status: response.status, text }));
+upstream.close();
+`;
+
+/** Runs the probe in Node with `env` added; returns its answer and what the proxy saw. */
+async function globalDispatcherProbe(mode: "global" | "env") {
+  const { execFile } = await import("node:child_process");
+  const process = (await import("node:process")).default;
+  const { nodeBinary, startForwardProxy } = await import("../support/forward_proxy.ts");
+  const root = new URL("../../", import.meta.url);
+  const forward = await startForwardProxy();
+  try {
+    const env: Record<string, string | undefined> = { ...process.env };
+    for (const name of ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"]) {
+      delete env[name];
+    }
+    delete env.no_proxy;
+    delete env.NODE_USE_ENV_PROXY;
+    if (mode === "env") {
+      // Node's own proxy support, and NO_PROXY keeping the upload off the proxy: this
+      // library sends it directly.
+      Object.assign(env, {
+        NODE_USE_ENV_PROXY: "1",
+        HTTP_PROXY: forward.url,
+        NO_PROXY: "127.0.0.1",
+      });
+    }
+    const result = await new Promise<{ base: string; status: number; text: string }>(
+      (resolve, reject) => {
+        execFile(
+          nodeBinary(),
+          [
+            "--no-warnings",
+            "--input-type=module",
+            "-e",
+            GLOBAL_DISPATCHER_PROBE,
+            mode,
+            forward.url,
+            root.href,
+          ],
+          { env: env as Record<string, string>, cwd: root.pathname, timeout: 15_000 },
+          (error, stdout, stderr) => {
+            if (error) return reject(new Error(`${error.message}\n${stderr}`));
+            resolve(JSON.parse(stdout.trim().split("\n").pop()!));
+          },
+        );
+      },
+    );
+    assert.equal(result.status, 200, result.text);
+    assert.equal(JSON.parse(result.text).data.bytes, 4000);
+    return { base: result.base, lines: await forward.lines() };
+  } finally {
+    await forward.close();
+  }
+}
+
+test(
+  "hono proxy: on Node a streamed upload goes through the global dispatcher (a ProxyAgent) the program set",
+  async () => {
+    const { base, lines } = await globalDispatcherProbe("global");
+    assert.ok(
+      lines.includes(`POST ${base}/v1/upload 200`),
+      `the forward proxy saw the upload: ${JSON.stringify(lines)}`,
+    );
+    assert.ok(lines.some((line) => line.includes(" http://127.0.0.2:")), "and Node's fetch");
+  },
+  { needs: ["sockets", "subprocess"], timeout: 30_000 },
+);
+
+test(
+  "hono proxy: on Node a streamed upload leaves Node's fetch its NODE_USE_ENV_PROXY dispatcher",
+  async () => {
+    const { base, lines } = await globalDispatcherProbe("env");
+    assert.ok(
+      !lines.some((line) => line.includes(`${base}/`)),
+      `NO_PROXY: ${JSON.stringify(lines)}`,
+    );
+    assert.ok(
+      lines.some((line) => line.includes("127.0.0.2:")),
+      `Node's fetch after the upload still went through the proxy: ${JSON.stringify(lines)}`,
+    );
+  },
+  { needs: ["sockets", "subprocess"], timeout: 30_000 },
+);
