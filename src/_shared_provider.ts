@@ -48,11 +48,11 @@ function idOf(value: object | undefined): number {
 
 /** On workerd: the latest token of each registry key, for the whole isolate. */
 const isolateTokens = new Map<string, StoredToken>();
-/** On workerd: which request's store is fetching a key's token, and since when (ms). */
-const fetching = new Map<string, { by: object; since: number }>();
+/** On workerd: which request's store is fetching a key's token, and until when others wait (ms). */
+const fetching = new Map<string, { by: object; until: number }>();
 /** On workerd: the renewal limit of each key, so that a 401 loop spans requests too. */
 const renewals = new Map<string, Renewals>();
-/** On workerd: when a key's last token request failed (ms). */
+/** On workerd: until when nobody waits after a key's last token request failed (ms). */
 const failed = new Map<string, number>();
 /**
  * How long a request waits for another request's token before it asks for one itself: as long
@@ -86,14 +86,14 @@ function isolateStore(
   const fresh = (token?: StoredToken) =>
     typeof token?.access_token === "string" && typeof token.expires_at === "number" &&
     now() < deadlines(token, now())[1];
-  const recent = (since = -Infinity, ms = FAILED_WAIT) => Date.now() - since < ms;
   const release = () => fetching.get(shared)?.by === self && fetching.delete(shared);
   return {
     async wait() {
-      // (Not for this request's own claim: with a lease it reads `next` again before asking.)
+      // (Not for this request's own claim: with a lease it reads `next` again before asking.
+      // Without a claim, `until` is undefined: no time is before it.)
       let claim;
       while (
-        (claim = fetching.get(shared))?.by !== self && recent(claim?.since, WAIT) &&
+        (claim = fetching.get(shared))?.by !== self && Date.now() < claim?.until! &&
         !fresh(isolateTokens.get(shared))
       ) {
         await sleep(10);
@@ -104,11 +104,12 @@ function isolateStore(
       if (fresh(copy)) return copy;
       // This request reads `next` and, without a fresh token there, asks for one: the others
       // wait. Not after a failure, and not for a server whose tokens do not say when they
-      // expire (the provider takes no such token from a store).
+      // expire (the provider takes no such token from a store). (No failure: undefined, as above.)
       if (
-        !recent(failed.get(shared)) && (copy === undefined || typeof copy.expires_at === "number")
+        !(Date.now() < failed.get(shared)!) &&
+        (copy === undefined || typeof copy.expires_at === "number")
       ) {
-        fetching.set(shared, { by: self, since: Date.now() });
+        fetching.set(shared, { by: self, until: Date.now() + WAIT });
       }
       const token = (await next?.load(key)) ?? copy;
       if (fresh(token)) {
@@ -131,7 +132,7 @@ function isolateStore(
     // A failed token request lets the requests that wait for it go on at once, all of them.
     listener(event) {
       if (event.type !== "token_error") return;
-      failed.set(shared, Date.now());
+      failed.set(shared, Date.now() + FAILED_WAIT);
       release();
     },
   };
@@ -157,12 +158,9 @@ export function sharedTokenProvider(options: TokenProviderOptions): TokenProvide
     idOf(options.fetch),
     idOf(options.clock),
   ];
-  // navigator.userAgent says so from compatibility date 2022-03-21 on; WebSocketPair is a
-  // global of workerd alone, whatever the date.
-  if (
-    globalThis.navigator?.userAgent === "Cloudflare-Workers" ||
-    typeof (globalThis as { WebSocketPair?: unknown }).WebSocketPair === "function"
-  ) {
+  // WebSocketPair is a global of workerd alone, whatever the compatibility date (navigator.userAgent
+  // says "Cloudflare-Workers" only from 2022-03-21 on).
+  if (typeof (globalThis as { WebSocketPair?: unknown }).WebSocketPair === "function") {
     // Without the store's identity: a worker makes its KV store anew on every request, and
     // every request's store still gets the token, through `next`.
     const clock = options.clock;
@@ -181,12 +179,10 @@ export function sharedTokenProvider(options: TokenProviderOptions): TokenProvide
   const live = providers.get(key)?.deref();
   if (live) return live;
   const provider = new TokenProvider(options);
-  if (typeof WeakRef === "function") {
-    providers.set(key, new WeakRef(provider));
-    finalizer?.register(provider, key);
-  } else {
-    providers.set(key, { deref: () => provider });
-  }
+  // Every runtime that reaches this has WeakRef (workerd, where old compatibility dates lack it,
+  // took the branch above).
+  providers.set(key, new WeakRef(provider));
+  finalizer?.register(provider, key);
   return provider;
 }
 
