@@ -1,10 +1,18 @@
 // File and subprocess members of the Runtime interface built on node: modules, shared by the
 // Node and Bun adapters (Bun implements these node: modules natively).
 import { Buffer } from "node:buffer";
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { platform } from "node:os";
 import type { CommandOutput, Runtime } from "./mod.ts";
 import { commandKeyring } from "./_keyring.ts";
+
+/**
+ * `node:fs/promises`, imported on first use: a program that reads its credentials from the
+ * environment never touches a file, and the import costs start-up time.
+ */
+export function fileSystem(): Promise<typeof import("node:fs/promises")> {
+  return files ??= import("node:fs/promises");
+}
+let files: Promise<typeof import("node:fs/promises")> | undefined;
 
 type NodeMembers = Pick<
   Runtime,
@@ -43,17 +51,17 @@ export function nodeMembers(env: (name: string) => string | undefined): NodeMemb
   const os = platform() === "win32" ? "windows" : platform();
   return {
     os,
-    writeTextFile: (path, text, options = {}) =>
-      writeFile(path, text, {
+    writeTextFile: async (path, text, options = {}) =>
+      await (await fileSystem()).writeFile(path, text, {
         encoding: "utf8",
         mode: options.mode,
         flag: options.createNew ? "wx" : "w",
       }),
     mkdir: async (path, options = {}) => {
-      await mkdir(path, { recursive: true, mode: options.mode });
+      await (await fileSystem()).mkdir(path, { recursive: true, mode: options.mode });
     },
-    rename: (from, to) => rename(from, to),
-    remove: (path) => rm(path),
+    rename: async (from, to) => await (await fileSystem()).rename(from, to),
+    remove: async (path) => await (await fileSystem()).rm(path),
     run,
     keyring: commandKeyring(os, env, run),
   };

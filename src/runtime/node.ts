@@ -19,15 +19,13 @@
  *
  * @module
  */
-import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { homedir } from "node:os";
-import { rootCertificates } from "node:tls";
 import process from "node:process";
 import { KognicAuthError } from "../errors.ts";
 import type { Runtime } from "./mod.ts";
 import { PROXY_OPTION, proxyAwareFetch, proxyLabel, type ProxyTransport } from "./_proxy.ts";
-import { nodeMembers } from "./_node_fs.ts";
+import { fileSystem, nodeMembers } from "./_node_fs.ts";
 
 // The parts of undici this adapter uses.
 interface Undici {
@@ -111,8 +109,9 @@ function builtInProxy(): boolean {
     );
 }
 
-// undici's `ca` replaces Node's trusted roots: pass them along with the extra CA.
-const trusting = (ca: string) => [...rootCertificates, ca];
+// undici's `ca` replaces Node's trusted roots: pass them along with the extra CA. `node:tls` is
+// loaded only then: importing it costs more start-up time than the rest of this library.
+const trusting = (ca: string) => [...process.getBuiltinModule("node:tls").rootCertificates, ca];
 
 let streaming: typeof fetch | undefined;
 const withCa = new Map<string, typeof fetch>();
@@ -188,7 +187,7 @@ export function nodeRuntime(): Runtime {
     version: process.versions.node ?? "",
     env: (name) => process.env[name],
     homeDir: () => homedir(),
-    readTextFile: (path) => readFile(path, "utf8"),
+    readTextFile: async (path) => (await fileSystem()).readFile(path, "utf8"),
     // Each use reads the proxy variables (a client's, when it is created): see Runtime.fetch.
     get fetch() {
       return proxyAwareFetch(transport);

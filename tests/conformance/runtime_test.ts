@@ -10,6 +10,8 @@ import { edgeRuntime } from "../../src/runtime/edge.ts";
 import { test } from "../support/harness.ts";
 import { repoPath, runProgram } from "../support/cli.ts";
 import { CANARY_SECRET, credentialsDocument, thrown } from "../support/fixtures.ts";
+import { createKognicServer, TEST_CLIENT_ID } from "../support/kognic_server.ts";
+import { serve } from "../support/serve.ts";
 import { BAD_INPUTS } from "./bad_input_test.ts";
 
 // What this host is, told by its own globals rather than by the user agent detection reads.
@@ -118,6 +120,45 @@ test(
     }
   },
   { needs: ["fs", "subprocess"], timeout: 60_000 },
+);
+
+test(
+  "runtime: on Node, a client with credentials from the environment sends its first request without loading node:fs/promises",
+  async () => {
+    // Start-up time: the file API is for credential files, the token cache and the keyring
+    // only. Node lists the built-in modules it loaded; a process of its own starts clean.
+    const served = await serve(createKognicServer().fetch);
+    const dir = await mkdtemp(join(tmpdir(), "kognic-auth-lazy-"));
+    try {
+      const script = join(dir, "main.mjs");
+      await writeFile(
+        script,
+        `import process from "node:process";\n` +
+          `const { createClient } = await import(${JSON.stringify(repoPath("mod.ts"))});\n` +
+          `const url = process.env.KOGNIC_TEST_URL;\n` +
+          `const client = await createClient({ baseUrl: url, authHost: url });\n` +
+          `const response = await client.fetch("/v1/items");\n` +
+          `await response.arrayBuffer();\n` +
+          `const loaded = process.moduleLoadList.filter((name) => / fs\\/promises$/.test(name));\n` +
+          `console.log(response.status, JSON.stringify(loaded));\n`,
+      );
+      const ran = await runProgram(repoPath("node_modules/node24/bin/node"), [script], {
+        env: {
+          PATH: process.env.PATH ?? "",
+          HOME: dir,
+          KOGNIC_TEST_URL: served.url,
+          KOGNIC_CLIENT_ID: TEST_CLIENT_ID,
+          KOGNIC_CLIENT_SECRET: CANARY_SECRET,
+        },
+      });
+      assert.equal(ran.code, 0, ran.stderr);
+      assert.equal(ran.stdout.trim(), "200 []");
+    } finally {
+      await served.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+  { needs: ["fs", "subprocess", "sockets"], timeout: 60_000 },
 );
 
 test("demo: runs end to end, shows reuse and a refresh, never prints the secret", async () => {
