@@ -5,12 +5,6 @@ import { buildClient, type ClientOptions, type KognicClient } from "./client.ts"
 import { debugLogger } from "./logging.ts";
 import { KognicAuthError } from "./errors.ts";
 import { expandHome, resolveCredentials } from "./resolve.ts";
-import {
-  defaultEnvironmentsPath,
-  environmentOptions,
-  loadEnvironments,
-  namedEnvironment,
-} from "./environments.ts";
 import { detectRuntime } from "./runtime/mod.ts";
 import { connect } from "./_shared_provider.ts";
 import { quote } from "./_util.ts";
@@ -67,6 +61,9 @@ export async function createClient(options: ClientOptions = {}): Promise<KognicC
   if (logger) options = { ...options, logger };
   if (options.environment !== undefined) {
     // The hosts, scopes and credentials of a named environment, as the commands take them.
+    // Loaded only here: most programs name no environment, and each module costs start-up time.
+    const { defaultEnvironmentsPath, environmentOptions, loadEnvironments, namedEnvironment } =
+      await import("./environments.ts");
     const path = options.environmentsPath === undefined
       ? defaultEnvironmentsPath(runtime)
       : expandHome(options.environmentsPath, runtime);
