@@ -1,7 +1,6 @@
 // File and subprocess members of the Runtime interface built on node: modules, shared by the
 // Node and Bun adapters (Bun implements these node: modules natively).
-import { Buffer } from "node:buffer";
-import { platform } from "node:os";
+import process from "node:process";
 import type { CommandOutput, Runtime } from "./mod.ts";
 import { commandKeyring } from "./_keyring.ts";
 
@@ -24,8 +23,11 @@ async function run(
   args: readonly string[],
   options: { stdin?: string } = {},
 ): Promise<CommandOutput> {
-  // Loaded on first use: only the keyring runs programs, and the import costs start-up time.
-  const { spawn } = await import("node:child_process");
+  // Loaded on first use: only the keyring runs programs, and the imports cost start-up time.
+  const [{ spawn }, { Buffer }] = await Promise.all([
+    import("node:child_process"),
+    import("node:buffer"),
+  ]);
   return await new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] });
     const out: Uint8Array[] = [];
@@ -48,7 +50,7 @@ async function run(
  * @param env Reads an environment variable (for the keyring's D-Bus session).
  */
 export function nodeMembers(env: (name: string) => string | undefined): NodeMembers {
-  const os = platform() === "win32" ? "windows" : platform();
+  const os = process.platform === "win32" ? "windows" : process.platform;
   return {
     os,
     writeTextFile: async (path, text, options = {}) =>

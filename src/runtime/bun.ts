@@ -10,7 +10,6 @@
  *
  * @module
  */
-import { homedir } from "node:os";
 import process from "node:process";
 import type { Runtime } from "./mod.ts";
 import {
@@ -72,7 +71,7 @@ export function bunRuntime(): Runtime {
     name: "bun",
     version: bun.version,
     env: (name) => bun.env[name],
-    homeDir: () => homedir(),
+    homeDir: () => process.getBuiltinModule("node:os").homedir(),
     // Bun's `text()` drops a byte order mark, which Python (and Node, Deno) keep: decode with it
     // kept, so that a file starting with one is refused alike everywhere.
     readTextFile: async (path) => KEEP_BOM.decode(await bun.file(path).arrayBuffer()),

@@ -19,8 +19,6 @@
  *
  * @module
  */
-import { createRequire } from "node:module";
-import { homedir } from "node:os";
 import process from "node:process";
 import { KognicAuthError } from "../errors.ts";
 import type { Runtime } from "./mod.ts";
@@ -60,6 +58,7 @@ function loadUndici(): Undici | undefined {
     try {
       // `require`, not `import()`: `deno publish` and bundlers must not try to resolve the
       // optional peer dependency. Node loads it only when a request needs it.
+      const { createRequire } = process.getBuiltinModule("node:module");
       undiciModule = createRequire(import.meta.url)("undici") as Undici;
     } catch {
       undiciModule = null;
@@ -186,7 +185,7 @@ export function nodeRuntime(): Runtime {
     name: "node",
     version: process.versions.node ?? "",
     env: (name) => process.env[name],
-    homeDir: () => homedir(),
+    homeDir: () => process.getBuiltinModule("node:os").homedir(),
     readTextFile: async (path) => (await fileSystem()).readFile(path, "utf8"),
     // Each use reads the proxy variables (a client's, when it is created): see Runtime.fetch.
     get fetch() {
