@@ -348,6 +348,12 @@ export class TokenProvider implements TokenSource {
   /** The store operations failing now: each is reported once until it works again. */
   readonly #failing = new Set<StoreOperation>();
   #owner?: string;
+  /**
+   * A token whose refresh token another process may have spent: the store shares it, and
+   * another process held the lease (or the store could not say). It is renewed by client
+   * credentials, without a refresh the server would refuse.
+   */
+  #spent?: Held;
 
   /**
    * Creates a provider. No request is made until the first {@linkcode TokenProvider.getToken}.
@@ -544,17 +550,13 @@ export class TokenProvider implements TokenSource {
       },
       (error) => {
         this.#flight = undefined;
-        if (this.#listeners) {
-          const code = error instanceof TokenError ? error.code : "TOKEN_REQUEST_FAILED";
-          const message = error instanceof Error ? error.message : String(error);
-          this.#emit({
-            type: "token_error",
-            tokenUrl: this.tokenUrl.href,
-            code,
-            message,
-            background,
-          });
-        }
+        this.#emit({
+          type: "token_error",
+          tokenUrl: this.tokenUrl.href,
+          code: error instanceof TokenError ? error.code : "TOKEN_REQUEST_FAILED",
+          message: error instanceof Error ? error.message : String(error),
+          background,
+        });
         throw error;
       },
     );
@@ -579,6 +581,8 @@ export class TokenProvider implements TokenSource {
     let leased: boolean | typeof FAILED = false;
     for (let delay = 10; owner && !held; delay = Math.min(delay * 2, 250)) {
       leased = await this.#call("lease", () => store!.lease!(key, owner, ttl));
+      // Someone else holds the lease, or nobody can tell: the refresh token may be spent.
+      if (leased !== true) this.#spent = this.#held;
       if (leased === FAILED) {
         // The current token is still good: a background refresh tries again later, shared.
         if (background && (held = this.#held)) {
@@ -662,7 +666,7 @@ export class TokenProvider implements TokenSource {
     };
     let response: TokenResponse | undefined;
     let grant: "client_credentials" | "refresh_token" = "refresh_token";
-    const refreshToken = this.#held?.refreshToken;
+    const refreshToken = this.#held !== this.#spent && this.#held?.refreshToken;
     if (refreshToken) {
       try {
         response = await requestToken(options.credentials, { ...request, refreshToken });
@@ -679,16 +683,14 @@ export class TokenProvider implements TokenSource {
       response = await requestToken(options.credentials, request);
     }
     const held = this.#held = this.#hold(response, started)!;
-    if (this.#listeners) {
-      this.#emit({
-        type: "token",
-        grant,
-        tokenUrl: this.tokenUrl.href,
-        ...(response.expires_in === undefined ? {} : { expiresIn: response.expires_in }),
-        scopes: held.details.scopes,
-        background,
-      });
-    }
+    this.#emit({
+      type: "token",
+      grant,
+      tokenUrl: this.tokenUrl.href,
+      ...(response.expires_in === undefined ? {} : { expiresIn: response.expires_in }),
+      scopes: held.details.scopes,
+      background,
+    });
     const stored: StoredToken = { ...response };
     const life = response.expires_in;
     if (life !== undefined) {

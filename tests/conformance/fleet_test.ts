@@ -5,11 +5,19 @@ import assert from "node:assert/strict";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Credentials, type TokenEvent, TokenProvider, type TokenStore } from "../../mod.ts";
+import {
+  Credentials,
+  type StoredToken,
+  type TokenEvent,
+  TokenProvider,
+  type TokenStore,
+} from "../../mod.ts";
 import { redisTokenStore } from "../../src/cache/redis.ts";
 import { repoPath } from "../support/cli.ts";
+import { FakeClock } from "../support/clock.ts";
 import { test } from "../support/harness.ts";
-import { assertNoSecrets, CANARY_SECRET, TEST_CLIENT_ID } from "../support/fixtures.ts";
+import { assertNoSecrets, AUTH_HOST, CANARY_SECRET, TEST_CLIENT_ID } from "../support/fixtures.ts";
+import { createKognicServer } from "../support/kognic_server.ts";
 import { fleetServer, runFleet, startWorker } from "../support/fleet.ts";
 import { startRedis } from "../support/redis.ts";
 import { redisClients, type RedisConnection } from "../support/redis_clients.ts";
@@ -330,4 +338,75 @@ test(
     }
   },
   FLEET,
+);
+
+test(
+  "fleet: the next leaseholder after one that died having spent the shared refresh token " +
+    "asks for client credentials, without a refused refresh first",
+  async () => {
+    const server = createKognicServer({ tokenLifetime: 3600 });
+    const clock = new FakeClock();
+    // A store with a lease, in memory; the lease lasts in real time, as the provider waits.
+    const saved = new Map<string, StoredToken>();
+    const leases = new Map<string, { owner: string; until: number }>();
+    const store: TokenStore = {
+      load: (key) => Promise.resolve(saved.get(key)),
+      save: (key, token) => Promise.resolve(void saved.set(key, token)),
+      lease(key, owner, ttl) {
+        const lease = leases.get(key);
+        if (lease && lease.until > Date.now() && lease.owner !== owner) {
+          return Promise.resolve(false);
+        }
+        leases.set(key, { owner, until: Date.now() + ttl });
+        return Promise.resolve(true);
+      },
+      release(key, owner) {
+        if (leases.get(key)?.owner === owner) leases.delete(key);
+        return Promise.resolve();
+      },
+    };
+    const [first, second] = Array.from({ length: 2 }, () =>
+      new TokenProvider({
+        credentials: new Credentials({ clientId: TEST_CLIENT_ID, clientSecret: CANARY_SECRET }),
+        authHost: AUTH_HOST,
+        fetch: server.fetch as typeof fetch,
+        clock,
+        store,
+        timeout: 500,
+      }));
+    const token = await first.getToken();
+    assert.equal(await second.getToken(), token, "taken from the store");
+    const key = await second.cacheKey();
+    const { refresh_token } = saved.get(key)!;
+    assert.ok(refresh_token);
+    // A third process took the lease, spent the shared refresh token and died before it saved.
+    leases.set(key, { owner: "dead", until: Date.now() + 200 });
+    const spent = await server.fetch(`${AUTH_HOST}/v1/auth/oauth/token`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({
+        grant_type: "refresh_token",
+        refresh_token,
+        client_id: TEST_CLIENT_ID,
+        client_secret: CANARY_SECRET,
+      }),
+    });
+    assert.equal(spent.status, 200);
+    // Into the refresh window: the second renews in the background once the lease has ended.
+    clock.advance(3_600_000 - 45_000);
+    const renewed = new Promise<TokenEvent>((resolve) => second.subscribe(resolve));
+    assert.equal(await second.getToken(), token, "the current token meanwhile");
+    const event = await renewed;
+    assert.equal(event.type, "token");
+    assert.equal(event.type === "token" && event.grant, "client_credentials");
+    const grants = server.tokenRequests.map((request) =>
+      new URLSearchParams(request.body).get("grant_type")
+    );
+    assert.deepEqual(
+      grants,
+      ["client_credentials", "refresh_token", "client_credentials"],
+      "the cold request, the dead holder's, then one more",
+    );
+    assert.notEqual(await second.getToken(), token);
+  },
 );
