@@ -47,6 +47,8 @@ export interface WorkerResult {
   calls: [start: number, ms: number][];
   failures: string[];
   storeErrors: string[];
+  /** Token requests it made while its store could not be reached. */
+  unreachableRequests?: number;
 }
 
 /** A started fleet process. */

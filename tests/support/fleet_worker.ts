@@ -62,27 +62,86 @@ if (config.store === "redis") {
   store = denoKvTokenStore(kv);
   close = () => Promise.resolve(kv.close());
 }
+/** Whether the store's last lease call failed. */
+let unreachable = false;
+/** Token requests made while the store could not be reached (each process on its own). */
+let unreachableRequests = 0;
 if (store && config.lease === false) {
   const { load, save } = store;
   store = { load: load.bind(store), save: save.bind(store) };
 } else if (store?.lease) {
-  // Says when it takes the lease, so that the soak can kill the leaseholder.
+  // Says when it takes the lease, so that the soak can kill the leaseholder; notes whether the
+  // store answered, so that token requests made while it could not be reached are told apart.
   const { lease } = store;
   store.lease = async (key, owner, ttl) => {
-    const taken = await lease.call(store, key, owner, ttl);
+    let taken;
+    try {
+      taken = await lease.call(store, key, owner, ttl);
+    } catch (error) {
+      unreachable = true;
+      throw error;
+    }
+    unreachable = false;
     if (taken) process.stdout.write("lease\n");
     return taken;
   };
+}
+// KOGNIC_FLEET_TRACE=<dir>: every store operation and token request, with its time and answer,
+// appended to <dir>/<pid>.jsonl as it happens (so that a killed process leaves its trace).
+const traceDir = process.env.KOGNIC_FLEET_TRACE;
+let trace: ((entry: Record<string, unknown>) => void) | undefined;
+if (traceDir) {
+  const { appendFileSync } = await import("node:fs");
+  const file = `${traceDir}/${process.pid}.jsonl`;
+  trace = (entry) =>
+    appendFileSync(file, JSON.stringify({ t: Date.now(), pid: process.pid, ...entry }) + "\n");
+  if (store) {
+    const traced = store;
+    const wrap = (op: "load" | "save" | "lease" | "release") => {
+      const original = traced[op] as ((...args: unknown[]) => Promise<unknown>) | undefined;
+      if (!original) return;
+      (traced as unknown as Record<string, unknown>)[op] = async (...args: unknown[]) => {
+        const started = Date.now();
+        try {
+          const result = await original.apply(traced, args);
+          trace!({
+            op,
+            started,
+            result: op === "load"
+              ? (result as { access_token?: string } | undefined)?.access_token?.slice(-8) ?? null
+              : result ?? null,
+          });
+          return result;
+        } catch (error) {
+          trace!({ op, started, error: String((error as Error)?.message ?? error).slice(0, 80) });
+          throw error;
+        }
+      };
+    };
+    for (const op of ["load", "save", "lease", "release"] as const) wrap(op);
+  }
 }
 const provider = new TokenProvider({
   credentials: new Credentials({ clientId: config.clientId, clientSecret: config.clientSecret }),
   authHost: config.authHost,
   store,
   timeout: config.timeout,
+  fetch: async (input: RequestInfo | URL, init?: RequestInit) => {
+    if (unreachable) unreachableRequests++;
+    const started = Date.now();
+    trace?.({ op: "request", unreachable });
+    const response = await fetch(input, init);
+    trace?.({ op: "response", started, status: response.status });
+    return response;
+  },
 });
 const storeErrors: string[] = [];
 const listener = (event: TokenEvent) => {
   if (event.type === "store_error") storeErrors.push(`${event.operation}: ${event.message}`);
+  trace?.({
+    event: event.type,
+    ...(event.type === "token" ? { background: event.background } : {}),
+  });
 };
 provider.subscribe(listener);
 
@@ -113,7 +172,10 @@ await Promise.all(Array.from({ length: config.callers }, async () => {
 }));
 // Exit only once the report is out: a pipe takes a long line in several writes.
 await new Promise((resolve) =>
-  process.stdout.write(JSON.stringify({ calls, failures, storeErrors }) + "\n", resolve)
+  process.stdout.write(
+    JSON.stringify({ calls, failures, storeErrors, unreachableRequests }) + "\n",
+    resolve,
+  )
 );
 await close();
 process.exit(0);
