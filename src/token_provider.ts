@@ -506,10 +506,10 @@ export class TokenProvider implements TokenSource {
   }
 
   #emit(event: TokenEvent): void {
-    if (!this.#listeners) return;
-    for (const ref of this.#listeners) {
+    const listeners = this.#listeners;
+    for (const ref of listeners ?? []) {
       const listener = ref.deref();
-      if (!listener) this.#listeners.delete(ref);
+      if (!listener) listeners!.delete(ref);
       else {
         try {
           listener(event);
@@ -591,9 +591,9 @@ export class TokenProvider implements TokenSource {
         }
         break;
       }
-      // The last leaseholder may have saved its token since the last look.
+      // The last leaseholder may have saved its token since the last look: taken at once.
       held = await this.#load(store!, key);
-      if (leased || Date.now() >= deadline) break;
+      if (leased || held || Date.now() >= deadline) break;
       await sleep(delay);
     }
     try {

@@ -410,3 +410,41 @@ test(
     assert.notEqual(await second.getToken(), token);
   },
 );
+
+test(
+  "fleet: a provider waiting on another's lease takes the token the moment the store has it, " +
+    "without one more backoff pause",
+  async () => {
+    const key = `${AUTH_HOST}:${TEST_CLIENT_ID}`;
+    const token: StoredToken = {
+      access_token: "from-the-leaseholder",
+      token_type: "Bearer",
+      expires_in: 3600,
+      expires_at: Math.floor(Date.now() / 1000) + 3600,
+    };
+    let loads = 0;
+    let timerFired = false;
+    const store: TokenStore = {
+      // The leaseholder's token shows up at the third look.
+      load(stored) {
+        assert.equal(stored, key);
+        if (++loads < 3) return Promise.resolve(undefined);
+        // A timer due at once: it fires before a caller that waits for any timer of its own.
+        setTimeout(() => timerFired = true, 0);
+        return Promise.resolve(token);
+      },
+      save: () => Promise.resolve(),
+      lease: () => Promise.resolve(false),
+      release: () => Promise.resolve(),
+    };
+    const provider = new TokenProvider({
+      credentials: new Credentials({ clientId: TEST_CLIENT_ID, clientSecret: CANARY_SECRET }),
+      authHost: AUTH_HOST,
+      fetch: () => Promise.reject(new Error("no token request: the leaseholder makes it")),
+      store,
+    });
+    assert.equal(await provider.getToken(), "from-the-leaseholder");
+    assert.equal(loads, 3);
+    assert.equal(timerFired, false, "served straight from the look that found the token");
+  },
+);
