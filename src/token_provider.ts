@@ -509,14 +509,13 @@ export class TokenProvider implements TokenSource {
     const listeners = this.#listeners;
     for (const ref of listeners ?? []) {
       const listener = ref.deref();
-      if (!listener) listeners!.delete(ref);
-      else {
+      if (listener) {
         try {
           listener(event);
         } catch {
           // A listener's failure is not the token request's.
         }
-      }
+      } else listeners!.delete(ref);
     }
   }
 
@@ -593,7 +592,7 @@ export class TokenProvider implements TokenSource {
       }
       // The last leaseholder may have saved its token since the last look: taken at once.
       held = await this.#load(store!, key);
-      if (leased || held || Date.now() >= deadline) break;
+      if (held || leased || Date.now() >= deadline) break;
       await sleep(delay);
     }
     try {
