@@ -16,8 +16,9 @@
 //                failed or the requests made while Redis answered exceed rotations + 2 × faults
 //   --restart-after-request=MS  (soak) restarts Redis MS after a token request arrived, so
 //                that the restart lands on a rotation instead of anywhere
-//   KOGNIC_FLEET_TRACE=<dir>  (soak) every process's store operations and token requests, the
-//                faults and the server's token requests, as JSON lines under <dir>
+//   KOGNIC_FLEET_TRACE=<dir>  every process's store operations, token requests and calls that
+//                waited over 20 ms as JSON lines under <dir>; the soak adds its faults and the
+//                server's token requests (soak.jsonl)
 //
 // The cold burst is what arrives within 800 ms of the first token request; rotations after it
 // are told apart by the token requests' arrival times (a gap of more than 400 ms). A call is "during a rotation"
