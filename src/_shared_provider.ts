@@ -89,28 +89,26 @@ function isolateStore(
   const release = () => fetching.get(shared)?.by === self && fetching.delete(shared);
   return {
     async wait() {
-      // (Not for this request's own claim: with a lease it reads `next` again before asking.
-      // Without a claim, `until` is undefined: no time is before it.)
-      let claim;
-      while (
-        (claim = fetching.get(shared))?.by !== self && Date.now() < claim?.until! &&
-        !fresh(isolateTokens.get(shared))
-      ) {
-        await sleep(10);
+      // Waits while another request's claim lasts (not for this request's own: with a lease it
+      // reads `next` again before asking; without a claim `until` is undefined, and no time is
+      // before it). Then, with no await since that look, so that of a burst only the first
+      // claims: this request reads `next` and, without a fresh token there, asks for one; the
+      // others wait. Not after a failure, and not for a server whose tokens do not say when
+      // they expire (the provider takes no such token from a store).
+      for (let claim, copy; !fresh(copy = isolateTokens.get(shared)); await sleep(10)) {
+        if ((claim = fetching.get(shared))?.by === self || !(Date.now() < claim?.until!)) {
+          if (
+            !(Date.now() < failed.get(shared)!) && (!copy || typeof copy.expires_at == "number")
+          ) {
+            fetching.set(shared, { by: self, until: Date.now() + WAIT });
+          }
+          return;
+        }
       }
     },
     async load(key) {
       const copy = isolateTokens.get(shared);
       if (fresh(copy)) return copy;
-      // This request reads `next` and, without a fresh token there, asks for one: the others
-      // wait. Not after a failure, and not for a server whose tokens do not say when they
-      // expire (the provider takes no such token from a store). (No failure: undefined, as above.)
-      if (
-        !(Date.now() < failed.get(shared)!) &&
-        (copy === undefined || typeof copy.expires_at === "number")
-      ) {
-        fetching.set(shared, { by: self, until: Date.now() + WAIT });
-      }
       const token = (await next?.load(key)) ?? copy;
       if (fresh(token)) {
         isolateTokens.set(shared, token!);
