@@ -73,7 +73,8 @@ export function eitherSignal(a: AbortSignal, b: AbortSignal): AbortSignal {
   if (AbortSignal.any) return AbortSignal.any([a, b]);
   const controller = new AbortController();
   owners.set(controller.signal, controller);
-  const ref = typeof WeakRef === "function" ? new WeakRef(controller) : { deref: () => controller };
+  // (Every runtime that lacks AbortSignal.any has WeakRef.)
+  const ref = new WeakRef(controller);
   for (const signal of [a, b]) {
     if (signal.aborted) {
       controller.abort(signal.reason);
