@@ -197,12 +197,23 @@ export function describeError(error: unknown): string {
 }
 
 /**
- * Whether an error of this library is a passing failure of the connection that another attempt
- * may not meet (a proxy that could not be reached or failed); every other one is a refusal.
+ * Marks an error of this library as final: another attempt cannot help, whatever its code says.
+ * A proxy's refusal of a tunnel is `PROXY_FAILED` as a passing failure of the proxy is; and the
+ * error a request gives up with after its retries is not retried again by the caller that waited
+ * for it. Non-enumerable, so that it does not show where the error is printed.
  */
-export function isTransient(error: unknown): boolean {
-  const code = (error as { code?: string })?.code;
-  return code === "PROXY_UNREACHABLE" || code === "PROXY_FAILED";
+export function final<T extends object>(error: T): T {
+  return Object.defineProperty(error, FINAL, { value: 1 });
+}
+const FINAL = Symbol();
+
+/**
+ * Whether an error of this library is a passing failure of the connection that another attempt
+ * may not meet (a proxy that could not be reached or failed), unless marked {@linkcode final};
+ * every other one is a refusal.
+ */
+export function isTransient(error: { code?: string; [FINAL]?: number }): boolean {
+  return !error[FINAL] && /^PROXY_(UNREACHABLE|FAILED)$/.test(error.code!);
 }
 
 /** Whether a parsed JSON value is an object (not `null`, not an array). */

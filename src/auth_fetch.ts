@@ -66,13 +66,14 @@ export interface Bearer {
    * Sends a request, with the token if it goes to a token origin; after a 401 for a token that
    * went along and a body that can be sent again, invalidates the token and sends it once more
    * with a new one (unless the provider refused to renew it). `sent` receives every token the
-   * request went with.
+   * request went with; a token request it starts retries out of `budget`, the call's.
    */
   send(
     input: FetchInput,
     init?: RequestInit,
     signal?: AbortSignal,
     sent?: string[],
+    budget?: { retries: number },
   ): Promise<Response>;
   /** The absolute URL of a request. */
   urlOf(input: FetchInput): URL;
@@ -191,18 +192,21 @@ export function bearerFetch(tokens: TokenSource, options: BearerOptions): Bearer
       init,
       signal = init?.signal ?? (input instanceof Request ? input.signal : undefined),
       sent,
+      budget,
     ) {
       const url = urlOf(input);
       assertSecureUrl(url, "the API", options.allowInsecureHttp);
       if (checked?.[0] !== url) checked = [url, ours(url)];
       // Another origin: no token, no token request, no renewal after a 401.
       if (!checked[1]) return (await attempt(url, input, init, undefined, signal))[0];
-      const token = await tokens.getToken({ signal });
+      // The budget is TokenProvider's, unknown to other token sources.
+      const call = { signal, budget } as { signal?: AbortSignal };
+      const token = await tokens.getToken(call);
       sent?.push(token);
       const [response, carried] = await attempt(url, input, init, token, signal);
       if (response.status !== 401 || !carried || !replayable(input, init)) return response;
       tokens.invalidate(token);
-      const next = await tokens.getToken({ signal });
+      const next = await tokens.getToken(call);
       // The provider would not renew it (a renewal after a 401 was too recent): the answer as
       // it came.
       if (next === token) return response;

@@ -13,7 +13,7 @@ import { delayFor, policyOf, type RetryOptions } from "./retry.ts";
 import { type SunsetInfo, sunsetReporter } from "./sunset.ts";
 import { failure as fetchFailure } from "./_transport.ts";
 import { type Deadline, type Deadlines, deadlinesOf } from "./_deadline.ts";
-import { abortReason, describeError, eitherSignal, isTransient, sleep } from "./_util.ts";
+import { abortReason, describeError, eitherSignal, final, isTransient, sleep } from "./_util.ts";
 
 /** Options of {@linkcode createAuthFetch}. */
 export interface AuthFetchOptions {
@@ -126,7 +126,15 @@ export interface KognicRequestInit extends RequestInit {
  * ({@linkcode KognicRequestInit}).
  */
 export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions = {}): typeof fetch {
-  const { send, urlOf } = bearerFetch(tokens, {
+  // What the token source gave up on (a token request retries out of the call's budget) is
+  // final: a retry of the call would repeat every attempt of the token request.
+  const { send, urlOf } = bearerFetch({
+    getToken: (call) =>
+      tokens.getToken(call).catch((error) => {
+        throw error instanceof KognicAuthError ? final(error) : error;
+      }),
+    invalidate: (token) => tokens.invalidate(token),
+  }, {
     ...options,
     baseUrl: options.baseUrl === undefined ? undefined : new URL(options.baseUrl),
   });
@@ -166,6 +174,9 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
       ? undefined
       : policyOf({ ...options.retry, ...init.retry });
     const started = retry ? now() : 0;
+    // The call's one retry budget: its API retries and those of a token request it starts
+    // (src/token_endpoint.ts) take from it; what a token request gave up on is not retried here.
+    const budget = { retries: retry ? retry.attempts - 1 : 0 };
     let deadlines: Deadlines | undefined;
     for (let attempts = 1;; attempts++) {
       // Not AbortSignal.timeout: the deadline ends as soon as the answer's headers are in, so
@@ -181,12 +192,12 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
       let response: Response | undefined;
       let failure: unknown;
       try {
-        response = await send(input, init, signal, sent);
+        response = await send(input, init, signal, sent, budget);
       } catch (error) {
         if (caller?.aborted) throw abortReason(caller);
-        // Refusals of this library (an insecure URL, a token error, a 407 from a proxy) and an
-        // untrusted certificate are not transient; a proxy that could not be reached is, like
-        // any failed connection.
+        // Refusals of this library (an insecure URL, a token error, a proxy's refusal), an
+        // untrusted certificate and what a token request gave up on are not transient; a proxy
+        // that could not be reached is, like any failed connection.
         if (error instanceof KognicAuthError && !isTransient(error)) throw error;
         const failed = unreachable(error, input, init, attempts);
         if (failed.final) throw failed.error;
@@ -205,7 +216,7 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
         sunset(response, input, init);
         return response;
       }
-      const delay = retry
+      const delay = retry && budget.retries > 0
         ? delayFor(retry, attempts, started, input, init, response, now, random)
         : undefined;
       if (delay === undefined || !retry) {
@@ -228,6 +239,7 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
         }
         throw failed;
       }
+      budget.retries--;
       await response?.body?.cancel().catch(() => {});
       const method = methodOf(input, init);
       const url = bare(urlOf(input));

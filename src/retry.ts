@@ -14,7 +14,11 @@ import { parseRetryAfter } from "./_util.ts";
  * method is listed, the body can be sent again, attempts remain and the deadline allows the wait.
  */
 export interface RetryOptions {
-  /** The most attempts per call, the first one included; default 4 (three retries). */
+  /**
+   * The most attempts per call, the first one included; default 4 (three retries). The retries
+   * are the call's, whatever they are for: those of the token request it waits for come out of
+   * them too.
+   */
   attempts?: number;
   /** The statuses that are retried; default `[502, 503, 504]`. */
   statuses?: readonly number[];
@@ -86,7 +90,8 @@ export function policyOf(retry: RetryOptions | false | undefined): Policy | unde
 }
 
 /**
- * How long to wait before the next attempt, or `undefined` when there is none.
+ * How long to wait before attempt `attempts + 1`, or `undefined` when there is none; the call's
+ * retry budget (createAuthFetch) says whether one is left.
  *
  * @internal
  */
@@ -100,7 +105,6 @@ export function delayFor(
   now: () => number,
   random: () => number,
 ): number | undefined {
-  if (attempts >= retry.attempts) return undefined;
   if (!retry.methods.has(methodOf(input, init)) || !replayable(input, init)) return undefined;
   const time = now();
   let delay: number;

@@ -85,6 +85,13 @@ export interface TokenRequestOptions {
   retries?: number;
   /** The longest `Retry-After` to wait, in milliseconds; default 30 000. */
   maxRetryAfter?: number;
+  /**
+   * The retries left to the call this request is made for, shared with its other requests:
+   * each retry here takes one. Given, it takes the place of `retries`.
+   *
+   * @internal
+   */
+  budget?: { retries: number };
   /** Waits between retries; default a timer. Tests pass a fake clock's sleep. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** The current time in milliseconds, for `Retry-After` dates; default `Date.now`. */
@@ -172,6 +179,7 @@ export async function requestToken(
   const fetcher = options.fetch ?? defaultFetch();
   const now = options.now ?? Date.now;
   const limit = options.timeout ?? 30_000;
+  const budget = options.budget ?? { retries: options.retries ?? 2 };
   /** An error that names the token endpoint; the caller redacts what the server said. */
   const fail: Fail = (code, detail, extra) =>
     new TokenError(code, `Token endpoint ${quote(url.href)} ${detail}`, {
@@ -205,23 +213,25 @@ export async function requestToken(
       }
       retryAfter = parseRetryAfter(response.headers.get("retry-after"), now());
       await response.body?.cancel().catch(() => {});
+      const after = attempt > 1 ? ` after ${attempt} attempts` : "";
       failure = status === 429
         ? fail(
           "TOKEN_RATE_LIMITED",
-          `is rate limiting this client (429) after ${attempt} attempts` +
+          `is rate limiting this client (429)${after}` +
             (retryAfter === undefined ? "" : `; retry after ${Math.ceil(retryAfter / 1000)} s`),
           { status, retryAfter },
         )
-        : fail("TOKEN_HTTP_ERROR", `answered ${status} after ${attempt} attempts`, { status });
+        : fail("TOKEN_HTTP_ERROR", `answered ${status}${after}`, { status });
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason;
       if (timeout.signal.aborted) throw fail("TIMEOUT", `did not answer within ${limit} ms`);
       // Refusals are final (a 407 from a proxy, an untrusted certificate, the library's own);
       // proxy failures the runtime's fetch explains itself (PROXY_*) and network failures (a
       // body cut off mid-way too) are retried like a 503.
-      if (error instanceof KognicAuthError && !isTransient(error)) throw error;
-      if (error instanceof KognicAuthError) failure = error;
-      else {
+      if (error instanceof KognicAuthError) {
+        if (!isTransient(error)) throw error;
+        failure = error;
+      } else {
         let made;
         ({ error: made, final } = fetchFailure(error, {
           subject: `Token endpoint ${quote(url.href)}`,
@@ -237,7 +247,7 @@ export async function requestToken(
       options.signal?.removeEventListener("abort", abort);
     }
     const delay = retryAfter ?? 125 * 2 ** attempt * (0.5 + Math.random() / 2);
-    if (final || attempt > (options.retries ?? 2) || delay > (options.maxRetryAfter ?? 30_000)) {
+    if (final || delay > (options.maxRetryAfter ?? 30_000) || --budget.retries < 0) {
       throw failure;
     }
     await (options.sleep ?? sleep)(delay, options.signal);

@@ -305,6 +305,8 @@ const STORE_TIMEOUT = 2_000;
 const LEASE_TTL = 10_000;
 /** A store that failed or did not answer in time. */
 const FAILED = Symbol();
+/** The retries a call has left (see createAuthFetch). */
+type Budget = { retries: number };
 
 /**
  * Hands out access tokens for one set of credentials, auth host and scopes.
@@ -400,7 +402,12 @@ export class TokenProvider implements TokenSource {
         return Promise.resolve(held.accessToken);
       }
     }
-    return withSignal(this.#renew(), options?.signal).then((token) => token.accessToken);
+    // A call's retry budget, where createAuthFetch passes one: the token request it starts
+    // retries out of it (one it joins has a budget of its own).
+    return withSignal(
+      this.#renew(false, (options as { budget?: Budget } | undefined)?.budget),
+      options?.signal,
+    ).then((token) => token.accessToken);
   }
 
   /**
@@ -541,8 +548,8 @@ export class TokenProvider implements TokenSource {
     })();
   }
 
-  #renew(background = false): Promise<Held> {
-    return this.#flight ??= this.#fetch(background).then(
+  #renew(background: boolean, budget?: Budget): Promise<Held> {
+    return this.#flight ??= this.#fetch(background, budget).then(
       (held) => {
         this.#flight = undefined;
         return held;
@@ -561,7 +568,7 @@ export class TokenProvider implements TokenSource {
     );
   }
 
-  async #fetch(background: boolean): Promise<Held> {
+  async #fetch(background: boolean, budget?: Budget): Promise<Held> {
     const store = this.#options.store;
     const key = store ? await this.cacheKey() : "";
     // The token a refused renewal kept: used unless the store has a newer one, until its
@@ -596,7 +603,7 @@ export class TokenProvider implements TokenSource {
       await sleep(delay);
     }
     try {
-      return held ? this.#held = held : await this.#request(background, store, key);
+      return held ? this.#held = held : await this.#request(background, store, key, budget);
     } finally {
       if (leased === true && store!.release) {
         await this.#call("lease", () => store!.release!(key, owner!));
@@ -650,7 +657,12 @@ export class TokenProvider implements TokenSource {
     }
   }
 
-  async #request(background: boolean, store: TokenStore | undefined, key: string): Promise<Held> {
+  async #request(
+    background: boolean,
+    store: TokenStore | undefined,
+    key: string,
+    budget?: Budget,
+  ): Promise<Held> {
     const options = this.#options;
     const clock = this.#clock;
     const started = clock.now();
@@ -662,6 +674,7 @@ export class TokenProvider implements TokenSource {
       scopes: this.scopes,
       sleep: clock.sleep && ((ms: number, signal?: AbortSignal) => clock.sleep!(ms, signal)),
       now: () => clock.now(),
+      budget,
     };
     let response: TokenResponse | undefined;
     let grant: "client_credentials" | "refresh_token" = "refresh_token";

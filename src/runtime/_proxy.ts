@@ -3,8 +3,8 @@
 // proxied fetch so its failures name the proxy and never its password. Pure: Web APIs only.
 // Private to src/runtime/.
 import { KognicAuthError } from "../errors.ts";
-import { describeError, redact } from "../_util.ts";
-import { networkFailure, networkKind } from "../_network.ts";
+import { capitalize, describeError, final, redact } from "../_util.ts";
+import { networkFailure, networkKind, PROXY_HINT, tunnelStatus } from "../_network.ts";
 
 /** Reads an environment variable. */
 export type EnvReader = (name: string) => string | undefined;
@@ -199,34 +199,40 @@ function proxySecrets(proxy: URL): string[] {
   ];
 }
 
-/** `PROXY_AUTH_REQUIRED`: the proxy answered 407. Never names the user or the password. */
-export function proxyAuthError(choice: ProxyChoice, target: URL): KognicAuthError {
+/**
+ * `PROXY_AUTH_REQUIRED`: the proxy answered 407, or 401 (as tinyproxy does). Never names the
+ * user or the password.
+ */
+export function proxyAuthError(choice: ProxyChoice, target: URL, status = 407): KognicAuthError {
   const proxy = `Proxy "${proxyLabel(choice.url)}" (from ${choice.source})`;
   const given = choice.url.username || choice.url.password;
   return new KognicAuthError(
     "PROXY_AUTH_REQUIRED",
-    `${proxy} answered 407 Proxy Authentication Required for a request to ` +
-      `${JSON.stringify(target.origin)}: ${
-        given
-          ? "it refused the user name and password in its URL"
-          : "it wants a user name and password"
-      }; give them in the proxy URL (http://user:password@host:port, with special characters ` +
-      `percent-encoded, such as @ as %40 and : as %3A), in the proxy option or HTTPS_PROXY`,
+    `${proxy} answered ${
+      status === 401 ? "401 Unauthorized" : "407 Proxy Authentication Required"
+    } for a request to ${JSON.stringify(target.origin)}: ${
+      given
+        ? "it refused the user name and password in its URL"
+        : "it wants a user name and password"
+    }; ${PROXY_HINT}`,
     { source: choice.source },
   );
 }
 
 /**
  * Turns a failure of a request sent through `choice` into `PROXY_AUTH_REQUIRED` (the proxy
- * answered 407), `TLS_CERTIFICATE` (the target's certificate, or an `https://` proxy's own, is
- * not trusted), `PROXY_UNREACHABLE` (no connection to the proxy) or `PROXY_FAILED` (anything else), naming the
- * proxy's host and port, where it was configured and the target, never the proxy's password.
- * The original error is not kept as `cause`: runtimes may print the proxy URL, password
- * included.
+ * answered 407 or 401), `TLS_CERTIFICATE` (the target's certificate, or an `https://` proxy's
+ * own, is not trusted), `PROXY_UNREACHABLE` (no connection to the proxy) or `PROXY_FAILED`
+ * (anything else), naming the proxy's host and port, where it was configured and the target,
+ * never the proxy's password. A tunnel the proxy refused is final (see `networkKind`), whatever
+ * the code: only a 502, 503 or 504 from the proxy, or a failure without an answer, is worth
+ * another attempt. The original error is not kept as `cause`: runtimes may print the proxy URL,
+ * password included.
  */
 export function proxyError(error: unknown, choice: ProxyChoice, target: URL): KognicAuthError {
   const kind = networkKind(error);
-  if (kind === "PROXY_AUTH_REQUIRED") return proxyAuthError(choice, target);
+  const status = tunnelStatus(error);
+  if (kind === "PROXY_AUTH_REQUIRED") return proxyAuthError(choice, target, status || 407);
   const proxy = `proxy "${proxyLabel(choice.url)}" (from ${choice.source})`;
   const to = JSON.stringify(target.origin);
   if (kind === "TLS_CERTIFICATE") {
@@ -240,6 +246,20 @@ export function proxyError(error: unknown, choice: ProxyChoice, target: URL): Ko
     }).error;
   }
   const detail = scrub(describeError(error), choice.url);
+  if (kind === "PROXY_REFUSED") {
+    return final(
+      new KognicAuthError(
+        "PROXY_FAILED",
+        `${capitalize(proxy)} refused the tunnel to ${to} ${
+          status
+            ? `with ${status}`
+            : "and the runtime does not say why (a wrong or missing password, a host the " +
+              `proxy denies, or a failure of the proxy); if it wants credentials, ${PROXY_HINT}`
+        }; not retried: ${detail}`,
+        { source: choice.source },
+      ),
+    );
+  }
   return UNREACHABLE.test(detail)
     ? new KognicAuthError(
       "PROXY_UNREACHABLE",
