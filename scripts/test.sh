@@ -14,9 +14,12 @@ for tool in "$deno" "$bun" "$node24" "$node22"; do
   [ -x "$tool" ] || { echo "Error: $tool is missing: run npm ci first" >&2; exit 1; }
 done
 
-# Everything this run prints is kept, to be scanned for secrets at the end.
+# Everything this run prints is kept, to be scanned for secrets at the end; so are the logs of the
+# real proxies the cases start (tests/support/proxy_logs.ts).
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+proxy_logs=$(mktemp -d)
+export KOGNIC_TEST_PROXY_LOGS=$proxy_logs
+trap 'rm -rf "$log" "$proxy_logs"' EXIT
 exec > >(tee "$log") 2>&1
 
 failures=()
@@ -95,7 +98,7 @@ stop_keyring() {
   [ -n "${keyring_home:-}" ] && rm -rf "$keyring_home"
   return 0
 }
-trap stop_keyring EXIT
+trap 'stop_keyring; rm -rf "$log" "$proxy_logs"' EXIT
 unset DBUS_SESSION_BUS_ADDRESS KOGNIC_AUTH_TEST_KEYRING
 start_keyring
 
@@ -142,9 +145,13 @@ else
 fi
 
 # Secret hygiene over the whole run: the test server's client secret (as it is, hex-encoded and in
-# the Basic header), the marker inside every token it issues and the proxy tests' password must
-# appear nowhere in what the suite printed.
-echo "== secret scan of all output"
+# the Basic header), the marker inside every token it issues and the proxy tests' passwords must
+# appear nowhere in what the suite printed, nor in what the real proxies logged.
+proxy_log_count=$(find "$proxy_logs" -type f | wc -l)
+echo "== secret scan of all output and $proxy_log_count proxy logs"
+if [ "$proxy_log_count" -eq 0 ] && [ "${CI:-}" = true ]; then
+  failures+=("secret scan: no proxy log was kept")
+fi
 # tee writes the log behind this script: wait until it has caught up with a marker line.
 marker="secret scan marker $$"
 echo "$marker"
@@ -160,11 +167,12 @@ canaries=(
   "$(read_const PROXY_CANARY tests/conformance/proxy_test.ts)"
 )
 # The proxy passwords: as they are, percent-encoded (as they go in a proxy URL) and in the Basic
-# Proxy-Authorization header of each user name the cases use. Squid's access.log is checked by
-# the cases themselves.
+# Proxy-Authorization header of each user name the cases use (a wrong password is the right one
+# with a prefix, so the first two forms find it too). The cases check the proxies' logs as well.
 proxy_canary=$(read_const PROXY_CANARY tests/conformance/proxy_test.ts)
 proxy_password=$(read_const PROXY_PASSWORD tests/conformance/network_test.ts)
-for password in "$proxy_canary" "$proxy_password"; do
+tinyproxy_password=$(read_const TINYPROXY_PASSWORD tests/conformance/network_test.ts)
+for password in "$proxy_canary" "$proxy_password" "$tinyproxy_password"; do
   canaries+=(
     "$password"
     "$("$node24" -p 'encodeURIComponent(process.argv[1])' "$password")"
@@ -178,6 +186,9 @@ for canary in "${canaries[@]}"; do
   elif grep -qF -- "$canary" "$log"; then
     echo "Error: the output contains the canary $canary" >&2
     failures+=("secret scan")
+  elif grep -rqF -- "$canary" "$proxy_logs"; then
+    echo "Error: a proxy's log contains the canary $canary" >&2
+    failures+=("secret scan of the proxy logs")
   fi
 done
 

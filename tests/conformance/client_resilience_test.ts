@@ -68,6 +68,73 @@ test("retry: the last answer is returned as it came once the attempts are used u
   assert.equal(server.apiRequests.length, 3);
 });
 
+test("retry: one budget per call: a token request's retries come out of it, and nothing multiplies", async () => {
+  // The token endpoint fails twice, then works; the API keeps answering 503: of the call's three
+  // retries, two went to the token request, one is left for the API request.
+  const { server, client, clock } = await setup();
+  server.tokenFaults.push({ status: 503 }, { status: 503 });
+  for (let i = 0; i < 9; i++) server.apiFaults.push({ status: 503 });
+  const response = await client.fetch("/v1/whoami");
+  assert.equal(response.status, 503);
+  assert.equal(server.tokenRequests.length, 3);
+  assert.equal(server.apiRequests.length, 2);
+  assert.equal(clock.sleeps.length, 3, "three retries in all");
+
+  // A token endpoint that keeps failing: the call's four attempts, not its three in each of the
+  // client's four; the message counts them.
+  for (const [retry, tries] of [[undefined, 4], [{ attempts: 2 }, 2], [false, 1]] as const) {
+    const failing = await setup({}, { retry });
+    for (let i = 0; i < 20; i++) failing.server.tokenFaults.push({ status: 503 });
+    const error = await thrown(() => failing.client.fetch("/v1/whoami"));
+    assert.equal((error as KognicAuthError).code, "TOKEN_HTTP_ERROR", String(error));
+    assert.equal(failing.server.tokenRequests.length, tries, `retry ${JSON.stringify(retry)}`);
+    assert.equal(failing.server.apiRequests.length, 0);
+    assert.match(
+      (error as Error).message,
+      tries > 1 ? new RegExp(`answered 503 after ${tries} attempts$`) : /answered 503$/,
+    );
+  }
+
+  // A proxy that cannot be reached, for the token request and then the API request: what the
+  // token request gave up on is not retried by the call, and the API gets what is left.
+  let failures = 0;
+  const flaky = (fail: (url: string) => boolean): typeof fetch => (input, init) => {
+    const url = input instanceof Request ? input.url : String(input);
+    if (fail(url)) {
+      failures++;
+      return Promise.reject(
+        new KognicAuthError("PROXY_UNREACHABLE", 'Cannot reach proxy "p:3128"'),
+      );
+    }
+    return kognic.fetch(input as Request | URL | string, init);
+  };
+  const kognic = createKognicServer();
+  const unreachable = await createClient({
+    auth: [TEST_CLIENT_ID, CANARY_SECRET],
+    runtime: memoryRuntime(),
+    authHost: AUTH_HOST,
+    baseUrl: API_BASE,
+    fetch: flaky(() => true),
+    clock: new FakeClock(),
+  });
+  const error = await thrown(() => unreachable.fetch("/v1/whoami"));
+  assert.equal((error as KognicAuthError).code, "PROXY_UNREACHABLE");
+  assert.equal(failures, 4, "four attempts at the token request, then the call ends");
+  failures = 0;
+  let tokenFailures = 1;
+  const later = await createClient({
+    auth: [TEST_CLIENT_ID, CANARY_SECRET],
+    runtime: memoryRuntime(),
+    authHost: AUTH_HOST,
+    baseUrl: API_BASE,
+    fetch: flaky((url) => url.startsWith(API_BASE) || tokenFailures-- > 0),
+    clock: new FakeClock(),
+  });
+  const api = await thrown(() => later.fetch("/v1/whoami"));
+  assert.equal((api as KognicAuthError).code, "PROXY_UNREACHABLE");
+  assert.equal(failures, 4, "one failed token attempt and three API attempts: four in all");
+});
+
 test("retry: a POST is not retried unless POST is among the retried methods", async () => {
   const { server, client } = await setup();
   server.apiFaults.push({ status: 503 });

@@ -20,11 +20,15 @@ import {
 } from "../support/forward_proxy.ts";
 import { makeTestCa, startTlsFront } from "../support/tls.ts";
 import { startSquid } from "../support/squid.ts";
+import { startTinyproxy } from "../support/tinyproxy.ts";
+import { rawServer } from "../support/raw_server.ts";
 import { freePort } from "../support/service.ts";
 
 /** A proxy password with every character that needs percent-encoding in a URL. */
 const PROXY_PASSWORD = "pr%x:y/z@w#q?r+s-canary-9d1f";
 const PROXY_USER = "CORP\\kognic";
+/** tinyproxy's BasicAuth password: its configuration takes letters, digits, "-", "_" and "." only. */
+const TINYPROXY_PASSWORD = "tinyproxy-canary-2b8e5d-DO-NOT-PRINT";
 /** The password in every form a message could echo it in. */
 const PROXY_SECRETS = [
   PROXY_PASSWORD,
@@ -33,6 +37,9 @@ const PROXY_SECRETS = [
   btoa(`${PROXY_USER}:wrong-${PROXY_PASSWORD}`),
   `wrong-${PROXY_PASSWORD}`,
   encodeURIComponent(`wrong-${PROXY_PASSWORD}`),
+  TINYPROXY_PASSWORD,
+  btoa(`kognic:${TINYPROXY_PASSWORD}`),
+  btoa(`kognic:wrong-${TINYPROXY_PASSWORD}`),
 ];
 const SECRETS = [CANARY_SECRET, ...PROXY_SECRETS];
 
@@ -427,6 +434,108 @@ test(
   WIRE,
 );
 
+/** A real proxy with Basic auth: its URL, the CONNECTs it logged for a target, its raw log. */
+interface AuthProxy {
+  url: string;
+  port: number;
+  connects(host: string): Promise<number>;
+  log(): Promise<string>;
+}
+
+/**
+ * Every entry point, from HTTPS_PROXY and from the proxy option, with a wrong password and with
+ * none: each call is refused with `code` (a function of the runtime) and costs exactly one
+ * CONNECT in the proxy's own log, the CLIs' runs too; no output and no log line holds a password.
+ */
+async function refusedOncePerCall(
+  proxy: AuthProxy,
+  user: string,
+  password: string,
+  code: (runtime: string) => string,
+): Promise<void> {
+  const target = `https://127.0.0.1:${await freePort()}`;
+  const host = new URL(target).host;
+  const tokenUrl = `${target}/v1/auth/oauth/token`;
+  const credentials = new Credentials({ clientId: TEST_CLIENT_ID, clientSecret: CANARY_SECRET });
+  const runtime = await detectRuntime();
+  const expected = code(runtime.name);
+  const options = {
+    auth: [TEST_CLIENT_ID, CANARY_SECRET] as [string, string],
+    runtime,
+    authHost: target,
+    baseUrl: target,
+    // A clock of its own: a token provider of its own (clients sharing every option share one).
+    clock: { now: () => Date.now() },
+  };
+  const once = async (what: string, call: () => Promise<unknown>) => {
+    const before = await proxy.connects(host);
+    const error = await thrown(call);
+    assert.ok(error instanceof KognicAuthError, `${what}: ${error}`);
+    assert.equal(error.code, expected, `${what}: ${error}`);
+    assert.match(error.message, new RegExp(`"127\\.0\\.0\\.1:${proxy.port}"`), what);
+    assertNoSecrets(error, SECRETS);
+    assert.equal(await proxy.connects(host) - before, 1, `${what}: one CONNECT`);
+  };
+  const wrong = new URL(proxy.url);
+  wrong.username = encodeURIComponent(user);
+  wrong.password = encodeURIComponent(`wrong-${password}`);
+  const box = await sandbox();
+  try {
+    await box.write(
+      "config/kognic/environments.json",
+      JSON.stringify({ environments: { local: { host: "127.0.0.1", auth_server: target } } }),
+    );
+    Object.assign(box.env, {
+      KOGNIC_CLIENT_ID: TEST_CLIENT_ID,
+      KOGNIC_CLIENT_SECRET: CANARY_SECRET,
+    });
+    for (const [given, url] of [["a wrong password", wrong.href], ["no credentials", proxy.url]]) {
+      await withProxyEnv({ HTTPS_PROXY: url }, async () => {
+        await once(
+          `${given}, HTTPS_PROXY: requestToken`,
+          () => requestToken(credentials, { tokenUrl }),
+        );
+        await once(
+          `${given}, HTTPS_PROXY: TokenProvider`,
+          () => new TokenProvider({ credentials, authHost: target }).getToken(),
+        );
+        const client = await createClient(options);
+        await once(`${given}, HTTPS_PROXY: createClient().get`, () => client.get("/v1/items"));
+      });
+      await withProxyEnv({}, async () => {
+        await once(
+          `${given}, the proxy option: requestToken through fetchWith`,
+          () => requestToken(credentials, { tokenUrl, fetch: runtime.fetchWith!(url) }),
+        );
+        const client = await createClient({ ...options, proxy: url });
+        await once(`${given}, the proxy option: createClient().get`, () => client.get("/v1/items"));
+      });
+      box.env.HTTPS_PROXY = url;
+      for (
+        const [program, args] of [
+          ["kog", ["get", `${target}/v1/things`]],
+          ["kognic-auth", ["get-access-token", "--server", target, "--token-cache", "none"]],
+        ] as const
+      ) {
+        const before = await proxy.connects(host);
+        const ran = await box.run(program, args);
+        const what = `${given}, HTTPS_PROXY: ${program}`;
+        assert.notEqual(ran.code, 0, `${what}: ${ran.stdout}`);
+        assert.match(
+          ran.stderr,
+          new RegExp(`127\\.0\\.0\\.1:${proxy.port}`),
+          `${what}: ${ran.stderr}`,
+        );
+        assertNoSecrets(ran.stdout + ran.stderr, SECRETS);
+        assert.equal(await proxy.connects(host) - before, 1, `${what}: one CONNECT`);
+      }
+    }
+    assertNoSecrets(await proxy.log(), SECRETS);
+  } finally {
+    await box.close();
+  }
+}
+
 test(
   "network: squid refusing the credentials (TCP_DENIED/407) sees one CONNECT per call",
   async () => {
@@ -434,40 +543,20 @@ test(
     // percent-encoding.
     const squid = await startSquid({ auth: { user: PROXY_USER, password: PROXY_PASSWORD } });
     try {
-      const target = `https://127.0.0.1:${await freePort()}`;
-      const credentials = new Credentials({
-        clientId: TEST_CLIENT_ID,
-        clientSecret: CANARY_SECRET,
-      });
-      const denied = async () =>
-        (await squid.requests()).filter((line) => line.includes("TCP_DENIED/407")).length;
-      for (const password of [`wrong-${PROXY_PASSWORD}`, ""]) {
-        const url = new URL(squid.url);
-        if (password) {
-          url.username = encodeURIComponent(PROXY_USER);
-          url.password = encodeURIComponent(password);
-        }
-        await withProxyEnv({ HTTPS_PROXY: url.href }, async () => {
-          const before = await denied();
-          const token = await thrown(() =>
-            requestToken(credentials, { tokenUrl: `${target}/v1/auth/oauth/token` })
-          );
-          assert.equal((token as KognicAuthError).code, "PROXY_AUTH_REQUIRED", String(token));
-          assert.equal(await denied() - before, 1, "requestToken: one CONNECT");
-          const client = await createClient({
-            auth: [TEST_CLIENT_ID, CANARY_SECRET],
-            runtime: await detectRuntime(),
-            authHost: target,
-            baseUrl: target,
-          });
-          const api = await thrown(() => client.get("/v1/items"));
-          assert.equal((api as KognicAuthError).code, "PROXY_AUTH_REQUIRED", String(api));
-          assert.equal(await denied() - before, 2, "client.get: one CONNECT");
-          assertNoSecrets([token, api], SECRETS);
-        });
-      }
+      const refused = async (host: string) =>
+        (await squid.requests()).filter((line) =>
+          line.startsWith(`CONNECT ${host} `) && line.includes("TCP_DENIED/407")
+        ).length;
+      // squid answers HTTP/1.1 407, which every runtime names.
+      await refusedOncePerCall(
+        { url: squid.url, port: squid.port, connects: refused, log: squid.accessLog },
+        PROXY_USER,
+        PROXY_PASSWORD,
+        () => "PROXY_AUTH_REQUIRED",
+      );
       // The right password passes squid (which then cannot reach the closed port): the
       // DOMAIN\user name arrives as it is.
+      const target = `https://127.0.0.1:${await freePort()}`;
       const right = new URL(squid.url);
       right.username = encodeURIComponent(PROXY_USER);
       right.password = encodeURIComponent(PROXY_PASSWORD);
@@ -485,7 +574,92 @@ test(
       await squid.close();
     }
   },
-  { needs: ["sockets", "subprocess", "squid"], timeout: 30_000 },
+  { needs: ["sockets", "subprocess", "squid"], timeout: 60_000 },
+);
+
+test(
+  "network: tinyproxy with BasicAuth refusing a wrong or missing password sees one CONNECT per call",
+  async () => {
+    const tinyproxy = await startTinyproxy({
+      auth: { user: "kognic", password: TINYPROXY_PASSWORD },
+    });
+    try {
+      const connects = async (host: string) =>
+        (await tinyproxy.requests()).filter((line) => line.startsWith(`CONNECT ${host} `)).length;
+      // tinyproxy answers HTTP/1.0 401 to a wrong password and HTTP/1.0 407 to none: Bun and
+      // Node name both, Deno says only "unsuccessful tunnel", a refusal all the same.
+      await refusedOncePerCall(
+        { url: tinyproxy.url, port: tinyproxy.port, connects, log: tinyproxy.log },
+        "kognic",
+        TINYPROXY_PASSWORD,
+        (runtime) => runtime === "deno" ? "PROXY_FAILED" : "PROXY_AUTH_REQUIRED",
+      );
+    } finally {
+      await tinyproxy.close();
+    }
+  },
+  { needs: ["sockets", "subprocess", "tinyproxy"], timeout: 60_000 },
+);
+
+test(
+  "network: a tunnel refused with 401, 403 or an HTTP/1.0 407 is tried once per call; a 502 only within the call's one budget",
+  async () => {
+    // A proxy that answers every CONNECT with one status line, as proxies word them.
+    let answer = "";
+    let connects = 0;
+    const proxy = await rawServer((socket, head) => {
+      if (!head.startsWith("CONNECT ")) return socket.destroy();
+      connects++;
+      socket.end(`${answer}\r\nContent-Length: 0\r\n\r\n`);
+    });
+    const runtime = await detectRuntime();
+    const deno = runtime.name === "deno";
+    const target = `https://127.0.0.1:${await freePort()}`;
+    const credentials = new Credentials({ clientId: TEST_CLIENT_ID, clientSecret: CANARY_SECRET });
+    try {
+      for (
+        const [line, code, retried] of [
+          ["HTTP/1.0 407 Proxy Authentication Required", "PROXY_AUTH_REQUIRED", false],
+          ["HTTP/1.1 401 Unauthorized", "PROXY_AUTH_REQUIRED", false],
+          ["HTTP/1.1 403 Forbidden", "PROXY_FAILED", false],
+          ["HTTP/1.1 502 Bad Gateway", "PROXY_FAILED", true],
+        ] as const
+      ) {
+        answer = line;
+        // Deno names no status but that of an HTTP/1.1 407: a refusal all the same, never retried.
+        const [want, again] = deno ? ["PROXY_FAILED", false] : [code, retried];
+        let before = connects;
+        const token = await thrown(() =>
+          requestToken(credentials, {
+            tokenUrl: `${target}/v1/auth/oauth/token`,
+            fetch: runtime.fetchWith!(proxy.url),
+            sleep: () => Promise.resolve(),
+          })
+        );
+        assert.equal((token as KognicAuthError).code, want, `${line}: ${token}`);
+        // The token endpoint's own 2 retries.
+        assert.equal(connects - before, again ? 3 : 1, `${line}: requestToken`);
+        before = connects;
+        const client = await createClient({
+          auth: [TEST_CLIENT_ID, CANARY_SECRET],
+          runtime,
+          authHost: target,
+          baseUrl: target,
+          proxy: proxy.url,
+          clock: { now: () => Date.now(), sleep: () => Promise.resolve() },
+        });
+        const api = await thrown(() => client.get("/v1/items"));
+        assert.equal((api as KognicAuthError).code, want, `${line}: ${api}`);
+        // One budget for the call: 4 attempts in all, not the token request's 3 in each of the
+        // client's 4.
+        assert.equal(connects - before, again ? 4 : 1, `${line}: client.get`);
+        assertNoSecrets([token, api], SECRETS);
+      }
+    } finally {
+      await proxy.close();
+    }
+  },
+  WIRE,
 );
 
 // ---------------------------------------------------------------------------------------------

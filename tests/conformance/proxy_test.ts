@@ -9,6 +9,7 @@ import {
   TokenProvider,
 } from "../../mod.ts";
 import { detectRuntime } from "../../src/runtime/mod.ts";
+import { isTransient } from "../../src/_util.ts";
 import {
   bypassesProxy,
   type EnvReader,
@@ -208,6 +209,59 @@ test("proxy: failures through a proxy name its host and port and never its passw
     failing(new Error("aborted"))("https://a.test/", { signal: controller.signal })
   );
   assert.equal((aborted as Error).message, "aborted");
+});
+
+test("proxy: a refused tunnel is final in every runtime's words; only a 502, 503 or 504 is passing", async () => {
+  const proxy = `http://kognic:${PROXY_CANARY}@proxy.corp:3128`;
+  const attempt = (words: string) =>
+    thrown(() =>
+      proxyAwareFetch({
+        env: reader({}),
+        direct: () => Promise.reject(new Error("direct must not be used")),
+        through: () => () => Promise.reject(new TypeError(`fetch failed: ${words}`)),
+      }, proxy)("https://auth.kognic.test/token")
+    ) as Promise<KognicAuthError>;
+  // undici, Bun and (for anything but an HTTP/1.1 407) Deno, which names no status.
+  const words = (status: string) => [
+    `Proxy response (${status.slice(0, 3)}) !== 200 when HTTP Tunneling: UND_ERR_ABORTED`,
+    `Proxy refused to open a tunnel: ${status}: ERR_PROXY_TUNNEL`,
+  ];
+  for (const status of ["401 Unauthorized", "407 Proxy Authentication Required"]) {
+    for (const text of words(status)) {
+      const error = await attempt(text);
+      assert.equal(error.code, "PROXY_AUTH_REQUIRED", text);
+      assert.ok(!isTransient(error), text);
+      assert.match(error.message, new RegExp(`answered ${status}`), text);
+      assert.match(error.message, /it refused the user name and password in its URL/);
+    }
+  }
+  for (
+    const text of [
+      ...words("403 Forbidden"),
+      ...words("400 Bad Request"),
+      ...words("500 Internal Server Error"),
+      "client error (Connect): unsuccessful tunnel",
+    ]
+  ) {
+    const error = await attempt(text);
+    assert.equal(error.code, "PROXY_FAILED", text);
+    assert.ok(!isTransient(error), `${text}: not retried`);
+    assert.match(error.message, /^Proxy "proxy\.corp:3128" \(from the proxy option\) refused/);
+    assert.match(error.message, /not retried/);
+    assertNoSecrets(error, SECRETS);
+  }
+  // Deno's words name no status: the message says so, and how to give credentials.
+  const deno = await attempt("client error (Connect): unsuccessful tunnel");
+  assert.match(deno.message, /does not say why.*percent-encoded/);
+  for (const status of ["502 Bad Gateway", "503 Service Unavailable", "504 Gateway Timeout"]) {
+    for (const text of words(status)) {
+      const error = await attempt(text);
+      assert.equal(error.code, "PROXY_FAILED", text);
+      assert.ok(isTransient(error), `${text}: passing`);
+    }
+  }
+  // The mark is not printed: it is no property a log or JSON would show.
+  assert.deepEqual(Object.keys(deno), Object.keys(await attempt(words("502 Bad Gateway")[0])));
 });
 
 test("proxy: the variables are read when the fetch is made; NO_PROXY still applies per request URL", async () => {

@@ -1,15 +1,16 @@
 /**
  * Starts Debian's `squid` on a loopback port with a generated configuration: no disk cache, its
  * own log and run files in a temporary directory, and with `auth` Basic proxy authentication by
- * `basic_ncsa_auth` over a password file made with `htpasswd`, user names case-sensitive. Test-only; needs `squid`,
- * `/usr/lib/squid/basic_ncsa_auth` and `htpasswd` (apache2-utils).
+ * `basic_ncsa_auth` over a password file written here, user names case-sensitive. Test-only;
+ * needs `squid` and `/usr/lib/squid/basic_ncsa_auth` (both Debian's squid package).
  *
  * @module
  */
-import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { keepLog } from "./proxy_logs.ts";
 import { freePort, startService } from "./service.ts";
 
 /** A running squid. */
@@ -40,13 +41,12 @@ export async function startSquid(
   const log = join(dir, "access.log");
   const passwd = join(dir, "passwd");
   if (options.auth) {
-    await new Promise<void>((resolve, reject) =>
-      execFile(
-        "htpasswd",
-        ["-b", "-c", "-m", passwd, options.auth!.user, options.auth!.password],
-        (error, _out, stderr) => error ? reject(new Error(`htpasswd: ${stderr}`)) : resolve(),
-      )
-    );
+    // basic_ncsa_auth takes a password as crypt(3) or Apache MD5 writes it (htpasswd, from
+    // apache2-utils), or as the hex MD5 digest of its UTF-8 bytes, which needs no tool.
+    const { user, password } = options.auth;
+    if (/[:\r\n]/.test(user)) throw new Error(`A squid user name without ":" or a line break`);
+    const digest = createHash("md5").update(password, "utf8").digest("hex");
+    await writeFile(passwd, `${user}:${digest}\n`);
     await chmod(passwd, 0o644);
   }
   const port = await freePort();
@@ -110,6 +110,7 @@ export async function startSquid(
     },
     close: async () => {
       await service.stop();
+      await keepLog(log, "squid");
       await rm(dir, { recursive: true, force: true });
     },
   };

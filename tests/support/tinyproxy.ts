@@ -7,6 +7,7 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { keepLog } from "./proxy_logs.ts";
 import { freePort, startService } from "./service.ts";
 
 /** A running tinyproxy. */
@@ -17,6 +18,8 @@ export interface Tinyproxy {
   port: number;
   /** The request lines tinyproxy logged so far, such as `GET http://127.0.0.1:1234/v1/items`. */
   requests(): Promise<string[]>;
+  /** The raw log, for the secret scan. */
+  log(): Promise<string>;
   /** Kills it and removes its files. */
   close(): Promise<void>;
 }
@@ -56,15 +59,16 @@ export async function startTinyproxy(
       await rm(dir, { recursive: true, force: true });
       throw new Error(`tinyproxy did not start on port ${port}`);
     }
+    const text = () => readFile(log, "utf8").catch(() => "");
     return {
       url: `http://127.0.0.1:${port}`,
       port,
-      requests: async () => {
-        const text = await readFile(log, "utf8").catch(() => "");
-        return [...text.matchAll(/Request \(file descriptor \d+\): (.*)$/gm)].map((m) => m[1]);
-      },
+      log: text,
+      requests: async () =>
+        [...(await text()).matchAll(/Request \(file descriptor \d+\): (.*)$/gm)].map((m) => m[1]),
       close: async () => {
         await service.stop();
+        await keepLog(log, "tinyproxy");
         await rm(dir, { recursive: true, force: true });
       },
     };
