@@ -61,6 +61,8 @@ function assertProxyAuth(error: unknown, proxy: ForwardProxy, what: string): voi
 }
 
 const WIRE = { needs: ["sockets", "subprocess"] as const, timeout: 30_000 };
+/** Cases that make a CA with the `openssl` command. */
+const TLS_WIRE = { needs: ["sockets", "subprocess", "openssl"] as const, timeout: 30_000 };
 
 test(
   "network: a proxy answering 407 is asked exactly once per call, at every entry point",
@@ -197,7 +199,7 @@ test(
       await ca.remove();
     }
   },
-  WIRE,
+  TLS_WIRE,
 );
 
 test(
@@ -377,7 +379,7 @@ test(
       await ca.remove();
     }
   },
-  WIRE,
+  TLS_WIRE,
 );
 
 test(
@@ -431,7 +433,7 @@ test(
       });
     }
   },
-  WIRE,
+  TLS_WIRE,
 );
 
 /** A real proxy with Basic auth: its URL, the CONNECTs it logged for a target, its raw log. */
@@ -820,7 +822,7 @@ test(
       await proxyCa.remove();
     }
   },
-  WIRE,
+  TLS_WIRE,
 );
 
 test(
@@ -895,7 +897,7 @@ test(
       await proxyCa.remove();
     }
   },
-  WIRE,
+  TLS_WIRE,
 );
 
 test(
@@ -954,5 +956,5 @@ test(
       await ca.remove();
     }
   },
-  WIRE,
+  TLS_WIRE,
 );

@@ -1,6 +1,7 @@
 /**
  * What the host offers beyond the runtime itself: services and tools from Debian packages that
- * some cases start or run (a Secret Service, redis-server, squid, tinyproxy, the Python oracle).
+ * some cases start or run (a Secret Service, redis-server, squid, tinyproxy, openssl, the Python
+ * oracle).
  * A case that needs one reports itself as not applicable where it is missing, naming the package
  * (tests/support/harness.ts); under CI (`CI=true`) a missing package fails the case instead, so
  * nothing is quietly skipped there. Test-only.
@@ -31,6 +32,7 @@ export async function packageCapabilities(): Promise<string[]> {
   if (await onPath("redis-server")) found.push("redis");
   if (await onPath("squid") && await onPath("/usr/lib/squid/basic_ncsa_auth")) found.push("squid");
   if (await onPath("tinyproxy")) found.push("tinyproxy");
+  if (await onPath("openssl")) found.push("openssl");
   if (await oracleReachable()) found.push("python");
   return found;
 }

@@ -19,6 +19,7 @@ export type Capability =
   | "redis"
   | "squid"
   | "tinyproxy"
+  | "openssl"
   | "python";
 
 /**
@@ -30,6 +31,7 @@ const PACKAGED: Readonly<Partial<Record<Capability, string>>> = {
   redis: "redis-server",
   squid: "squid",
   tinyproxy: "tinyproxy",
+  openssl: "openssl",
   python:
     "python3-authlib, python3-requests, python3-keyring, python3-httpx and KOGNIC_AUTH_ORACLE",
 };
