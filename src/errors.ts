@@ -49,8 +49,8 @@
  * | `RESPONSE_NO_DATA` | a JSON helper got a body without the `data` envelope; the message names the keys found |
  * | `PROXY_INVALID` | a proxy URL (the `proxy` option, `HTTPS_PROXY`, `HTTP_PROXY`) does not parse or is not `http://`/`https://` |
  * | `PROXY_UNREACHABLE` | no connection could be made to the proxy; the message names its host and port |
- * | `PROXY_FAILED` | the proxy was reached but the request through it failed (a refused tunnel, for example) |
- * | `PROXY_AUTH_REQUIRED` | the proxy answered 407: it wants (other) credentials; never retried; the message names the proxy's host and port |
+ * | `PROXY_FAILED` | the proxy was reached but the request through it failed; a tunnel it refused (a 403, or any refusal on Deno, which names no status) is never retried, a 502, 503 or 504 is |
+ * | `PROXY_AUTH_REQUIRED` | the proxy answered 407 (or 401, as tinyproxy does): it wants (other) credentials; never retried; the message names the proxy's host and port |
  * | `PROXY_UNAVAILABLE` | a proxy is configured on Node.js but the optional `undici` package is not installed |
  */
 export type KognicAuthErrorCode =
