@@ -200,13 +200,12 @@ export function bearerFetch(tokens: TokenSource, options: BearerOptions): Bearer
       // Another origin: no token, no token request, no renewal after a 401.
       if (!checked[1]) return (await attempt(url, input, init, undefined, signal))[0];
       // The budget is TokenProvider's, unknown to other token sources.
-      const call = { signal, budget } as { signal?: AbortSignal };
-      const token = await tokens.getToken(call);
+      const token = await tokens.getToken({ signal, budget } as { signal?: AbortSignal });
       sent?.push(token);
       const [response, carried] = await attempt(url, input, init, token, signal);
       if (response.status !== 401 || !carried || !replayable(input, init)) return response;
       tokens.invalidate(token);
-      const next = await tokens.getToken(call);
+      const next = await tokens.getToken({ signal, budget } as { signal?: AbortSignal });
       // The provider would not renew it (a renewal after a 401 was too recent): the answer as
       // it came.
       if (next === token) return response;
