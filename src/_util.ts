@@ -197,10 +197,9 @@ export function describeError(error: unknown): string {
 }
 
 /**
- * Marks an error of this library as final: another attempt cannot help, whatever its code says.
- * A proxy's refusal of a tunnel is `PROXY_FAILED` as a passing failure of the proxy is; and the
- * error a request gives up with after its retries is not retried again by the caller that waited
- * for it. Non-enumerable, so that it does not show where the error is printed.
+ * Marks an error of this library as final: another attempt cannot help, whatever its code says
+ * (a proxy's refusal of a tunnel is `PROXY_FAILED` as a passing failure of the proxy is).
+ * Non-enumerable, so that it does not show where the error is printed.
  */
 export function final<T extends object>(error: T): T {
   return Object.defineProperty(error, FINAL, { value: 1 });

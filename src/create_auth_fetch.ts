@@ -13,7 +13,7 @@ import { delayFor, policyOf, type RetryOptions } from "./retry.ts";
 import { type SunsetInfo, sunsetReporter } from "./sunset.ts";
 import { failure as fetchFailure } from "./_transport.ts";
 import { type Deadline, type Deadlines, deadlinesOf } from "./_deadline.ts";
-import { abortReason, describeError, eitherSignal, final, isTransient, sleep } from "./_util.ts";
+import { abortReason, describeError, eitherSignal, isTransient, sleep } from "./_util.ts";
 
 /** Options of {@linkcode createAuthFetch}. */
 export interface AuthFetchOptions {
@@ -126,15 +126,7 @@ export interface KognicRequestInit extends RequestInit {
  * ({@linkcode KognicRequestInit}).
  */
 export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions = {}): typeof fetch {
-  // What the token source gave up on (a token request retries out of the call's budget) is
-  // final: a retry of the call would repeat every attempt of the token request.
-  const { send, urlOf } = bearerFetch({
-    getToken: (call) =>
-      tokens.getToken(call).catch((error) => {
-        throw error instanceof KognicAuthError ? final(error) : error;
-      }),
-    invalidate: (token) => tokens.invalidate(token),
-  }, {
+  const { send, urlOf } = bearerFetch(tokens, {
     ...options,
     baseUrl: options.baseUrl === undefined ? undefined : new URL(options.baseUrl),
   });
@@ -175,7 +167,8 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
       : policyOf({ ...options.retry, ...init.retry });
     const started = retry ? now() : 0;
     // The call's one retry budget: its API retries and those of a token request it starts
-    // (src/token_endpoint.ts) take from it; what a token request gave up on is not retried here.
+    // (src/token_endpoint.ts) take from it, so what a token request gave up on, having spent
+    // it, is not retried here.
     const budget = { retries: retry ? retry.attempts - 1 : 0 };
     let deadlines: Deadlines | undefined;
     for (let attempts = 1;; attempts++) {
@@ -246,7 +239,7 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
       const why = response ? `status ${response.status}` : failureOf(failure);
       logger.info(
         `Retrying ${method} ${JSON.stringify(url)} in ${Math.round(delay)} ms after ${why} ` +
-          `(attempt ${attempts + 1} of ${retry.attempts})`,
+          `(attempt ${attempts + 1} of ${attempts + 1 + budget.retries})`,
       );
       emit({
         type: "retry",
