@@ -19,19 +19,19 @@
  *
  * @module
  */
-export { createClient } from "./src/create_client.ts";
+export { createClient } from "./src/http/create_client.ts";
 export {
   type ClientOptions,
   type JsonRequestOptions,
   KognicClient,
   type RequestOptions,
-} from "./src/client.ts";
-export type { KognicRequestInit } from "./src/create_auth_fetch.ts";
-export type { ClientEvent, Logger } from "./src/logging.ts";
-export type { RetryOptions } from "./src/retry.ts";
-export type { SunsetInfo } from "./src/sunset.ts";
-export type { AuthInput } from "./src/resolve.ts";
-export { Credentials, type CredentialsInit } from "./src/credentials.ts";
+} from "./src/http/client.ts";
+export type { KognicRequestInit } from "./src/http/create_auth_fetch.ts";
+export type { ClientEvent, Logger } from "./src/http/logging.ts";
+export type { RetryOptions } from "./src/http/retry.ts";
+export type { SunsetInfo } from "./src/http/sunset.ts";
+export type { AuthInput } from "./src/credentials/resolve.ts";
+export { Credentials, type CredentialsInit } from "./src/credentials/credentials.ts";
 export { HttpError, KognicAuthError, type KognicAuthErrorCode, TokenError } from "./src/errors.ts";
 export {
   type AccessToken,
@@ -39,8 +39,8 @@ export {
   type StoredToken,
   type StoreOperation,
   type TokenEvent,
-  TokenProvider,
   type TokenStore,
-} from "./src/token_provider.ts";
-export type { AuthMethod } from "./src/token_endpoint.ts";
+} from "./src/token/provider.ts";
+export { TokenProvider } from "./src/http/runtime_bound.ts";
+export type { AuthMethod } from "./src/token/endpoint.ts";
 export { VERSION } from "./src/version.ts";

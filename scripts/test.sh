@@ -33,6 +33,8 @@ step() {
 step "deno fmt --check" "$deno" fmt --check
 step "deno lint" "$deno" lint
 step "deno check" "$deno" check mod.ts src tests scripts examples bench
+# Imports point down the layers and never across shells (docs/architecture.md).
+step "layer check" "$node24" scripts/layers.ts
 # shellcheck disable=SC2046 # one argument per export
 step "deno doc --lint" "$deno" doc --lint $("$deno" eval \
   'console.log(Object.values(JSON.parse(Deno.readTextFileSync("deno.json")).exports).join(" "))')

@@ -1,9 +1,10 @@
-// How the core sends where the caller gives no `fetch`, and how it words a failed `fetch`. Both
-// start with what works on any platform: the global `fetch`, and one code for every failure.
-// The runtime module (src/runtime/mod.ts, which every entry for Deno, Bun and Node loads)
-// registers the adapter's `fetch`, which applies HTTPS_PROXY, HTTP_PROXY and NO_PROXY, and the
-// classifier of src/_network.ts, which knows how Deno, Bun and Node word their failures. The edge
-// entries never load that module, so their bundle stays free of both. Not part of the public API.
+// How the core sends where the caller gives no `fetch`, and how it words a failed `fetch`: a
+// Network. Options carry one under the module-private NETWORK key; without one the core uses
+// what works on any platform, the global `fetch` and one code for every failure. The entries for
+// Deno, Bun and Node pass the runtime's (src/runtime/network.ts: the adapter's `fetch`, which
+// applies HTTPS_PROXY, HTTP_PROXY and NO_PROXY, and a classifier that knows how the runtimes
+// word their failures); the edge entries do not, so their bundle stays free of both. Not part of
+// the public API.
 import { KognicAuthError, type KognicAuthErrorCode } from "./errors.ts";
 import { describeError, redact } from "./_util.ts";
 
@@ -34,24 +35,31 @@ export interface Failure {
   final: boolean;
 }
 
-interface Network {
+/** A transport: the `fetch` to use where the options give none, and how its failures read. */
+export interface Network {
+  /** The default `fetch`, taken when a client, a provider or a token request starts. */
   fetch(): typeof fetch;
+  /** Turns a failed `fetch` into a KognicAuthError, as specific as the runtime allows. */
   failure(error: unknown, options: FailureOptions): Failure;
 }
 
-let network: Network | undefined;
+/** The key of the {@linkcode Network} in the options of the core's functions and classes. */
+export const NETWORK: unique symbol = Symbol();
 
-/** Registers the runtime adapter's `fetch` and the runtimes' failure classifier. */
-export function setNetwork(registered: Network): void {
-  network = registered;
+/** Options that may carry a {@linkcode Network}. */
+export interface WithNetwork {
+  [NETWORK]?: Network;
 }
 
-/**
- * The default `fetch`, for a client created now: the runtime adapter's where one is registered
- * (with the proxy variables as they are now), else the global one.
- */
-export function defaultFetch(): typeof fetch {
-  return network ? network.fetch() : (input, init) => fetch(input, init);
+/** The network of options that name none: the global `fetch`, one code for every failure. */
+const plain: Network = {
+  fetch: () => (input, init) => fetch(input, init),
+  failure: unexplained,
+};
+
+/** The network the options carry, or the plain one. */
+export function networkOf(options: object | undefined): Network {
+  return (options as WithNetwork | undefined)?.[NETWORK] ?? plain;
 }
 
 /**
@@ -85,9 +93,4 @@ export function unexplained(error: unknown, options: FailureOptions): Failure {
     ),
     final: false,
   };
-}
-
-/** Turns a failed `fetch` into a KognicAuthError, as specific as the runtime allows. */
-export function failure(error: unknown, options: FailureOptions): Failure {
-  return network ? network.failure(error, options) : unexplained(error, options);
 }

@@ -17,9 +17,10 @@
  *
  * @module
  */
-export { type AuthFetchOptions, createAuthFetch } from "./create_auth_fetch.ts";
-export { DEFAULT_BASE_URL } from "./auth_fetch.ts";
-export { assertNotExpired, parseCredentials } from "./credentials.ts";
+export type { AuthFetchOptions } from "./http/create_auth_fetch.ts";
+export { createAuthFetch, requestToken } from "./http/runtime_bound.ts";
+export { DEFAULT_BASE_URL } from "./http/auth_fetch.ts";
+export { assertNotExpired, parseCredentials } from "./credentials/credentials.ts";
 export {
   chooseEnvironment,
   DEFAULT_ENVIRONMENT,
@@ -28,7 +29,7 @@ export {
   type EnvironmentsConfig,
   loadEnvironments,
   type LoadEnvironmentsOptions,
-} from "./environments.ts";
+} from "./credentials/environments.ts";
 export type { HttpErrorOptions, KognicAuthErrorOptions, TokenErrorOptions } from "./errors.ts";
 export {
   CREDENTIALS_KEYRING_SERVICE,
@@ -37,12 +38,11 @@ export {
   resolveCredentials,
   type ResolvedCredentials,
   type ResolveOptions,
-} from "./resolve.ts";
+} from "./credentials/resolve.ts";
 export {
   DEFAULT_AUTH_HOST,
   DEFAULT_TOKEN_PATH,
-  requestToken,
   type TokenRequestOptions,
   type TokenResponse,
-} from "./token_endpoint.ts";
-export type { TokenProviderOptions, TokenSource } from "./token_provider.ts";
+} from "./token/endpoint.ts";
+export type { TokenProviderOptions, TokenSource } from "./token/provider.ts";

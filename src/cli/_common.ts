@@ -1,12 +1,12 @@
 // What `kognic-auth` and `kog` share: the I/O they are given, debug logging, and building a
 // client with the token cache the way the Python tools do.
-import { createTokenStore, type TokenCacheMode } from "../cache/mod.ts";
-import type { KognicClient } from "../client.ts";
-import { createClient } from "../create_client.ts";
+import { createTokenStore, type TokenCacheMode } from "../stores/mod.ts";
+import type { KognicClient } from "../http/client.ts";
+import { createClient } from "../http/create_client.ts";
 import { detectRuntime, type Runtime } from "../runtime/mod.ts";
 import { HelpRequest, terminalColumns, UsageError } from "./_args.ts";
 import { KognicAuthError } from "../errors.ts";
-import type { StoredToken, TokenStore } from "../token_provider.ts";
+import type { StoredToken, TokenStore } from "../token/provider.ts";
 
 /** Where a command writes and what it runs on. */
 export interface CliIo {

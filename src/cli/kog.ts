@@ -20,8 +20,12 @@
  *
  * @module
  */
-import { TOKEN_CACHE_MODES, type TokenCacheMode } from "../cache/mod.ts";
-import { chooseEnvironment, defaultEnvironmentsPath, loadEnvironments } from "../environments.ts";
+import { TOKEN_CACHE_MODES, type TokenCacheMode } from "../stores/mod.ts";
+import {
+  chooseEnvironment,
+  defaultEnvironmentsPath,
+  loadEnvironments,
+} from "../credentials/environments.ts";
 import { detectRuntime, type Runtime } from "../runtime/mod.ts";
 import { readText } from "../_util.ts";
 import { type Parsed, Parser } from "./_args.ts";

@@ -27,17 +27,17 @@
  *
  * @module
  */
-import { TOKEN_CACHE_MODES, type TokenCacheMode } from "../cache/mod.ts";
-import { defaultEnvironmentsPath, loadEnvironments } from "../environments.ts";
+import { TOKEN_CACHE_MODES, type TokenCacheMode } from "../stores/mod.ts";
+import { defaultEnvironmentsPath, loadEnvironments } from "../credentials/environments.ts";
 import { keyringUnavailable, KognicAuthError } from "../errors.ts";
 import {
   CREDENTIALS_KEYRING_SERVICE,
   expandHome,
   readCredentialsFileAnyName,
   readKeyringCredentials,
-} from "../resolve.ts";
+} from "../credentials/resolve.ts";
 import { detectRuntime, type Runtime } from "../runtime/mod.ts";
-import { DEFAULT_AUTH_HOST } from "../token_endpoint.ts";
+import { DEFAULT_AUTH_HOST } from "../token/endpoint.ts";
 import { type ArgSpec, HelpRequest, type Parsed, Parser } from "./_args.ts";
 import { type CliIo, connect, debugLogger, pyRepr, runCommand } from "./_common.ts";
 import { dumpPython, PyNumber, PyObject } from "./_json.ts";

@@ -1,12 +1,13 @@
 // Credentials from edge bindings, connected: what edgeFetch (./mod.ts) and edgeClient
 // (./client.ts) share. Private to the edge entries.
-import type { ClientOptions } from "../client.ts";
-import { assertNotExpired } from "../credentials.ts";
+import type { ClientOptions } from "../http/client.ts";
+import { assertNotExpired } from "../credentials/credentials.ts";
 import { KognicAuthError } from "../errors.ts";
 import { edgeRuntime } from "../runtime/edge.ts";
-import { connect, type Connection } from "../_shared_provider.ts";
-import type { ResolvedCredentials } from "../resolve.ts";
-import { noFilesHint, resolveEnvPair, resolveGiven } from "../_resolve_sync.ts";
+import { connect, type Connection } from "../http/connect.ts";
+import { edgeTokenProvider } from "./_isolate.ts";
+import type { ResolvedCredentials } from "../credentials/resolve.ts";
+import { noFilesHint, resolveEnvPair, resolveGiven } from "../credentials/resolve_sync.ts";
 
 /**
  * Resolves credentials from edge options and bindings and connects them: what
@@ -37,5 +38,5 @@ export function edgeConnect(env: unknown, options: ClientOptions): Connection {
     );
   }
   assertNotExpired(found.credentials, options.clock?.now() ?? Date.now(), found.source);
-  return connect(found.credentials, runtime, options);
+  return connect(found.credentials, runtime, options, edgeTokenProvider);
 }

@@ -19,19 +19,23 @@
  *
  * @module
  */
-import { buildClient, type ClientOptions, type KognicClient } from "../client.ts";
-import { debugLogger } from "../logging.ts";
-import type { Credentials } from "../credentials.ts";
+import { buildClient, type ClientOptions, type KognicClient } from "../http/client.ts";
+import { debugLogger } from "../http/logging.ts";
+import type { Credentials } from "../credentials/credentials.ts";
 import { edgeConnect } from "./_connect.ts";
-import { environmentOptions, namedEnvironment, parseEnvironments } from "../_environment_config.ts";
+import {
+  environmentOptions,
+  namedEnvironment,
+  parseEnvironments,
+} from "../credentials/environment_config.ts";
 
 export * from "./mod.ts";
 export { HttpError } from "../errors.ts";
-export { type JsonRequestOptions, KognicClient, type RequestOptions } from "../client.ts";
-export type { KognicRequestInit } from "../create_auth_fetch.ts";
-export type { ClientEvent, Logger } from "../logging.ts";
-export type { RetryOptions } from "../retry.ts";
-export type { SunsetInfo } from "../sunset.ts";
+export { type JsonRequestOptions, KognicClient, type RequestOptions } from "../http/client.ts";
+export type { KognicRequestInit } from "../http/create_auth_fetch.ts";
+export type { ClientEvent, Logger } from "../http/logging.ts";
+export type { RetryOptions } from "../http/retry.ts";
+export type { SunsetInfo } from "../http/sunset.ts";
 
 /** Options of {@linkcode edgeClient}: those of `createClient` that make sense on the edge. */
 export interface EdgeClientOptions

@@ -41,7 +41,7 @@
  *
  * @module
  */
-import type { StoredToken, TokenStore } from "../token_provider.ts";
+import type { StoredToken, TokenStore } from "../token/provider.ts";
 
 /**
  * The part of a Durable Object namespace binding the store needs.

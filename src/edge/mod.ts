@@ -23,19 +23,19 @@
  *
  * @module
  */
-import { bearerFetch } from "../auth_fetch.ts";
-import type { ClientOptions } from "../client.ts";
-import type { Credentials } from "../credentials.ts";
+import { bearerFetch } from "../http/auth_fetch.ts";
+import type { ClientOptions } from "../http/client.ts";
+import type { Credentials } from "../credentials/credentials.ts";
 import { edgeConnect } from "./_connect.ts";
-import type { TokenProvider } from "../token_provider.ts";
+import type { TokenProvider } from "../token/provider.ts";
 
 export { KognicAuthError, TokenError } from "../errors.ts";
-export { Credentials } from "../credentials.ts";
+export { Credentials } from "../credentials/credentials.ts";
 export { edgeRuntime, type EdgeRuntimeOptions } from "../runtime/edge.ts";
-export { type KvNamespace, kvTokenStore, type KvTokenStoreOptions } from "../cache/kv.ts";
+export { type KvNamespace, kvTokenStore, type KvTokenStoreOptions } from "../stores/kv.ts";
 
-export type { Clock, StoredToken, TokenStore } from "../token_provider.ts";
-export type { AuthMethod } from "../token_endpoint.ts";
+export type { Clock, StoredToken, TokenStore } from "../token/provider.ts";
+export type { AuthMethod } from "../token/endpoint.ts";
 
 /**
  * Options of {@linkcode edgeFetch}: those of `createClient` that the bearer core uses, with the

@@ -3,8 +3,8 @@
  *
  * @module
  */
-import type { ClientOptions, KognicClient } from "../client.ts";
-import { createClient } from "../create_client.ts";
+import type { ClientOptions, KognicClient } from "../http/client.ts";
+import { createClient } from "../http/create_client.ts";
 
 /** The Hono environment the middleware sets up: `c.var.kognic` is the client. */
 export type KognicEnv = { Variables: { kognic: KognicClient } };

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { SENT_TOKENS } from "../auth_fetch.ts";
+import { SENT_TOKENS } from "../http/auth_fetch.ts";
 import { KognicAuthError } from "../errors.ts";
 import { redact } from "../_util.ts";
 import {

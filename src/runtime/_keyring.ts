@@ -168,27 +168,3 @@ export function commandKeyring(
   if (os === "linux" && env("DBUS_SESSION_BUS_ADDRESS")) return secretTool(explained(run));
   return undefined;
 }
-
-/**
- * Why a runtime has no keyring, for messages: what is missing and what to do.
- *
- * @internal
- */
-export function keyringAbsence(
-  runtime: { name: string; os?: string; env(name: string): string | undefined; run?: unknown },
-): string {
-  if (!runtime.run) return `no keyring on the ${runtime.name} runtime`;
-  if (runtime.os === "linux") {
-    try {
-      if (!runtime.env("DBUS_SESSION_BUS_ADDRESS")) {
-        return "no D-Bus session (DBUS_SESSION_BUS_ADDRESS is not set)";
-      }
-    } catch {
-      return "Deno may not read DBUS_SESSION_BUS_ADDRESS: add --allow-env";
-    }
-  }
-  if (runtime.os && runtime.os !== "linux" && runtime.os !== "darwin") {
-    return `no keyring support on ${runtime.os}`;
-  }
-  return "no keyring on this runtime";
-}

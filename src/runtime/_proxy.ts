@@ -4,7 +4,7 @@
 // Private to src/runtime/.
 import { KognicAuthError } from "../errors.ts";
 import { capitalize, describeError, final, redact } from "../_util.ts";
-import { networkFailure, networkKind, PROXY_HINT, tunnelStatus } from "../_network.ts";
+import { networkFailure, networkKind, PROXY_HINT, tunnelStatus } from "./network.ts";
 
 /** Reads an environment variable. */
 export type EnvReader = (name: string) => string | undefined;

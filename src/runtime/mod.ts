@@ -15,8 +15,6 @@
  *
  * @module
  */
-import { setNetwork } from "../_transport.ts";
-import { networkFailure } from "../_network.ts";
 
 /**
  * A system keyring: secrets stored under a service and an account name, such as the Secret
@@ -171,21 +169,6 @@ export interface Runtime {
 }
 
 let detected: Promise<Runtime> | undefined;
-let resolved: Runtime | undefined;
-
-// Where no `fetch` is given (requestToken, TokenProvider, createAuthFetch), send with the
-// adapter's, so that the environment's proxy rules apply there too: taken when createAuthFetch is
-// called or a TokenProvider created, and at each requestToken call (before the runtime is known:
-// as soon as it is); and word
-// failed requests as the runtimes let us.
-setNetwork({
-  fetch: () => {
-    if (resolved) return resolved.fetch;
-    const send = detectRuntime().then((runtime) => runtime.fetch);
-    return async (input, init) => (await send)(input, init);
-  },
-  failure: networkFailure,
-});
 
 /**
  * Returns the adapter for the runtime this code runs on, chosen by `navigator.userAgent`:
@@ -213,7 +196,6 @@ export function detectRuntime(): Promise<Runtime> {
       // No `navigator` at all: a runtime that is neither Deno, Bun nor Node.
       detected = edge();
     }
-    detected.then((runtime) => resolved = runtime, () => {});
   }
   return detected;
 }

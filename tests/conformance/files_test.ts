@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { lstat, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FileTokenStore } from "../../src/cache/file.ts";
+import { FileTokenStore } from "../../src/stores/file.ts";
 import { test } from "../support/harness.ts";
 import { entryCommand, repoPath, runProgram, sandbox } from "../support/cli.ts";
 import { createKognicServer } from "../support/kognic_server.ts";

@@ -12,7 +12,7 @@ import {
   TokenProvider,
   type TokenStore,
 } from "../../mod.ts";
-import { redisTokenStore } from "../../src/cache/redis.ts";
+import { redisTokenStore } from "../../src/stores/redis.ts";
 import { repoPath } from "../support/cli.ts";
 import { FakeClock } from "../support/clock.ts";
 import { test } from "../support/harness.ts";

@@ -1,7 +1,7 @@
 // Environment selection by URL against Kognic's Python `kognic-auth` (the oracle): the same
 // environments.json and URLs, `resolve_environment` there and `chooseEnvironment` here.
 import assert from "node:assert/strict";
-import { chooseEnvironment, loadEnvironments } from "../../src/environments.ts";
+import { chooseEnvironment, loadEnvironments } from "../../src/credentials/environments.ts";
 import { detectRuntime } from "../../src/runtime/mod.ts";
 import { test } from "../support/harness.ts";
 import { sandbox } from "../support/cli.ts";

@@ -3,8 +3,8 @@
 // tools read the last one written; either tool's delete removes it, including items an older
 // version of this project wrote (without Python's `application` attribute).
 import assert from "node:assert/strict";
-import { readKeyringCredentials } from "../../src/resolve.ts";
-import { KeyringTokenStore } from "../../src/cache/keyring.ts";
+import { readKeyringCredentials } from "../../src/credentials/resolve.ts";
+import { KeyringTokenStore } from "../../src/stores/keyring.ts";
 import { detectRuntime } from "../../src/runtime/mod.ts";
 import { test } from "../support/harness.ts";
 import { runProgram, sandbox } from "../support/cli.ts";

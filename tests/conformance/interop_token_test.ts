@@ -4,8 +4,8 @@
 import assert from "node:assert/strict";
 import type { Socket } from "node:net";
 import { Credentials, TokenProvider } from "../../mod.ts";
-import { parseCredentials } from "../../src/credentials.ts";
-import { createTokenStore, FileTokenStore } from "../../src/cache/mod.ts";
+import { parseCredentials } from "../../src/credentials/credentials.ts";
+import { createTokenStore, FileTokenStore } from "../../src/stores/mod.ts";
 import { detectRuntime } from "../../src/runtime/mod.ts";
 import { test } from "../support/harness.ts";
 import { type Sandbox, sandbox } from "../support/cli.ts";

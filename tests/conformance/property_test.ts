@@ -261,7 +261,7 @@ test("property: --decode of any token gives Python-style JSON or JWT_INVALID, ne
 });
 
 test("property: environments.json with any content loads or gives ENVIRONMENTS_INVALID", async () => {
-  const { loadEnvironments } = await import("../../src/environments.ts");
+  const { loadEnvironments } = await import("../../src/credentials/environments.ts");
   const environment = fc.record({
     host: fc.oneof(fc.domain(), fc.string(), fc.integer()),
     auth_server: fc.oneof(fc.webUrl(), fc.string(), fc.constant(null)),

@@ -10,7 +10,7 @@ import {
   defaultTokenCachePath,
   FileTokenStore,
   KeyringTokenStore,
-} from "../../src/cache/mod.ts";
+} from "../../src/stores/mod.ts";
 import { memoryRuntime } from "../../src/runtime/memory.ts";
 import { detectRuntime } from "../../src/runtime/mod.ts";
 import { test } from "../support/harness.ts";
@@ -230,7 +230,7 @@ test("token cache: in auto mode a token the keyring refused is found in the file
 });
 
 test("token cache: a stored token without expires_at is not taken, and a corrupt KV entry is no entry", async () => {
-  const { kvTokenStore } = await import("../../src/cache/kv.ts");
+  const { kvTokenStore } = await import("../../src/stores/kv.ts");
   const kv = kvTokenStore({
     get: () => Promise.resolve(`{"access_token": "${CANARY_SECRET}`),
     put: () => Promise.resolve(),

@@ -2,7 +2,7 @@
 // as a separate process: the files tests start many of these at once.
 // Usage: <runtime> tests/support/cache_writer.ts <cache path> <key>
 import process from "node:process";
-import { FileTokenStore } from "../../src/cache/file.ts";
+import { FileTokenStore } from "../../src/stores/file.ts";
 
 const [path, key] = process.argv.slice(-2);
 const now = Math.floor(Date.now() / 1000);

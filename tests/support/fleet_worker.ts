@@ -5,9 +5,9 @@
 // Usage: <runtime> tests/support/fleet_worker.ts '<FleetConfig as JSON>'
 import process from "node:process";
 import { Credentials, type TokenEvent, TokenProvider, type TokenStore } from "../../mod.ts";
-import { FileTokenStore } from "../../src/cache/file.ts";
-import { redisTokenStore } from "../../src/cache/redis.ts";
-import { denoKvTokenStore } from "../../src/cache/deno_kv.ts";
+import { FileTokenStore } from "../../src/stores/file.ts";
+import { redisTokenStore } from "../../src/stores/redis.ts";
+import { denoKvTokenStore } from "../../src/stores/deno_kv.ts";
 
 /** What one fleet process does. */
 export interface FleetConfig {

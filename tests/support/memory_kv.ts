@@ -1,5 +1,5 @@
 /** An in-memory stand-in for a Workers KV namespace, recording every `put`. Test-only. */
-import type { KvNamespace } from "../../src/cache/kv.ts";
+import type { KvNamespace } from "../../src/stores/kv.ts";
 
 export class MemoryKv implements KvNamespace {
   readonly entries = new Map<string, string>();

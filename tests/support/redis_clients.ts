@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { RedisCommand } from "../../src/cache/redis.ts";
+import type { RedisCommand } from "../../src/stores/redis.ts";
 
 /** A connected client as a command function. */
 export interface RedisConnection {

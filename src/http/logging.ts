@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { TokenEvent, TokenProvider } from "./token_provider.ts";
+import type { TokenEvent, TokenProvider } from "../token/provider.ts";
 import type { SunsetInfo } from "./sunset.ts";
 
 /**

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { StoredToken, TokenStore } from "../token_provider.ts";
+import type { StoredToken, TokenStore } from "../token/provider.ts";
 
 /**
  * The part of a key-value namespace the store needs: the shape of a Cloudflare Workers KV

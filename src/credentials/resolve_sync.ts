@@ -3,9 +3,9 @@
 // importing the runtime detection (whose Node adapter would bring `node:` modules into a
 // Workers bundle).
 import { Credentials } from "./credentials.ts";
-import { KognicAuthError } from "./errors.ts";
+import { KognicAuthError } from "../errors.ts";
 import type { ResolvedCredentials, ResolveOptions } from "./resolve.ts";
-import type { Runtime } from "./runtime/mod.ts";
+import type { Runtime } from "../runtime/mod.ts";
 
 /**
  * What to do on a runtime without a file system (edge functions), for error messages.

@@ -4,8 +4,11 @@
  *
  * @module
  */
-import { KognicAuthError } from "./errors.ts";
-import { capitalize, parseIsoDate, quote } from "./_util.ts";
+import { KognicAuthError } from "../errors.ts";
+import { capitalize, parseIsoDate, quote } from "../_util.ts";
+
+/** The default Kognic auth host. */
+export const DEFAULT_AUTH_HOST = "https://auth.app.kognic.com";
 
 /**
  * The fields of a Kognic credentials file (`clientId`, `clientSecret`, `email`, `userId`,

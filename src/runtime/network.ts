@@ -1,9 +1,18 @@
-// Classifies the failures of `fetch` as Deno, Bun and Node (undici) report them, and turns
-// them into KognicAuthErrors: the one place that knows the runtimes' wording. Web APIs only: it
-// reads error names, codes and messages along the `cause` chain. Not part of the public API.
-import { KognicAuthError, type KognicAuthErrorCode } from "./errors.ts";
-import { describeError } from "./_util.ts";
-import { type Failure, type FailureOptions, failureParts, unexplained } from "./_transport.ts";
+// The network of Deno, Bun and Node: the adapter's `fetch` where the options give none, and the
+// classifier of failed requests as those runtimes (undici on Node) report them, turned into
+// KognicAuthErrors: the one place that knows the runtimes' wording. The classifier reads error
+// names, codes and messages along the `cause` chain, with Web APIs only. Not part of the public
+// API; the edge entries never load it.
+import { KognicAuthError, type KognicAuthErrorCode } from "../errors.ts";
+import { describeError } from "../_util.ts";
+import {
+  type Failure,
+  type FailureOptions,
+  failureParts,
+  type Network,
+  unexplained,
+} from "../_transport.ts";
+import { detectRuntime, type Runtime } from "./mod.ts";
 
 /** The kinds of network failure the runtimes let us tell apart. */
 export type NetworkKind =
@@ -148,3 +157,19 @@ export function networkFailure(error: unknown, options: FailureOptions): Failure
       return { error: unexplained(error, options).error, final };
   }
 }
+
+let detected: Runtime | undefined;
+
+/**
+ * The network of the runtime this code runs on: its adapter's `fetch`, with the proxy variables
+ * as they are when it is taken (before the runtime is known, a `fetch` that waits for it), and
+ * {@linkcode networkFailure}.
+ */
+export const runtimeNetwork: Network = {
+  fetch() {
+    if (detected) return detected.fetch;
+    const send = detectRuntime().then((runtime) => (detected = runtime).fetch);
+    return async (input, init) => (await send)(input, init);
+  },
+  failure: networkFailure,
+};

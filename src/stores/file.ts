@@ -9,11 +9,11 @@
  *
  * @module
  */
-import { expandHome, xdgPath } from "../resolve.ts";
+import { expandHome, xdgPath } from "../credentials/resolve.ts";
 import { detectRuntime, type Runtime } from "../runtime/mod.ts";
-import type { StoredToken, TokenStore } from "../token_provider.ts";
+import type { StoredToken, TokenStore } from "../token/provider.ts";
 import { hex, isObject, sleep } from "../_util.ts";
-import { usable } from "./_shared.ts";
+import { usable } from "../token/expiry.ts";
 
 /**
  * The default location of the token cache file: `$XDG_CACHE_HOME/kognic-auth/tokens.json`, or
@@ -21,7 +21,7 @@ import { usable } from "./_shared.ts";
  *
  * @example Where tokens are cached
  * ```ts
- * import { defaultTokenCachePath } from "@kognic/auth/cache";
+ * import { defaultTokenCachePath } from "@kognic/auth/stores";
  * import { memoryRuntime } from "@kognic/auth/runtime/memory";
  *
  * console.log(defaultTokenCachePath(memoryRuntime({ home: "/home/me" })));
@@ -60,7 +60,7 @@ function errorCode(error: unknown): string | undefined {
  * @example Share tokens between processes
  * ```ts ignore
  * import { createClient } from "@kognic/auth";
- * import { FileTokenStore } from "@kognic/auth/cache";
+ * import { FileTokenStore } from "@kognic/auth/stores";
  *
  * const kognic = await createClient({ store: new FileTokenStore() });
  * ```

@@ -7,8 +7,8 @@
  *
  * @module
  */
-import type { Credentials } from "./credentials.ts";
-import { KognicAuthError, type KognicAuthErrorCode, TokenError } from "./errors.ts";
+import type { Credentials } from "../credentials/credentials.ts";
+import { KognicAuthError, type KognicAuthErrorCode, TokenError } from "../errors.ts";
 import {
   assertSecureUrl,
   describeError,
@@ -19,11 +19,10 @@ import {
   readText,
   redact,
   sleep,
-} from "./_util.ts";
-import { defaultFetch, failure as fetchFailure } from "./_transport.ts";
+} from "../_util.ts";
+import { networkOf } from "../_transport.ts";
 
-/** The default Kognic auth host. */
-export const DEFAULT_AUTH_HOST = "https://auth.app.kognic.com";
+export { DEFAULT_AUTH_HOST } from "../credentials/credentials.ts";
 /** The default path of the token endpoint on the auth host. */
 export const DEFAULT_TOKEN_PATH = "/v1/auth/oauth/token";
 
@@ -176,7 +175,8 @@ export async function requestToken(
     headers.Authorization = `Basic ${pair}`;
     secrets.push(pair);
   }
-  const fetcher = options.fetch ?? defaultFetch();
+  const network = networkOf(options);
+  const fetcher = options.fetch ?? network.fetch();
   const now = options.now ?? Date.now;
   const limit = options.timeout ?? 30_000;
   const budget = options.budget ?? { retries: options.retries ?? 2 };
@@ -233,7 +233,7 @@ export async function requestToken(
         failure = error;
       } else {
         let made;
-        ({ error: made, final } = fetchFailure(error, {
+        ({ error: made, final } = network.failure(error, {
           subject: `Token endpoint ${quote(url.href)}`,
           url,
           fallback: "TOKEN_REQUEST_FAILED",

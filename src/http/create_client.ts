@@ -3,11 +3,13 @@
 // the edge entries, which resolve from bindings, never import the runtime detection.
 import { buildClient, type ClientOptions, type KognicClient } from "./client.ts";
 import { debugLogger } from "./logging.ts";
-import { KognicAuthError } from "./errors.ts";
-import { expandHome, resolveCredentials } from "./resolve.ts";
-import { detectRuntime } from "./runtime/mod.ts";
-import { connect } from "./_shared_provider.ts";
-import { quote } from "./_util.ts";
+import { KognicAuthError } from "../errors.ts";
+import { expandHome, resolveCredentials } from "../credentials/resolve.ts";
+import { detectRuntime } from "../runtime/mod.ts";
+import { connect } from "./connect.ts";
+import { runtimeNetwork } from "../runtime/network.ts";
+import { NETWORK } from "../_transport.ts";
+import { quote } from "../_util.ts";
 
 /**
  * Resolves credentials, checks them, and returns an authenticated client. No token is
@@ -63,7 +65,7 @@ export async function createClient(options: ClientOptions = {}): Promise<KognicC
     // The hosts, scopes and credentials of a named environment, as the commands take them.
     // Loaded only here: most programs name no environment, and each module costs start-up time.
     const { defaultEnvironmentsPath, environmentOptions, loadEnvironments, namedEnvironment } =
-      await import("./environments.ts");
+      await import("../credentials/environments.ts");
     const path = options.environmentsPath === undefined
       ? defaultEnvironmentsPath(runtime)
       : expandHome(options.environmentsPath, runtime);
@@ -90,7 +92,11 @@ export async function createClient(options: ClientOptions = {}): Promise<KognicC
     ? undefined
     : runtime.fetchWith?.(proxy, { ca });
   return buildClient(
-    connect(credentials, runtime, { ...options, fetch: options.fetch ?? proxied }),
-    options,
+    connect(credentials, runtime, {
+      ...options,
+      fetch: options.fetch ?? proxied,
+      [NETWORK]: runtimeNetwork,
+    }),
+    { ...options, [NETWORK]: runtimeNetwork },
   );
 }

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { StoredToken, TokenStore } from "../token_provider.ts";
+import type { StoredToken, TokenStore } from "../token/provider.ts";
 
 /**
  * Sends one Redis command, such as `["SET", "key", "value", "NX", "PX", "5000"]`, and returns
@@ -14,7 +14,7 @@ import type { StoredToken, TokenStore } from "../token_provider.ts";
  *
  * @example node-redis, ioredis, Bun and Upstash
  * ```ts ignore
- * import { redisTokenStore } from "@kognic/auth/cache/redis";
+ * import { redisTokenStore } from "@kognic/auth/stores/redis";
  *
  * // node-redis:      const client = await createClient({ url }).connect();
  * redisTokenStore((args) => client.sendCommand(args));
@@ -36,7 +36,7 @@ export type RedisCommand = (args: string[]) => Promise<unknown>;
  *
  * @example Keys under the prefix a Redis ACL allows
  * ```ts ignore
- * import { redisTokenStore } from "@kognic/auth/cache/redis";
+ * import { redisTokenStore } from "@kognic/auth/stores/redis";
  *
  * // ACL: user kognic on >password ~billing:kognic-auth:* +get +set +eval
  * const store = redisTokenStore((args) => redis.sendCommand(args), {
@@ -72,7 +72,7 @@ const RELEASE = 'if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call
  * @example Share a token between processes through node-redis
  * ```ts ignore
  * import { createClient as createKognicClient } from "@kognic/auth";
- * import { redisTokenStore } from "@kognic/auth/cache/redis";
+ * import { redisTokenStore } from "@kognic/auth/stores/redis";
  * import { createClient } from "redis";
  *
  * const redis = await createClient({ url: process.env.REDIS_URL }).connect();

@@ -4,10 +4,10 @@
 // listed in `tokenOrigins`; every other request goes out without it and without a token
 // request), one resend after a 401, redirects followed by hand so that the token never reaches
 // another origin, and no token over plain http.
-import { KognicAuthError } from "./errors.ts";
-import type { TokenSource } from "./token_provider.ts";
-import { assertSecureUrl, quote } from "./_util.ts";
-import { defaultFetch } from "./_transport.ts";
+import { KognicAuthError } from "../errors.ts";
+import type { TokenSource } from "../token/provider.ts";
+import { assertSecureUrl, quote } from "../_util.ts";
+import { networkOf } from "../_transport.ts";
 
 /**
  * A private key of a request's init for the API client (`createAuthFetch`, which takes it out
@@ -85,7 +85,7 @@ export function bearerFetch(tokens: TokenSource, options: BearerOptions): Bearer
   const defaults: Record<string, string> = Object.fromEntries(new Headers(options.headers));
   // Only ever the token of this library, and only where it belongs.
   delete defaults.authorization;
-  const send = options.fetch ?? defaultFetch();
+  const send = options.fetch ?? networkOf(options).fetch();
   const origins = tokenOrigins(base, options.tokenOrigins, options.allowInsecureHttp);
   const ours = (url: URL) => origins.has(url.origin);
 

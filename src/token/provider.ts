@@ -7,8 +7,8 @@
  *
  * @module
  */
-import type { Credentials } from "./credentials.ts";
-import { TokenError } from "./errors.ts";
+import type { Credentials } from "../credentials/credentials.ts";
+import { TokenError } from "../errors.ts";
 import {
   type AuthMethod,
   DEFAULT_AUTH_HOST,
@@ -16,9 +16,10 @@ import {
   HEADER_SAFE,
   requestToken,
   type TokenResponse,
-} from "./token_endpoint.ts";
-import { assertSecureUrl, describeError, hex, redact, sleep, withSignal } from "./_util.ts";
-import { defaultFetch } from "./_transport.ts";
+} from "./endpoint.ts";
+import { assertSecureUrl, describeError, hex, redact, sleep, withSignal } from "../_util.ts";
+import { networkOf } from "../_transport.ts";
+import { deadlines } from "./expiry.ts";
 
 /** A source of time, injectable so that tests can move it without sleeping. */
 export interface Clock {
@@ -364,7 +365,7 @@ export class TokenProvider implements TokenSource {
    */
   constructor(options: TokenProviderOptions) {
     // The runtime's fetch with the proxy variables as they are now, as a client's.
-    this.#options = { ...options, fetch: options.fetch ?? defaultFetch() };
+    this.#options = { ...options, fetch: options.fetch ?? networkOf(options).fetch() };
     this.#clock = options.clock ?? systemClock;
     const authHost = (options.authHost ?? DEFAULT_AUTH_HOST).replace(/\/+$/, "");
     // As Python `kognic-auth`: the token path is appended to the auth host, path included
@@ -743,29 +744,4 @@ export class TokenProvider implements TokenSource {
       },
     };
   }
-}
-
-/**
- * When a token held since `now` is due for a refresh, when it stops being handed out, and when
- * it expires, in epoch milliseconds (`Infinity` for a token that does not say when it expires): `leeway`
- * (default 60 s) and `margin` (default 30 s) before it expires, at most half and a quarter of
- * its lifetime. One rule for the provider and the isolate-wide store on Workers.
- *
- * @internal
- */
-export function deadlines(
-  token: StoredToken,
-  now: number,
-  leeway = 60_000,
-  margin = 30_000,
-): [refreshAt: number, expireAt: number, expiresAt: number] {
-  const { expires_at: at, expires_in: life } = token;
-  if (typeof at !== "number" && typeof life !== "number") return [Infinity, Infinity, Infinity];
-  const expiresAt = typeof at === "number" ? at * 1000 : now + life! * 1000;
-  const lifetime = typeof life === "number" ? life * 1000 : expiresAt - now;
-  return [
-    expiresAt - Math.min(leeway, lifetime / 2),
-    expiresAt - Math.min(margin, lifetime / 4),
-    expiresAt,
-  ];
 }

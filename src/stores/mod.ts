@@ -6,7 +6,7 @@
  * @example Share tokens with other processes and the Python tools
  * ```ts ignore
  * import { createClient } from "@kognic/auth";
- * import { createTokenStore } from "@kognic/auth/cache";
+ * import { createTokenStore } from "@kognic/auth/stores";
  *
  * const kognic = await createClient({ store: await createTokenStore("auto") });
  * ```
@@ -14,7 +14,7 @@
  * @module
  */
 import { detectRuntime, type Runtime } from "../runtime/mod.ts";
-import type { StoredToken, TokenStore } from "../token_provider.ts";
+import type { StoredToken, TokenStore } from "../token/provider.ts";
 import { FileTokenStore } from "./file.ts";
 import { KeyringTokenStore } from "./keyring.ts";
 
@@ -72,7 +72,7 @@ class FallbackTokenStore implements TokenStore {
  *
  * @example Pick the store like the CLI
  * ```ts
- * import { createTokenStore, FileTokenStore } from "@kognic/auth/cache";
+ * import { createTokenStore, FileTokenStore } from "@kognic/auth/stores";
  * import { memoryRuntime } from "@kognic/auth/runtime/memory";
  *
  * const store = await createTokenStore("auto", { runtime: memoryRuntime() });

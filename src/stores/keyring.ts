@@ -6,8 +6,8 @@
  */
 import { keyringUnavailable } from "../errors.ts";
 import type { Keyring } from "../runtime/mod.ts";
-import type { StoredToken, TokenStore } from "../token_provider.ts";
-import { usable } from "./_shared.ts";
+import type { StoredToken, TokenStore } from "../token/provider.ts";
+import { usable } from "../token/expiry.ts";
 
 /** The keyring service under which tokens are cached. */
 export const TOKEN_KEYRING_SERVICE = "kognic-auth";
@@ -17,7 +17,7 @@ export const TOKEN_KEYRING_SERVICE = "kognic-auth";
  *
  * @example Cache tokens in the keyring
  * ```ts
- * import { KeyringTokenStore } from "@kognic/auth/cache";
+ * import { KeyringTokenStore } from "@kognic/auth/stores";
  * import { memoryRuntime } from "@kognic/auth/runtime/memory";
  *
  * const entries: Record<string, string> = {};

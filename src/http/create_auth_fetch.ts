@@ -5,15 +5,15 @@
  *
  * @module
  */
-import { KognicAuthError } from "./errors.ts";
-import type { Clock, TokenSource } from "./token_provider.ts";
+import { KognicAuthError } from "../errors.ts";
+import type { Clock, TokenSource } from "../token/provider.ts";
 import { bare, bearerFetch, type FetchInput, methodOf, SENT_TOKENS } from "./auth_fetch.ts";
 import { type ClientEvent, defaultLogger, type Logger } from "./logging.ts";
 import { delayFor, policyOf, type RetryOptions } from "./retry.ts";
 import { type SunsetInfo, sunsetReporter } from "./sunset.ts";
-import { failure as fetchFailure } from "./_transport.ts";
+import { networkOf } from "../_transport.ts";
 import { type Deadline, type Deadlines, deadlinesOf } from "./_deadline.ts";
-import { abortReason, describeError, eitherSignal, isTransient, sleep } from "./_util.ts";
+import { abortReason, describeError, eitherSignal, isTransient, sleep } from "../_util.ts";
 
 /** Options of {@linkcode createAuthFetch}. */
 export interface AuthFetchOptions {
@@ -262,7 +262,7 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
   ): { error: unknown; final: boolean } {
     if (error instanceof KognicAuthError) return { error, final: false };
     const url = new URL(bare(urlOf(input)));
-    return fetchFailure(error, {
+    return networkOf(options).failure(error, {
       subject: `${methodOf(input, init)} ${JSON.stringify(url.href)}`,
       url,
       fallback: "API_UNREACHABLE",

@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { KognicAuthError } from "./errors.ts";
+import { KognicAuthError } from "../errors.ts";
 import { type FetchInput, methodOf, replayable } from "./auth_fetch.ts";
-import { parseRetryAfter } from "./_util.ts";
+import { parseRetryAfter } from "../_util.ts";
 
 /**
  * When and how requests are retried. Every field has a default; a retry happens only when the

@@ -5,9 +5,9 @@
  * @module
  */
 import { expandHome, xdgPath } from "./resolve.ts";
-import { detectRuntime, type Runtime } from "./runtime/mod.ts";
-import { quote } from "./_util.ts";
-import { type EnvironmentsConfig, invalid, parseEnvironments } from "./_environment_config.ts";
+import { detectRuntime, type Runtime } from "../runtime/mod.ts";
+import { quote } from "../_util.ts";
+import { type EnvironmentsConfig, invalid, parseEnvironments } from "./environment_config.ts";
 
 export {
   chooseEnvironment,
@@ -17,7 +17,7 @@ export {
   type EnvironmentsConfig,
   namedEnvironment,
   parseEnvironments,
-} from "./_environment_config.ts";
+} from "./environment_config.ts";
 
 /**
  * The default location of `environments.json`: `$XDG_CONFIG_HOME/kognic/environments.json`, or

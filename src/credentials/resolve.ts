@@ -11,12 +11,11 @@ import {
   type CredentialsInit,
   parseCredentials,
 } from "./credentials.ts";
-import { keyringUnavailable, KognicAuthError } from "./errors.ts";
-import { detectRuntime, type Runtime } from "./runtime/mod.ts";
-import { keyringAbsence } from "./runtime/_keyring.ts";
-import { capitalize, quote } from "./_util.ts";
-import { jsonErrorPosition } from "./_json_position.ts";
-import { noFilesHint, resolveEnvPair, resolveGiven } from "./_resolve_sync.ts";
+import { keyringUnavailable, KognicAuthError } from "../errors.ts";
+import { detectRuntime, type Runtime } from "../runtime/mod.ts";
+import { capitalize, quote } from "../_util.ts";
+import { jsonErrorPosition } from "../_json_position.ts";
+import { noFilesHint, resolveEnvPair, resolveGiven } from "./resolve_sync.ts";
 
 /**
  * What the `auth` option takes: a path to a credentials file (`.json`, `~` expanded), a
@@ -335,4 +334,24 @@ export function xdgPath(
 ): string {
   const base = runtime.env(variable) || expandHome(fallback, runtime);
   return `${base.replace(/[\\/]+$/, "")}/${file}`;
+}
+
+/** Why a runtime has no keyring, for messages: what is missing and what to do. */
+function keyringAbsence(
+  runtime: { name: string; os?: string; env(name: string): string | undefined; run?: unknown },
+): string {
+  if (!runtime.run) return `no keyring on the ${runtime.name} runtime`;
+  if (runtime.os === "linux") {
+    try {
+      if (!runtime.env("DBUS_SESSION_BUS_ADDRESS")) {
+        return "no D-Bus session (DBUS_SESSION_BUS_ADDRESS is not set)";
+      }
+    } catch {
+      return "Deno may not read DBUS_SESSION_BUS_ADDRESS: add --allow-env";
+    }
+  }
+  if (runtime.os && runtime.os !== "linux" && runtime.os !== "darwin") {
+    return `no keyring support on ${runtime.os}`;
+  }
+  return "no keyring on this runtime";
 }

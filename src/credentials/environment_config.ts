@@ -1,9 +1,9 @@
 // The part of named environments that needs no runtime (no files, no environment variables):
 // the document's shape and checks, and choosing an environment by name or by URL. The edge
 // entries import this module alone; ./environments.ts adds reading the file.
-import { KognicAuthError } from "./errors.ts";
-import { DEFAULT_AUTH_HOST } from "./token_endpoint.ts";
-import { isObject, quote } from "./_util.ts";
+import { KognicAuthError } from "../errors.ts";
+import { DEFAULT_AUTH_HOST } from "./credentials.ts";
+import { isObject, quote } from "../_util.ts";
 
 /** One named environment of `environments.json`. */
 export interface Environment {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { StoredToken, TokenStore } from "../token_provider.ts";
+import type { StoredToken, TokenStore } from "../token/provider.ts";
 import { sleep } from "../_util.ts";
 
 /**
@@ -28,7 +28,7 @@ async function retried<T>(operation: () => Promise<T>): Promise<T> {
  *
  * @example An entry as a stand-in database returns it
  * ```ts
- * import type { DenoKvEntry } from "@kognic/auth/cache";
+ * import type { DenoKvEntry } from "@kognic/auth/stores";
  *
  * const entry: DenoKvEntry<string> = { value: null, versionstamp: null };
  * console.log(entry.value ?? "absent"); // "absent"
@@ -46,7 +46,7 @@ export interface DenoKvEntry<T> {
  *
  * @example Take an entry only if nobody wrote it since it was read
  * ```ts ignore
- * import type { DenoKvAtomic } from "@kognic/auth/cache";
+ * import type { DenoKvAtomic } from "@kognic/auth/stores";
  *
  * const kv = await Deno.openKv();
  * const entry = await kv.get(["lease"]);
@@ -88,7 +88,7 @@ export interface DenoKvAtomic {
  *
  * @example A Deno KV database, or a stand-in for tests
  * ```ts ignore
- * import { type DenoKvLike, denoKvTokenStore } from "@kognic/auth/cache";
+ * import { type DenoKvLike, denoKvTokenStore } from "@kognic/auth/stores";
  *
  * const kv: DenoKvLike = await Deno.openKv();
  * const store = denoKvTokenStore(kv);
@@ -115,7 +115,7 @@ export interface DenoKvLike {
  *
  * @example One prefix per application sharing a database
  * ```ts ignore
- * import { denoKvTokenStore } from "@kognic/auth/cache";
+ * import { denoKvTokenStore } from "@kognic/auth/stores";
  *
  * const store = denoKvTokenStore(await Deno.openKv(), { prefix: "billing-kognic" });
  * ```
@@ -137,7 +137,7 @@ export interface DenoKvTokenStoreOptions {
  * @example Share a token between the isolates of a Deno Deploy app
  * ```ts ignore
  * import { createClient } from "@kognic/auth";
- * import { denoKvTokenStore } from "@kognic/auth/cache";
+ * import { denoKvTokenStore } from "@kognic/auth/stores";
  *
  * const kognic = await createClient({ store: denoKvTokenStore(await Deno.openKv()) });
  * ```

@@ -7,7 +7,7 @@
  */
 import { bare, type FetchInput, methodOf } from "./auth_fetch.ts";
 import type { ClientEvent, Logger } from "./logging.ts";
-import { parseIsoDate } from "./_util.ts";
+import { parseIsoDate } from "../_util.ts";
 
 const DAY = 86_400_000;
 

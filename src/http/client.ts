@@ -5,15 +5,15 @@
  *
  * @module
  */
-import { HttpError, KognicAuthError } from "./errors.ts";
-import type { ResolveOptions } from "./resolve.ts";
-import type { AuthMethod } from "./token_endpoint.ts";
+import { HttpError, KognicAuthError } from "../errors.ts";
+import type { ResolveOptions } from "../credentials/resolve.ts";
+import type { AuthMethod } from "../token/endpoint.ts";
 import {
   type Clock,
   SUBSCRIBE_WEAKLY,
   type TokenProvider,
   type TokenStore,
-} from "./token_provider.ts";
+} from "../token/provider.ts";
 import { bare, DEFAULT_BASE_URL, SENT_TOKENS } from "./auth_fetch.ts";
 import {
   type AuthFetchOptions,
@@ -21,8 +21,9 @@ import {
   type KognicRequestInit,
 } from "./create_auth_fetch.ts";
 import { defaultLogger, tokenEventListener } from "./logging.ts";
-import type { Connection } from "./_shared_provider.ts";
-import { assertSecureUrl, isObject, readText, redact } from "./_util.ts";
+import type { Connection } from "./connect.ts";
+import { NETWORK, type WithNetwork } from "../_transport.ts";
+import { assertSecureUrl, isObject, readText, redact } from "../_util.ts";
 
 const LISTENER = Symbol("kognic-auth.listener");
 
@@ -326,11 +327,15 @@ async function httpError(
  *
  * @internal
  */
-export function buildClient(connection: Connection, options: ClientOptions): KognicClient {
-  return new KognicClient(connection.provider, {
+export function buildClient(
+  connection: Connection,
+  options: ClientOptions & WithNetwork,
+): KognicClient {
+  const fetchOptions: AuthFetchOptions & WithNetwork = {
     baseUrl: connection.baseUrl,
     headers: connection.headers,
     fetch: connection.fetch,
+    [NETWORK]: options[NETWORK],
     allowInsecureHttp: options.allowInsecureHttp,
     tokenOrigins: options.tokenOrigins,
     retry: options.retry,
@@ -340,5 +345,6 @@ export function buildClient(connection: Connection, options: ClientOptions): Kog
     onSunset: options.onSunset,
     onEvent: options.onEvent,
     logger: options.logger,
-  });
+  };
+  return new KognicClient(connection.provider, fetchOptions);
 }
