@@ -27,6 +27,8 @@
  * | `CREDENTIALS_ENV_INCOMPLETE` | only one of `KOGNIC_CLIENT_ID` and `KOGNIC_CLIENT_SECRET` is set, and no keyring profile `default` |
  * | `KEYRING_UNAVAILABLE` | a `keyring://` profile was asked for where no keyring is available |
  * | `KEYRING_PROFILE_NOT_FOUND` | the keyring holds no credentials for the profile |
+ * | `TOKEN_STORE_FAILED` | a token store could not write or lock (a client reports it in a `store_error` event and goes on without the store) |
+ * | `KEYRING_FAILED` | the keyring's tool (`secret-tool`, `security`) could not read, write or delete; the message names the tool and what it said |
  * | `ENVIRONMENTS_INVALID` | an `environments.json` that is not valid JSON or has the wrong shape |
  * | `ENVIRONMENT_NOT_FOUND` | an environment name that `environments.json` does not define |
  * | `JWT_INVALID` | `get-access-token --decode` got a token that is not a JWT |
@@ -67,6 +69,8 @@ export type KognicAuthErrorCode =
   | "CREDENTIALS_ENV_INCOMPLETE"
   | "KEYRING_UNAVAILABLE"
   | "KEYRING_PROFILE_NOT_FOUND"
+  | "KEYRING_FAILED"
+  | "TOKEN_STORE_FAILED"
   | "ENVIRONMENTS_INVALID"
   | "ENVIRONMENT_NOT_FOUND"
   | "JWT_INVALID"

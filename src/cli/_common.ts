@@ -88,7 +88,7 @@ export function cliMessage(error: unknown, tool: "kog" | "kognic-auth"): string 
 export type Debug = (message: string) => void;
 
 /** The debug logger of `-v`: lines on standard error, or nothing. */
-export function debugLogger(io: CliIo, verbose: boolean): Debug {
+export function verboseDebug(io: CliIo, verbose: boolean): Debug {
   return verbose ? (message) => void io.stderr(`DEBUG kognic.auth: ${message}\n`) : () => {};
 }
 
@@ -139,7 +139,7 @@ function loggingFetch(send: typeof fetch, debug: Debug): typeof fetch {
   };
 }
 
-/** Options of {@linkcode connect}. */
+/** Options of {@linkcode connectClient}. */
 export interface ConnectOptions {
   /** A credentials file path or `keyring://PROFILE`; default the usual sources. */
   auth?: string;
@@ -158,7 +158,7 @@ export interface ConnectOptions {
 }
 
 /** Builds a client whose tokens are cached as `--token-cache` says. */
-export async function connect(options: ConnectOptions): Promise<KognicClient> {
+export async function connectClient(options: ConnectOptions): Promise<KognicClient> {
   const { runtime, debug } = options;
   let store: TokenStore | undefined;
   const created = await createTokenStore(options.cache, { runtime });

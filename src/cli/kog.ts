@@ -29,7 +29,14 @@ import {
 import { detectRuntime, type Runtime } from "../runtime/mod.ts";
 import { readText } from "../_util.ts";
 import { type Parsed, Parser } from "./_args.ts";
-import { type CliIo, connect, debugLogger, messageOf, pyRepr, runCommand } from "./_common.ts";
+import {
+  type CliIo,
+  connectClient,
+  messageOf,
+  pyRepr,
+  runCommand,
+  verboseDebug,
+} from "./_common.ts";
 import { dumpPython, parsePython, PyObject, reprPython } from "./_json.ts";
 import { type Format, formatBody, FORMATS } from "./_output.ts";
 
@@ -140,7 +147,7 @@ async function request(
   const { runtime } = io;
   const method = (options.method as string).toUpperCase();
   const url = options.url as string;
-  const debug = debugLogger(io, options.verbose === true);
+  const debug = verboseDebug(io, options.verbose === true);
 
   // Later -H of the same name replace earlier ones, as in Python's dict of headers.
   const headers = new Headers();
@@ -189,7 +196,7 @@ async function request(
   const environment = chooseEnvironment(config, target, name);
   debug(`Environment ${environment.name} for host ${target.hostname}`);
   const scopes = options.scopes as string[] | undefined;
-  const client = await connect({
+  const client = await connectClient({
     auth: environment.credentials,
     authServer: environment.authServer,
     scopes: scopes?.length ? scopes : environment.scopes,

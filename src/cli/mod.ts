@@ -39,7 +39,7 @@ import {
 import { detectRuntime, type Runtime } from "../runtime/mod.ts";
 import { DEFAULT_AUTH_HOST } from "../token/endpoint.ts";
 import { type ArgSpec, HelpRequest, type Parsed, Parser } from "./_args.ts";
-import { type CliIo, connect, debugLogger, pyRepr, runCommand } from "./_common.ts";
+import { type CliIo, connectClient, pyRepr, runCommand, verboseDebug } from "./_common.ts";
 import { dumpPython, PyNumber, PyObject } from "./_json.ts";
 import { decodeJwt } from "./_jwt.ts";
 
@@ -223,7 +223,7 @@ async function getAccessToken(
   verbose: boolean,
   io: CliIo,
 ): Promise<number> {
-  const debug = debugLogger(io, verbose);
+  const debug = verboseDebug(io, verbose);
   let server = options.server as string | undefined;
   let auth = options.credentials as string | undefined;
   let scopes = options.scopes as string[] | undefined;
@@ -246,7 +246,7 @@ async function getAccessToken(
     auth ??= environment.credentials;
     if (scopes === undefined && environment.scopes.length) scopes = environment.scopes;
   }
-  const client = await connect({
+  const client = await connectClient({
     auth,
     authServer: server || DEFAULT_AUTH_HOST,
     scopes,
@@ -272,7 +272,7 @@ async function credentials(
   io: CliIo,
 ): Promise<number> {
   const profile = (options.env as string | undefined) ?? "default";
-  const debug = debugLogger(io, verbose);
+  const debug = verboseDebug(io, verbose);
   if (action === "put") {
     const file = options.file as string;
     // As Python: any file name, not only `.json`.

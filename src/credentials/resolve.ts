@@ -14,7 +14,7 @@ import {
 import { keyringUnavailable, KognicAuthError } from "../errors.ts";
 import { detectRuntime, type Runtime } from "../runtime/mod.ts";
 import { capitalize, quote } from "../_util.ts";
-import { jsonErrorPosition } from "../_json_position.ts";
+import { jsonErrorPosition } from "../_json.ts";
 import { noFilesHint, resolveEnvPair, resolveGiven } from "./resolve_sync.ts";
 
 /**
@@ -108,8 +108,9 @@ async function find(options: ResolveOptions, runtime: Runtime): Promise<Resolved
       keyringNote = "no such profile";
     } catch (error) {
       // A keyring that cannot be reached is a source that holds nothing, not a failure.
-      if (error instanceof KognicAuthError) throw error;
-      keyringNote = `keyring unavailable: ${(error as Error)?.message ?? error}`;
+      const code = error instanceof KognicAuthError ? error.code : undefined;
+      if (code !== "KEYRING_UNAVAILABLE" && code !== "KEYRING_FAILED") throw error;
+      keyringNote = `keyring unavailable: ${(error as Error).message}`;
     }
     if (found) return found;
   }

@@ -42,6 +42,7 @@
  * @module
  */
 import type { StoredToken, TokenStore } from "../token/provider.ts";
+import { KognicAuthError } from "../errors.ts";
 
 /**
  * The part of a Durable Object namespace binding the store needs.
@@ -174,7 +175,12 @@ export function durableObjectTokenStore(
       method: "POST",
       body: JSON.stringify(body),
     });
-    if (!response.ok) throw new Error(`The token coordinator answered ${response.status}`);
+    if (!response.ok) {
+      throw new KognicAuthError(
+        "TOKEN_STORE_FAILED",
+        `The token coordinator answered ${response.status}`,
+      );
+    }
     return response.json();
   };
   return {

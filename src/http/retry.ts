@@ -8,6 +8,7 @@
 import { KognicAuthError } from "../errors.ts";
 import { type FetchInput, methodOf, replayable } from "./auth_fetch.ts";
 import { parseRetryAfter } from "../_util.ts";
+import { backoff } from "../_backoff.ts";
 
 /**
  * When and how requests are retried. Every field has a default; a retry happens only when the
@@ -113,7 +114,7 @@ export function delayFor(
     if (asked > retry.maxRetryAfter) return undefined;
     delay = asked;
   } else {
-    delay = random() * Math.min(retry.maxDelay, retry.baseDelay * 2 ** (attempts - 1));
+    delay = backoff(attempts, retry.baseDelay, retry.maxDelay, random);
   }
   return time + delay - started > retry.deadline ? undefined : delay;
 }

@@ -2,18 +2,28 @@
 // and Bun adapters: `secret-tool` (libsecret, the Secret Service) on Linux and `security` (the
 // Keychain) on macOS. The secret goes through standard input, never the command line.
 import type { CommandOutput, Keyring } from "./mod.ts";
-import { hex, redact } from "../_util.ts";
+import { KognicAuthError } from "../errors.ts";
+import { describeError, hex, redact } from "../_util.ts";
 
 type Run = (command: string, args: readonly string[], options?: { stdin?: string }) => Promise<
   CommandOutput
 >;
 
-function failed(tool: string, what: string, output: CommandOutput, secret?: string): Error {
+function failed(
+  tool: string,
+  what: string,
+  output: CommandOutput,
+  secret?: string,
+): KognicAuthError {
   // A tool may echo what it was given (`security -i` echoes its command): never the secret.
   const detail =
     redact(output.stderr.trim().split("\n")[0], secret ? [secret, hexOf(secret)] : []) ||
     `exit code ${output.code}`;
-  return new Error(`The keyring tool ${tool} could not ${what}: ${detail}`);
+  return new KognicAuthError(
+    "KEYRING_FAILED",
+    `The keyring tool ${tool} could not ${what}: ${detail}`,
+    { source: tool },
+  );
 }
 
 /** The `application` attribute Python keyring's Secret Service backend puts on its items. */
@@ -110,8 +120,10 @@ function keychain(run: Run): Keyring {
         `-X ${hexOf(secret)}\n`;
       // `security -i` reads a command into a 4096-byte buffer and cuts a longer one short.
       if (command.length > 4000) {
-        throw new Error(
+        throw new KognicAuthError(
+          "KEYRING_FAILED",
           `The keychain cannot store ${account} for ${service}: the secret is too long for security -i`,
+          { source: "security" },
         );
       }
       const output = await run("security", ["-i"], { stdin: command });
@@ -139,18 +151,25 @@ function explained(run: Run): Run {
     } catch (error) {
       const { code, name } = (error ?? {}) as { code?: string; name?: string };
       if (code === "ENOENT" || name === "NotFound") {
-        throw new Error(
+        throw new KognicAuthError(
+          "KEYRING_UNAVAILABLE",
           `${command} is not installed` +
             (command === "secret-tool" ? " (Debian and Ubuntu: apt install libsecret-tools)" : ""),
-          { cause: error },
+          { source: command, cause: error },
         );
       }
       if (name === "NotCapable" || name === "PermissionDenied") {
-        throw new Error(`Deno may not run ${command}: add --allow-run=${command}`, {
-          cause: error,
-        });
+        throw new KognicAuthError(
+          "KEYRING_UNAVAILABLE",
+          `Deno may not run ${command}: add --allow-run=${command}`,
+          { source: command, cause: error },
+        );
       }
-      throw error;
+      throw new KognicAuthError(
+        "KEYRING_FAILED",
+        `The keyring tool ${command} could not be run: ${describeError(error)}`,
+        { source: command, cause: error },
+      );
     }
   };
 }

@@ -4,7 +4,14 @@
 // Private to src/runtime/.
 import { KognicAuthError } from "../errors.ts";
 import { capitalize, describeError, final, redact } from "../_util.ts";
-import { networkFailure, networkKind, PROXY_HINT, tunnelStatus } from "./network.ts";
+import {
+  hostPort,
+  networkFailure,
+  networkKind,
+  portOf,
+  PROXY_HINT,
+  tunnelStatus,
+} from "./network.ts";
 
 /** Reads an environment variable. */
 export type EnvReader = (name: string) => string | undefined;
@@ -64,12 +71,6 @@ export function redactProxyUrl(text: string): string {
   });
 }
 
-/** The `host:port` of a proxy, for messages. */
-export function proxyLabel(url: URL): string {
-  const port = url.port || (url.protocol === "https:" ? "443" : "80");
-  return `${url.hostname}:${port}`;
-}
-
 /**
  * Parses a proxy URL. A value without a scheme (`proxy.corp:3128`) means `http://`. Throws
  * `PROXY_INVALID` naming `source` and the value without its password.
@@ -100,10 +101,6 @@ export function parseProxyUrl(text: string, source: string): URL {
 
 function hostOf(url: URL): string {
   return url.hostname.toLowerCase().replace(/^\[(.*)\]$/, "$1").replace(/\.$/, "");
-}
-
-function portOf(url: URL): string {
-  return url.port || (url.protocol === "https:" ? "443" : "80");
 }
 
 /**
@@ -204,7 +201,7 @@ function proxySecrets(proxy: URL): string[] {
  * user or the password.
  */
 export function proxyAuthError(choice: ProxyChoice, target: URL, status = 407): KognicAuthError {
-  const proxy = `Proxy "${proxyLabel(choice.url)}" (from ${choice.source})`;
+  const proxy = `Proxy "${hostPort(choice.url)}" (from ${choice.source})`;
   const given = choice.url.username || choice.url.password;
   return new KognicAuthError(
     "PROXY_AUTH_REQUIRED",
@@ -233,7 +230,7 @@ export function proxyError(error: unknown, choice: ProxyChoice, target: URL): Ko
   const kind = networkKind(error);
   const status = tunnelStatus(error);
   if (kind === "PROXY_AUTH_REQUIRED") return proxyAuthError(choice, target, status || 407);
-  const proxy = `proxy "${proxyLabel(choice.url)}" (from ${choice.source})`;
+  const proxy = `proxy "${hostPort(choice.url)}" (from ${choice.source})`;
   const to = JSON.stringify(target.origin);
   if (kind === "TLS_CERTIFICATE") {
     return networkFailure(error, {

@@ -90,9 +90,14 @@ export const PROXY_HINT = "give them in the proxy URL (http://user:password@host
   "special characters percent-encoded, such as @ as %40 and : as %3A), in the proxy option or " +
   "HTTPS_PROXY";
 
+/** The port of a URL: the one it names, else its scheme's default. */
+export function portOf(url: URL): string {
+  return url.port || (url.protocol === "https:" ? "443" : "80");
+}
+
 /** `host:port` of a URL, for messages. */
 export function hostPort(url: URL): string {
-  return `${url.hostname}:${url.port || (url.protocol === "https:" ? "443" : "80")}`;
+  return `${url.hostname}:${portOf(url)}`;
 }
 
 /**

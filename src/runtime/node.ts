@@ -22,7 +22,8 @@
 import process from "node:process";
 import { KognicAuthError } from "../errors.ts";
 import type { Runtime } from "./mod.ts";
-import { PROXY_OPTION, proxyAwareFetch, proxyLabel, type ProxyTransport } from "./_proxy.ts";
+import { PROXY_OPTION, proxyAwareFetch, type ProxyTransport } from "./_proxy.ts";
+import { hostPort } from "./network.ts";
 import { fileSystem, nodeMembers } from "./_node_fs.ts";
 
 // The parts of undici this adapter uses.
@@ -151,7 +152,7 @@ function through(proxy: URL, source: string, ca?: string): typeof fetch {
   // Node's own support applies the same variable to the same URL: let it.
   if (source !== PROXY_OPTION && builtInProxy() && !ca) return (input, init) => fetch(input, init);
   const undici = needUndici(
-    `A proxy ("${proxyLabel(proxy)}", from ${source}) is configured` +
+    `A proxy ("${hostPort(proxy)}", from ${source}) is configured` +
       (source === PROXY_OPTION || ca
         ? ""
         : ` and Node's own proxy support is off (NODE_USE_ENV_PROXY=1 turns it on)`),

@@ -7,6 +7,7 @@
  */
 import type { StoredToken, TokenStore } from "../token/provider.ts";
 import { sleep } from "../_util.ts";
+import { backoff } from "../_backoff.ts";
 
 /**
  * Tries an operation up to five times: a local database that other processes write at the same
@@ -18,7 +19,7 @@ async function retried<T>(operation: () => Promise<T>): Promise<T> {
       return await operation();
     } catch (error) {
       if (attempt >= 5) throw error;
-      await sleep(attempt * (5 + Math.random() * 15));
+      await sleep(backoff(attempt, 10, 100));
     }
   }
 }

@@ -12,7 +12,9 @@
 import { expandHome, xdgPath } from "../credentials/resolve.ts";
 import { detectRuntime, type Runtime } from "../runtime/mod.ts";
 import type { StoredToken, TokenStore } from "../token/provider.ts";
+import { KognicAuthError } from "../errors.ts";
 import { hex, isObject, sleep } from "../_util.ts";
+import { backoff } from "../_backoff.ts";
 import { usable } from "../token/expiry.ts";
 
 /**
@@ -241,7 +243,10 @@ export class FileTokenStore implements TokenStore {
     const runtime = await this.#getRuntime();
     const { writeTextFile, mkdir, rename, remove } = runtime;
     if (!writeTextFile || !mkdir || !rename || !remove) {
-      throw new Error(`The ${runtime.name} runtime cannot write files`);
+      throw new KognicAuthError(
+        "TOKEN_STORE_FAILED",
+        `The ${runtime.name} runtime cannot write files`,
+      );
     }
     const path = await this.path();
     await this.#mkdir(runtime);
@@ -250,7 +255,11 @@ export class FileTokenStore implements TokenStore {
     // Without the lock, another process's entries could be lost: the write is skipped instead
     // (a failed cache write is never a failed request).
     if (!await this.#lock(runtime, lock, nonce)) {
-      throw new Error(`Could not lock the token cache ${JSON.stringify(path)}`);
+      throw new KognicAuthError(
+        "TOKEN_STORE_FAILED",
+        `Could not lock the token cache ${JSON.stringify(path)}`,
+        { source: path },
+      );
     }
     try {
       const entries = await this.#read(path, true);
@@ -277,7 +286,7 @@ export class FileTokenStore implements TokenStore {
     let deadline = Date.now() + timeout;
     let owner: string | undefined;
     let broken = false;
-    while (true) {
+    for (let polls = 1;; polls++) {
       try {
         await runtime.writeTextFile!(lock, nonce, { mode: 0o600, createNew: true });
         return true;
@@ -296,7 +305,7 @@ export class FileTokenStore implements TokenStore {
         deadline = Date.now() + timeout;
         continue;
       }
-      await sleep(5 + Math.random() * 20);
+      await sleep(backoff(polls, 10, 50));
     }
   }
 

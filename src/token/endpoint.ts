@@ -21,6 +21,7 @@ import {
   sleep,
 } from "../_util.ts";
 import { networkOf } from "../_transport.ts";
+import { backoff } from "../_backoff.ts";
 
 export { DEFAULT_AUTH_HOST } from "../credentials/credentials.ts";
 /** The default path of the token endpoint on the auth host. */
@@ -78,10 +79,13 @@ export interface TokenRequestOptions {
   allowInsecureHttp?: boolean;
   /**
    * How often to retry a transient failure — a 429 (after its `Retry-After`), a 500, 502, 503
-   * or 504 (after its `Retry-After` or 0.25 s, 0.5 s, … with jitter), or a failed connection;
-   * default 2. Timeouts and refusals are not retried.
+   * or 504 (after its `Retry-After`, or else a random wait of up to 0.25 s, 0.5 s, 1 s, … and
+   * never more than 2 s), or a failed connection; default 2. Timeouts and refusals are not
+   * retried.
    */
   retries?: number;
+  /** A number in [0, 1) for the random part of the waits; default `Math.random`. */
+  random?: () => number;
   /** The longest `Retry-After` to wait, in milliseconds; default 30 000. */
   maxRetryAfter?: number;
   /**
@@ -246,7 +250,7 @@ export async function requestToken(
       clearTimeout(timer);
       options.signal?.removeEventListener("abort", abort);
     }
-    const delay = retryAfter ?? 125 * 2 ** attempt * (0.5 + Math.random() / 2);
+    const delay = retryAfter ?? backoff(attempt, 250, 2_000, options.random);
     if (final || delay > (options.maxRetryAfter ?? 30_000) || --budget.retries < 0) {
       throw failure;
     }

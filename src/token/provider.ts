@@ -20,6 +20,7 @@ import {
 import { assertSecureUrl, describeError, hex, redact, sleep, withSignal } from "../_util.ts";
 import { networkOf } from "../_transport.ts";
 import { deadlines } from "./expiry.ts";
+import { backoff } from "../_backoff.ts";
 
 /** A source of time, injectable so that tests can move it without sleeping. */
 export interface Clock {
@@ -229,8 +230,12 @@ export interface TokenProviderOptions {
   fetch?: typeof fetch;
   /** Extra headers for token requests, such as `User-Agent`. */
   headers?: Record<string, string>;
-  /** The clock; default `Date.now` and timers. */
+  /** The clock of every expiry, wait and retry; default `Date.now` and timers. */
   clock?: Clock;
+  /**
+   * A number in [0, 1) for the random part of retry and lease waits; default `Math.random`.
+   */
+  random?: () => number;
   /** Where to persist tokens between processes; default none. */
   store?: TokenStore;
   /** How long one token request may take, in milliseconds; default 30 000, `0` for no limit. */
@@ -584,9 +589,10 @@ export class TokenProvider implements TokenSource {
     // a lease, or while the store fails, one token request per process.
     const owner = store?.lease && (this.#owner ??= crypto.randomUUID());
     const ttl = Math.min(this.#options.timeout || LEASE_TTL, LEASE_TTL);
-    const deadline = Date.now() + 2 * ttl;
+    const clock = this.#clock;
+    const deadline = clock.now() + 2 * ttl;
     let leased: boolean | typeof FAILED = false;
-    for (let delay = 10; owner && !held; delay = Math.min(delay * 2, 250)) {
+    for (let attempt = 1; owner && !held; attempt++) {
       leased = await this.#call("lease", () => store!.lease!(key, owner, ttl));
       // Someone else holds the lease, or nobody can tell: the refresh token may be spent.
       if (leased !== true) this.#spent = this.#held;
@@ -600,8 +606,9 @@ export class TokenProvider implements TokenSource {
       }
       // The last leaseholder may have saved its token since the last look: taken at once.
       held = await this.#load(store!, key);
-      if (held || leased || Date.now() >= deadline) break;
-      await sleep(delay);
+      if (held || leased || clock.now() >= deadline) break;
+      const pause = backoff(attempt, 20, 250, this.#options.random);
+      await (clock.sleep ? clock.sleep(pause) : sleep(pause));
     }
     try {
       return held ? this.#held = held : await this.#request(background, store, key, budget);

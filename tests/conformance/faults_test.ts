@@ -31,10 +31,11 @@ test("faults: a burst of 500, 502 and 503 at the token endpoint is retried with 
     fetch: server.fetch as typeof fetch,
     sleep: (ms, signal) => clock.sleep(ms, signal),
     now: () => clock.now(),
+    random: () => 0.5,
   });
   assert.equal(token.access_token, server.issuedTokens[0]);
   assert.equal(server.tokenRequests.length, 3);
-  assert.ok(clock.sleeps[0] >= 125 && clock.sleeps[0] <= 250, `first backoff ${clock.sleeps[0]}`);
+  assert.equal(clock.sleeps[0], 125, "full jitter: half of the first backoff's 250 ms");
   assert.equal(clock.sleeps[1], 2000, "Retry-After wins over the backoff");
 });
 

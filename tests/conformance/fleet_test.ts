@@ -346,7 +346,7 @@ test(
   async () => {
     const server = createKognicServer({ tokenLifetime: 3600 });
     const clock = new FakeClock();
-    // A store with a lease, in memory; the lease lasts in real time, as the provider waits.
+    // A store with a lease, in memory, timed by the providers' clock (which their waits move).
     const saved = new Map<string, StoredToken>();
     const leases = new Map<string, { owner: string; until: number }>();
     const store: TokenStore = {
@@ -354,10 +354,10 @@ test(
       save: (key, token) => Promise.resolve(void saved.set(key, token)),
       lease(key, owner, ttl) {
         const lease = leases.get(key);
-        if (lease && lease.until > Date.now() && lease.owner !== owner) {
+        if (lease && lease.until > clock.now() && lease.owner !== owner) {
           return Promise.resolve(false);
         }
-        leases.set(key, { owner, until: Date.now() + ttl });
+        leases.set(key, { owner, until: clock.now() + ttl });
         return Promise.resolve(true);
       },
       release(key, owner) {
@@ -379,8 +379,10 @@ test(
     const key = await second.cacheKey();
     const { refresh_token } = saved.get(key)!;
     assert.ok(refresh_token);
+    // Into the refresh window, where the second renews in the background once the lease ends.
+    clock.advance(3_600_000 - 45_000);
     // A third process took the lease, spent the shared refresh token and died before it saved.
-    leases.set(key, { owner: "dead", until: Date.now() + 200 });
+    leases.set(key, { owner: "dead", until: clock.now() + 200 });
     const spent = await server.fetch(`${AUTH_HOST}/v1/auth/oauth/token`, {
       method: "POST",
       headers: { "Content-Type": "application/x-www-form-urlencoded" },
@@ -392,8 +394,6 @@ test(
       }),
     });
     assert.equal(spent.status, 200);
-    // Into the refresh window: the second renews in the background once the lease has ended.
-    clock.advance(3_600_000 - 45_000);
     const renewed = new Promise<TokenEvent>((resolve) => second.subscribe(resolve));
     assert.equal(await second.getToken(), token, "the current token meanwhile");
     const event = await renewed;
