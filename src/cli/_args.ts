@@ -4,6 +4,9 @@
 // help byte for byte (argparse's layout and line wrapping, Python 3.11).
 
 /** An argument of a command: an option (`names` start with `-`) or a positional. */
+import { help, isOption, metavar, subName, usage } from "./_help.ts";
+import { pyRepr } from "./_python.ts";
+
 export interface ArgSpec {
   /** Option spellings such as `["-d", "--data"]`, or `[]` for a positional. */
   names: string[];
@@ -74,63 +77,6 @@ const HELP: ArgSpec = {
   help: "show this help message and exit",
 };
 
-/** Python's `repr()` of a string. */
-export function pyRepr(text: string): string {
-  const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
-  let out = quote;
-  for (const ch of text) {
-    const code = ch.codePointAt(0)!;
-    if (ch === quote || ch === "\\") out += `\\${ch}`;
-    else if (ch === "\n") out += "\\n";
-    else if (ch === "\r") out += "\\r";
-    else if (ch === "\t") out += "\\t";
-    else if (code < 0x20 || (code >= 0x7f && code <= 0xa0) || code === 0xad) {
-      out += `\\x${code.toString(16).padStart(2, "0")}`;
-    } else out += ch;
-  }
-  return out + quote;
-}
-
-// textwrap.wrap of Python 3.11 (break_on_hyphens, break_long_words, drop_whitespace).
-const LETTER = "[^\\d\\W]";
-const WS = "[\\t\\n\\x0b\\x0c\\r ]";
-const NWS = "[^\\t\\n\\x0b\\x0c\\r ]";
-const WORD_PUNCT = "[\\w!\"'&.,?]";
-const WORDSEP = new RegExp(
-  `(${WS}+|(?<=${WORD_PUNCT})-{2,}(?=\\w)|${NWS}+?(?:-(?:(?<=${LETTER}{2}-)|(?<=${LETTER}-${LETTER}-))` +
-    `(?=${LETTER}-?${LETTER})|(?=${WS}|$)|(?<=${WORD_PUNCT})(?=-{2,}\\w)))`,
-);
-
-/** Python's `textwrap.wrap(text, width)` after argparse's whitespace folding. */
-export function wrap(text: string, width: number): string[] {
-  const chunks = text.replace(/\s+/g, " ").trim().split(WORDSEP).filter(Boolean).reverse();
-  const lines: string[] = [];
-  const blank = (chunk: string) => chunk.trim() === "";
-  while (chunks.length) {
-    const line: string[] = [];
-    let length = 0;
-    if (lines.length && blank(chunks[chunks.length - 1])) chunks.pop();
-    while (chunks.length && length + chunks[chunks.length - 1].length <= width) {
-      length += chunks[chunks.length - 1].length;
-      line.push(chunks.pop()!);
-    }
-    if (chunks.length && chunks[chunks.length - 1].length > width) {
-      const chunk = chunks[chunks.length - 1];
-      const space = width < 1 ? 1 : width - length;
-      let end = space;
-      const hyphen = chunk.lastIndexOf("-", space - 1);
-      if (hyphen > 0 && /[^-]/.test(chunk.slice(0, hyphen))) end = hyphen + 1;
-      line.push(chunk.slice(0, end));
-      chunks[chunks.length - 1] = chunk.slice(end);
-    }
-    if (line.length && blank(line[line.length - 1])) line.pop();
-    if (line.length) lines.push(line.join(""));
-  }
-  return lines;
-}
-
-const isOption = (spec: ArgSpec) => spec.names.length > 0;
-
 /** An argparse parser for one command. */
 export class Parser {
   readonly prog: string;
@@ -145,139 +91,14 @@ export class Parser {
     this.commands = init.commands;
   }
 
-  private metavar(spec: ArgSpec): string {
-    if (spec.metavar) return spec.metavar;
-    if (spec.choices) return `{${spec.choices.join(",")}}`;
-    return isOption(spec) ? spec.key.toUpperCase() : spec.key;
-  }
-
-  private valuePart(spec: ArgSpec): string {
-    const metavar = this.metavar(spec);
-    if (spec.kind === "flag") return "";
-    return spec.kind === "many" ? ` ${metavar} [${metavar} ...]` : ` ${metavar}`;
-  }
-
-  private commandsMetavar(): string {
-    return `{${this.commands!.parsers.map(({ parser }) => this.subName(parser)).join(",")}}`;
-  }
-
-  private subName(parser: Parser): string {
-    return parser.prog.slice(this.prog.length + 1);
-  }
-
   /** The usage text without `usage: ` (argparse's wrapping at `width`). */
   usage(width: number): string {
-    const optionals = this.args.filter(isOption).map((spec) =>
-      `[${spec.names[0]}${this.valuePart(spec)}]`
-    );
-    const positionals = this.args.filter((spec) => !isOption(spec)).map((spec) =>
-      this.metavar(spec)
-    );
-    if (this.commands) positionals.push(this.commandsMetavar(), "...");
-    const prefix = "usage: ";
-    const full = [this.prog, ...optionals, ...positionals].join(" ");
-    if (prefix.length + full.length <= width) return full;
-    const lines = (parts: string[], indent: string, first?: string) => {
-      const out: string[] = [];
-      let line: string[] = [];
-      let length = first !== undefined ? first.length - 1 : indent.length - 1;
-      for (const part of parts) {
-        if (length + 1 + part.length > width && line.length) {
-          out.push(indent + line.join(" "));
-          line = [];
-          length = indent.length - 1;
-        }
-        line.push(part);
-        length += part.length + 1;
-      }
-      if (line.length) out.push(indent + line.join(" "));
-      if (first !== undefined) out[0] = out[0].slice(indent.length);
-      return out;
-    };
-    const indent = " ".repeat(prefix.length + this.prog.length + 1);
-    if (prefix.length + this.prog.length <= 0.75 * width) {
-      if (optionals.length) {
-        return [
-          ...lines([this.prog, ...optionals], indent, prefix),
-          ...lines(positionals, indent),
-        ].join("\n");
-      }
-      return lines([this.prog, ...positionals], indent, prefix).join("\n");
-    }
-    const small = " ".repeat(prefix.length);
-    return [this.prog, ...lines([...optionals, ...positionals], small)].join("\n");
+    return usage(this, width);
   }
 
   /** The `-h` text, byte for byte as argparse formats it for a terminal `columns` wide. */
   help(columns: number): string {
-    const width = columns - 2;
-    const maxHelp = Math.min(24, Math.max(width - 20, 4));
-    interface Item {
-      header: string;
-      help?: string;
-      indent: number;
-      subs?: Item[];
-    }
-    const invocation = (spec: ArgSpec) =>
-      isOption(spec)
-        ? spec.names.map((name) => name + this.valuePart(spec)).join(", ")
-        : this.metavar(spec);
-    const positionals: Item[] = this.args.filter((spec) => !isOption(spec)).map((spec) => ({
-      header: invocation(spec),
-      help: spec.help,
-      indent: 2,
-    }));
-    if (this.commands) {
-      positionals.push({
-        header: this.commandsMetavar(),
-        help: this.commands.help,
-        indent: 2,
-        subs: this.commands.parsers.map(({ parser, help }) => ({
-          header: this.subName(parser),
-          help,
-          indent: 4,
-        })),
-      });
-    }
-    const options: Item[] = this.args.filter(isOption).map((spec) => ({
-      header: invocation(spec),
-      help: spec.help,
-      indent: 2,
-    }));
-    let longest = 0;
-    for (const item of [...positionals, ...options]) {
-      for (const header of [item.header, ...(item.subs ?? []).map((sub) => sub.header)]) {
-        longest = Math.max(longest, header.length + 2);
-      }
-    }
-    const position = Math.min(longest + 2, maxHelp);
-    const helpWidth = Math.max(width - position, 11);
-    const format = (item: Item): string => {
-      const headerWidth = position - item.indent - 2;
-      const pad = " ".repeat(item.indent);
-      let out: string;
-      let first = 0;
-      if (!item.help) out = `${pad}${item.header}\n`;
-      else if (item.header.length <= headerWidth) {
-        out = `${pad}${item.header.padEnd(headerWidth)}  `;
-      } else {
-        out = `${pad}${item.header}\n`;
-        first = position;
-      }
-      if (item.help) {
-        const [head, ...rest] = wrap(item.help, helpWidth);
-        out += `${" ".repeat(first)}${head}\n`;
-        for (const line of rest) out += `${" ".repeat(position)}${line}\n`;
-      }
-      return out + (item.subs ?? []).map(format).join("");
-    };
-    const sections: string[] = [];
-    if (this.description) sections.push(`${wrap(this.description, width).join("\n")}\n`);
-    if (positionals.length) {
-      sections.push(`positional arguments:\n${positionals.map(format).join("")}`);
-    }
-    sections.push(`options:\n${options.map(format).join("")}`);
-    return `usage: ${this.usage(width)}\n\n${sections.join("\n")}`;
+    return help(this, columns);
   }
 
   /** Parses `args` (without the program name); throws {@linkcode UsageError}/{@linkcode HelpRequest}. */
@@ -334,7 +155,7 @@ export class Parser {
     const positionalSpecs = this.args.filter((spec) => !isOption(spec));
     let next = 0;
     let command: Parsed["command"];
-    const label = (spec: ArgSpec) => isOption(spec) ? spec.names.join("/") : this.metavar(spec);
+    const label = (spec: ArgSpec) => isOption(spec) ? spec.names.join("/") : metavar(spec);
     const check = (spec: ArgSpec, value: string) => {
       if (spec.choices && !spec.choices.includes(value)) {
         throw new UsageError(
@@ -366,12 +187,12 @@ export class Parser {
         }
         if (this.commands) {
           const key = this.commands.key;
-          const chosen = this.commands.parsers.find(({ parser }) => this.subName(parser) === arg);
+          const chosen = this.commands.parsers.find(({ parser }) => subName(this, parser) === arg);
           if (!chosen) {
             throw new UsageError(
               this,
               `argument ${key}: invalid choice: ${pyRepr(arg)} (choose from ${
-                this.commands.parsers.map(({ parser }) => pyRepr(this.subName(parser))).join(", ")
+                this.commands.parsers.map(({ parser }) => pyRepr(subName(this, parser))).join(", ")
               })`,
             );
           }
@@ -438,17 +259,10 @@ export class Parser {
       throw new UsageError(
         this,
         `the following arguments are required: ${
-          positionalSpecs.slice(next).map((spec) => this.metavar(spec)).join(", ")
+          positionalSpecs.slice(next).map((spec) => metavar(spec)).join(", ")
         }`,
       );
     }
     return { options, command };
   }
-}
-
-/** The terminal width argparse uses: `COLUMNS`, else the terminal's, else 80. */
-export function terminalColumns(env: string | undefined, terminal: number | undefined): number {
-  const columns = Number(env);
-  if (env && Number.isInteger(columns) && columns > 0) return columns;
-  return terminal ?? 80;
 }

@@ -4,7 +4,8 @@ import { createTokenStore, type TokenCacheMode } from "../stores/mod.ts";
 import type { KognicClient } from "../http/client.ts";
 import { createClient } from "../http/create_client.ts";
 import { detectRuntime, type Runtime } from "../runtime/mod.ts";
-import { HelpRequest, terminalColumns, UsageError } from "./_args.ts";
+import { HelpRequest, UsageError } from "./_args.ts";
+import { terminalColumns } from "./_python.ts";
 import { KognicAuthError } from "../errors.ts";
 import type { StoredToken, TokenStore } from "../token/provider.ts";
 
@@ -92,7 +93,7 @@ export function verboseDebug(io: CliIo, verbose: boolean): Debug {
   return verbose ? (message) => void io.stderr(`DEBUG kognic.auth: ${message}\n`) : () => {};
 }
 
-export { pyRepr } from "./_args.ts";
+export { pyRepr } from "./_python.ts";
 
 /** The message of any error, for `Error: <message>`. */
 export function messageOf(error: unknown): string {

@@ -2,7 +2,7 @@
 // the Python `kog` prints: object keys in document order (JavaScript objects move integer-like
 // keys first), numbers by their lexeme (`1.0` stays a float), non-ASCII escaped
 // (`ensure_ascii`), Python's separators. The reading side is src/_json.ts.
-import { pyRepr } from "./_args.ts";
+import { pyRepr } from "./_python.ts";
 import { PyNumber, PyObject, type PyValue } from "../_json.ts";
 
 export { parsePython, PyJsonError, PyNumber, PyObject, type PyValue } from "../_json.ts";

@@ -3,14 +3,18 @@
 // the next never settles there, and a background refresh is cancelled half-way. So on workerd
 // every client gets a provider of its own, and the token is shared through an isolate-wide
 // store in front of the caller's store (such as KV). Private to the edge entries.
+import { TokenProvider } from "../token/provider.ts";
 import {
+  type InternalOptions,
+  type InternalStore,
+  RENEWALS,
   type Renewals,
   type StoredToken,
   type TokenEvent,
-  TokenProvider,
   type TokenProviderOptions,
   type TokenStore,
-} from "../token/provider.ts";
+  WAIT,
+} from "../token/types.ts";
 import { providerKey, sharedTokenProvider } from "../token/shared.ts";
 import { usable } from "../token/expiry.ts";
 import { sleep } from "../_util.ts";
@@ -27,7 +31,7 @@ const failed = new Map<string, number>();
  * How long a request waits for another request's token before it asks for one itself: as long
  * as the provider's lease on a token request lasts (a token endpoint may take seconds).
  */
-const WAIT = 10_000;
+const CLAIM_WAIT = 10_000;
 /** How long after a failed token request nobody waits (each asks, as without the store). */
 const FAILED_WAIT = 2_000;
 /** The most keys whose tokens an isolate keeps (a worker may make a `fetch` per request). */
@@ -47,13 +51,13 @@ function isolateStore(
   shared: string,
   now: () => number,
   next: TokenStore | undefined,
-): TokenStore & { listener(event: TokenEvent): void } {
+): InternalStore & { listener(event: TokenEvent): void } {
   const self = {};
   // Until its expiry margin, as the provider takes a stored token without asking for one.
   const fresh = (token?: StoredToken) => usable(token, now());
   const release = () => fetching.get(shared)?.by === self && fetching.delete(shared);
   return {
-    async wait() {
+    async [WAIT]() {
       // Waits while another request's claim lasts (not for this request's own: with a lease it
       // reads `next` again before asking; without a claim `until` is undefined, and no time is
       // before it). Then, with no await since that look, so that of a burst only the first
@@ -65,7 +69,7 @@ function isolateStore(
           if (
             !(Date.now() < failed.get(shared)!) && (!copy || typeof copy.expires_at == "number")
           ) {
-            fetching.set(shared, { by: self, until: Date.now() + WAIT });
+            fetching.set(shared, { by: self, until: Date.now() + CLAIM_WAIT });
           }
           return;
         }
@@ -120,7 +124,8 @@ export function edgeTokenProvider(options: TokenProviderOptions): TokenProvider 
     renewals.set(shared, limit = [-Infinity, 0]);
     if (renewals.size > MAX_KEYS) renewals.delete(renewals.keys().next().value!);
   }
-  const provider = new TokenProvider({ ...options, store, renewals: limit });
+  const internal: InternalOptions = { ...options, store, [RENEWALS]: limit };
+  const provider = new TokenProvider(internal);
   provider.subscribe(store.listener);
   return provider;
 }

@@ -34,7 +34,7 @@ export { Credentials } from "../credentials/credentials.ts";
 export { edgeRuntime, type EdgeRuntimeOptions } from "../runtime/edge.ts";
 export { type KvNamespace, kvTokenStore, type KvTokenStoreOptions } from "../stores/kv.ts";
 
-export type { Clock, StoredToken, TokenStore } from "../token/provider.ts";
+export type { Clock, StoredToken, TokenProvider, TokenStore } from "../token/provider.ts";
 export type { AuthMethod } from "../token/endpoint.ts";
 
 /**

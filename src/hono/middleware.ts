@@ -3,8 +3,12 @@
  *
  * @module
  */
-import type { ClientOptions, KognicClient } from "../http/client.ts";
-import { createClient } from "../http/create_client.ts";
+import type { KognicClient } from "../http/client.ts";
+import {
+  type ClientSource as SourceOf,
+  clientSource,
+  type ClientSourceOptions,
+} from "../http/client_source.ts";
 
 /** The Hono environment the middleware sets up: `c.var.kognic` is the client. */
 export type KognicEnv = { Variables: { kognic: KognicClient } };
@@ -55,46 +59,16 @@ export type HonoHandler<C> = (c: C, next: () => Promise<void>) => Promise<Respon
  *
  * @typeParam C The context type, Hono's `Context`.
  */
-export type ClientSource<C = HonoContext> =
-  | KognicClient
-  | ((c: C) => KognicClient | Promise<KognicClient>);
+export type ClientSource<C = HonoContext> = SourceOf<C>;
 
 /**
- * Options of {@linkcode kognicClient}.
+ * Options of {@linkcode kognicClient}: the client, a function of the request's context that
+ * returns it (on Cloudflare Workers, `(c) => edgeClient(c.env)` from `@kognic/auth/edge/client`),
+ * or the options of `createClient` for one client made on the first request and reused.
  *
  * @typeParam C The context type, Hono's `Context`.
  */
-export interface KognicClientOptions<C = HonoContext> extends ClientOptions {
-  /**
-   * The client, or a function of the request's context that returns it. Default: one client
-   * from `createClient` with the other options, made on the first request and reused.
-   *
-   * On Cloudflare Workers use `(c) => edgeClient(c.env)` from `@kognic/auth/edge/client`: workerd ends
-   * a request's I/O with the request, so a client kept across requests could wait forever for
-   * a token request that an earlier request started; `edgeClient` shares the token instead.
-   */
-  client?: ClientSource<C>;
-}
-
-/**
- * Returns the client of a request: the given one, the factory's result, or one made by
- * `createClient` on the first request and kept (a failed attempt is not kept).
- *
- * @internal
- */
-export function clientSource<C>(
-  options: KognicClientOptions<C>,
-): (c: C) => Promise<KognicClient> {
-  const { client, ...rest } = options;
-  if (typeof client === "function") return async (c) => await client(c);
-  if (client) return () => Promise.resolve(client);
-  let made: Promise<KognicClient> | undefined;
-  return () =>
-    made ??= createClient(rest).catch((error) => {
-      made = undefined;
-      throw error;
-    });
-}
+export interface KognicClientOptions<C = HonoContext> extends ClientSourceOptions<C> {}
 
 /**
  * Creates middleware that sets `c.var.kognic` to an authenticated Kognic client. The token is

@@ -8,12 +8,8 @@
 import { HttpError, KognicAuthError } from "../errors.ts";
 import type { ResolveOptions } from "../credentials/resolve.ts";
 import type { AuthMethod } from "../token/endpoint.ts";
-import {
-  type Clock,
-  SUBSCRIBE_WEAKLY,
-  type TokenProvider,
-  type TokenStore,
-} from "../token/provider.ts";
+import type { Clock, TokenProvider, TokenStore } from "../token/provider.ts";
+import { SUBSCRIBE_WEAKLY } from "../token/events.ts";
 import { bare, DEFAULT_BASE_URL, SENT_TOKENS } from "./auth_fetch.ts";
 import {
   type AuthFetchOptions,

@@ -7,287 +7,35 @@
  *
  * @module
  */
-import type { Credentials } from "../credentials/credentials.ts";
 import { TokenError } from "../errors.ts";
 import {
-  type AuthMethod,
   DEFAULT_AUTH_HOST,
   DEFAULT_TOKEN_PATH,
-  HEADER_SAFE,
   requestToken,
   type TokenResponse,
 } from "./endpoint.ts";
-import { assertSecureUrl, describeError, hex, redact, sleep, withSignal } from "../_util.ts";
+import {
+  type AccessToken,
+  type Clock,
+  type InternalOptions,
+  type InternalStore,
+  RENEWALS,
+  type Renewals,
+  type StoredToken,
+  type StoreOperation,
+  type TokenEvent,
+  type TokenProviderOptions,
+  type TokenSource,
+  type TokenStore,
+  WAIT,
+} from "./types.ts";
+import { assertSecureUrl, describeError, redact, withSignal } from "../_util.ts";
 import { networkOf } from "../_transport.ts";
-import { deadlines } from "./expiry.ts";
-import { backoff } from "../_backoff.ts";
+import { type Held, hold, renew } from "./expiry.ts";
+import { emit, listen, type ListenerRef, SUBSCRIBE_WEAKLY } from "./events.ts";
+import { awaitLease, FAILED, LEASE_TTL, storeCall, storeKey } from "./lease.ts";
 
-/** A source of time, injectable so that tests can move it without sleeping. */
-export interface Clock {
-  /**
-   * The current time.
-   *
-   * @returns Milliseconds since the epoch.
-   */
-  now(): number;
-  /**
-   * Waits, for retry back-off. Default: a timer.
-   *
-   * @param ms How long to wait, in milliseconds.
-   * @param signal Ends the wait early with the signal's reason.
-   */
-  sleep?(ms: number, signal?: AbortSignal): Promise<void>;
-}
-
-/**
- * A token as persisted: the server's response plus `expires_at` in epoch seconds — the shape of
- * the Python library's shared token cache.
- */
-export type StoredToken = TokenResponse & {
-  /** When the token expires, in seconds since the epoch. */
-  expires_at?: number;
-};
-
-/**
- * Where a {@linkcode TokenProvider} persists tokens so that processes or isolates can share
- * them. Both methods may fail: the provider then goes on without the store and tells its
- * subscribers (a `store_error` {@linkcode TokenEvent}).
- */
-export interface TokenStore {
-  /**
-   * Loads a token.
-   *
-   * @param key The cache key, such as `https://auth.app.kognic.com:my-client-id`.
-   * @returns The token, or `undefined`.
-   */
-  load(key: string): Promise<StoredToken | undefined>;
-  /**
-   * Saves a token.
-   *
-   * @param key The cache key.
-   * @param token The token to save.
-   */
-  save(key: string, token: StoredToken): Promise<void>;
-  /**
-   * Takes a short lease on `key` for `owner`, if nobody else holds it. Optional: with it, of
-   * everything that shares the store only the leaseholder asks the token endpoint while the
-   * others wait for the token to show up in the store; a lease left by a dead owner ends with
-   * its time to live. Stores without it let every process ask for its own token.
-   *
-   * @param key The cache key.
-   * @param owner Who takes the lease: one id per provider.
-   * @param ttl How long the lease lasts unless released, in milliseconds.
-   * @returns Whether `owner` holds the lease now.
-   */
-  lease?(key: string, owner: string, ttl: number): Promise<boolean>;
-  /**
-   * Releases the lease on `key` if `owner` still holds it.
-   *
-   * @param key The cache key.
-   * @param owner Who took the lease.
-   */
-  release?(key: string, owner: string): Promise<void>;
-  /**
-   * Waits until a token request that another part of the process started ends (or the store
-   * stops waiting for it), before a {@linkcode TokenStore.load}. A wait, not a store call: it
-   * is not bounded like the store's operations.
-   *
-   * @internal
-   */
-  wait?(): Promise<void>;
-}
-
-/** Something that gives out access tokens and takes back rejected ones. */
-export interface TokenSource {
-  /**
-   * Returns a valid access token.
-   *
-   * @param options An `AbortSignal` that stops the wait.
-   * @returns The access token.
-   */
-  getToken(options?: { signal?: AbortSignal }): Promise<string>;
-  /**
-   * Drops `accessToken` if it is still the current one (a source may refuse, to limit renewals;
-   * `getToken` then returns the same token, and a 401 is returned as it came).
-   *
-   * @param accessToken The token an API rejected.
-   * @returns Whether it was dropped.
-   */
-  invalidate(accessToken: string): boolean;
-}
-
-/**
- * What a {@linkcode TokenProvider} tells its subscribers: a token was obtained, or a token
- * request failed. Never holds a token or a secret.
- */
-export type TokenEvent =
-  | {
-    /** A new access token was obtained. */
-    readonly type: "token";
-    /** The grant that produced it. */
-    readonly grant: "client_credentials" | "refresh_token";
-    /** The token endpoint URL. */
-    readonly tokenUrl: string;
-    /** The token's lifetime in seconds, when the server said. */
-    readonly expiresIn?: number;
-    /**
-     * The scopes granted: the `scope` field of the token response, or those asked for when the
-     * server left it out. OAuth 2.0 lets a server grant fewer than asked for.
-     */
-    readonly scopes: readonly string[];
-    /** Whether the refresh ran in the background while the old token was still served. */
-    readonly background: boolean;
-  }
-  | {
-    /** A token request failed. */
-    readonly type: "token_error";
-    /** The token endpoint URL. */
-    readonly tokenUrl: string;
-    /** The error's code, such as `TOKEN_OAUTH_ERROR`. */
-    readonly code: string;
-    /** The error's message (it never holds a secret). */
-    readonly message: string;
-    /** Whether the refresh ran in the background while the old token was still served. */
-    readonly background: boolean;
-  }
-  | {
-    /**
-     * A 401 asked for a new token too soon after the last renewal a 401 caused; the token was
-     * kept and the 401 returned as it came, unless the token store held a newer one.
-     */
-    readonly type: "renewal_refused";
-    /** The token endpoint URL. */
-    readonly tokenUrl: string;
-    /** Milliseconds until a 401 may renew the token again. */
-    readonly retryInMs: number;
-  }
-  | {
-    /** The token store failed; the provider went on without it. */
-    readonly type: "store_error";
-    /**
-     * What failed: loading a token, saving one, or taking the lease on the token request.
-     * Emitted once until that operation succeeds again.
-     */
-    readonly operation: StoreOperation;
-    /** The token endpoint URL. */
-    readonly tokenUrl: string;
-    /** The store's error message, with the tokens the provider holds redacted. */
-    readonly message: string;
-  };
-
-/** An access token and what is known about it, from {@linkcode TokenProvider.getAccessToken}. */
-export interface AccessToken {
-  /** The access token, for `Authorization: Bearer`. */
-  readonly token: string;
-  /** When it expires, in milliseconds since the epoch; `undefined` when the server did not say. */
-  readonly expiresAt?: number;
-  /**
-   * The scopes it carries: the `scope` field of the token response, or the scopes asked for
-   * when the server left the field out (which OAuth 2.0 allows when it granted them all).
-   */
-  readonly scopes: readonly string[];
-}
-
-/**
- * An operation of a {@linkcode TokenStore}, as `store_error` events name it.
- *
- * @example Count the store's failures by operation
- * ```ts
- * import type { StoreOperation, TokenEvent } from "@kognic/auth";
- *
- * const failures = new Map<StoreOperation, number>();
- * const listener = (event: TokenEvent) => {
- *   if (event.type === "store_error") {
- *     failures.set(event.operation, (failures.get(event.operation) ?? 0) + 1);
- *   }
- * };
- * listener({ type: "store_error", operation: "lease", tokenUrl: "https://x", message: "Down" });
- * console.log(failures.get("lease")); // 1
- * ```
- */
-export type StoreOperation = "load" | "save" | "lease";
-
-/** Options of {@linkcode TokenProvider}. */
-export interface TokenProviderOptions {
-  /** The client id and secret. */
-  credentials: Credentials;
-  /** The auth host; default `https://auth.app.kognic.com`. */
-  authHost?: string;
-  /**
-   * The token endpoint's path, appended to the auth host (whose own path is kept); default
-   * `/v1/auth/oauth/token`.
-   */
-  tokenPath?: string;
-  /** The scopes to ask for; default the credentials' `scopes`. */
-  scopes?: readonly string[];
-  /** How the client authenticates at the token endpoint; default `"client_secret_post"`. */
-  authMethod?: AuthMethod;
-  /**
-   * The `fetch` for the token endpoint; default the runtime's: on Deno, Bun and Node it applies
-   * `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` as they are when the provider is created (as a
-   * client from `createClient` does); elsewhere it is the global one.
-   */
-  fetch?: typeof fetch;
-  /** Extra headers for token requests, such as `User-Agent`. */
-  headers?: Record<string, string>;
-  /** The clock of every expiry, wait and retry; default `Date.now` and timers. */
-  clock?: Clock;
-  /**
-   * A number in [0, 1) for the random part of retry and lease waits; default `Math.random`.
-   */
-  random?: () => number;
-  /** Where to persist tokens between processes; default none. */
-  store?: TokenStore;
-  /** How long one token request may take, in milliseconds; default 30 000, `0` for no limit. */
-  timeout?: number;
-  /** Allow a plain `http://` auth host that is not loopback. Default `false`. */
-  allowInsecureHttp?: boolean;
-  /**
-   * How long before expiry to start a background refresh, in milliseconds; default 60 000 (the
-   * Python library's leeway), at most half the token's lifetime.
-   */
-  refreshLeeway?: number;
-  /**
-   * How long before expiry a token stops being used, in milliseconds; default 30 000, at most a
-   * quarter of the token's lifetime.
-   */
-  expiryMargin?: number;
-  /**
-   * The renewal limit's state, when providers share it (on Workers, every request's provider).
-   *
-   * @internal
-   */
-  renewals?: Renewals;
-}
-
-/**
- * Until when (epoch milliseconds) a 401 renews nothing, and the pause after the last renewal a
- * 401 caused (milliseconds).
- *
- * @internal
- */
-export type Renewals = [calmUntil: number, pause: number];
-
-interface Held {
-  readonly accessToken: string;
-  readonly refreshToken?: string;
-  /** From here on a background refresh starts. */
-  refreshAt: number;
-  /** From here on the token is not handed out. */
-  readonly expireAt: number;
-  /** The token, its expiry and the scopes granted. */
-  readonly details: AccessToken;
-}
-
-/**
- * The method of {@linkcode TokenProvider} that subscribes a listener weakly (for clients).
- *
- * @internal
- */
-export const SUBSCRIBE_WEAKLY: unique symbol = Symbol();
-
-/** How a provider holds a listener: strongly (`subscribe`) or through a `WeakRef`. @internal */
-export type ListenerRef = { deref(): ((event: TokenEvent) => void) | undefined };
+export type * from "./types.ts";
 
 const systemClock: Clock = { now: () => Date.now() };
 /**
@@ -295,22 +43,6 @@ const systemClock: Clock = { now: () => Date.now() };
  * half the time left before the token expires, if that is shorter.
  */
 const BACKGROUND_RETRY = 5_000;
-/**
- * After a 401 renewed the token, another 401 renews it only this long later; the pause doubles
- * while 401s keep coming (up to `MAX_PAUSE`) and starts over after a quiet `MAX_PAUSE`.
- */
-const PAUSE = 10_000;
-const MAX_PAUSE = 300_000;
-/** How long a store may take to answer before the provider goes on without it. */
-const STORE_TIMEOUT = 2_000;
-/**
- * The longest lease on the token request: a leaseholder that dies blocks nobody longer. A lease
- * lasts as long as a token request may (the `timeout` option), at most this long; those who
- * wait for the leaseholder's token wait at most that long, then ask for one themselves.
- */
-const LEASE_TTL = 10_000;
-/** A store that failed or did not answer in time. */
-const FAILED = Symbol();
 /** The retries a call has left (see createAuthFetch). */
 type Budget = { retries: number };
 
@@ -382,7 +114,7 @@ export class TokenProvider implements TokenSource {
     // Scopes not given explicitly are the credentials' own: asked for, but (as in Python) not
     // part of the cache key.
     this.scopes = Object.freeze([...options.scopes ?? options.credentials.scopes ?? []]);
-    this.#renewals = options.renewals ?? [-Infinity, 0];
+    this.#renewals = (options as InternalOptions)[RENEWALS] ?? [-Infinity, 0];
   }
 
   /**
@@ -400,10 +132,7 @@ export class TokenProvider implements TokenSource {
       if (now < held.refreshAt) return Promise.resolve(held.accessToken);
       if (now < held.expireAt) {
         if (!this.#flight && now >= this.#backgroundAfter) {
-          this.#renew(true).catch(() => {
-            const now = this.#clock.now();
-            this.#backgroundAfter = now + Math.min(BACKGROUND_RETRY, (held.expireAt - now) / 2);
-          });
+          this.#renew(true).catch(() => this.#retryLater(held));
         }
         return Promise.resolve(held.accessToken);
       }
@@ -461,20 +190,12 @@ export class TokenProvider implements TokenSource {
     const held = this.#held;
     if (held?.accessToken !== accessToken) return false;
     const now = this.#clock.now();
-    const renewals = this.#renewals;
-    const [calmUntil, pause] = renewals;
-    const refused = now < calmUntil;
+    const retryInMs = renew(this.#renewals, now);
+    const refused = retryInMs > 0;
     if (refused) {
-      this.#emit({
-        type: "renewal_refused",
-        tokenUrl: this.tokenUrl.href,
-        retryInMs: calmUntil - now,
-      });
+      this.#emit({ type: "renewal_refused", tokenUrl: this.tokenUrl.href, retryInMs });
       if (!this.#options.store) return false;
       this.#kept = held;
-    } else {
-      renewals[1] = now < calmUntil + MAX_PAUSE ? Math.min(pause * 2, MAX_PAUSE) : PAUSE;
-      renewals[0] = now + renewals[1];
     }
     this.#held = undefined;
     this.#rejected = accessToken;
@@ -512,24 +233,11 @@ export class TokenProvider implements TokenSource {
    * @internal
    */
   [SUBSCRIBE_WEAKLY](ref: ListenerRef): () => void {
-    const listeners = this.#listeners ??= new Set();
-    for (const other of listeners) if (!other.deref()) listeners.delete(other);
-    listeners.add(ref);
-    return () => void listeners.delete(ref);
+    return listen(this.#listeners ??= new Set(), ref);
   }
 
   #emit(event: TokenEvent): void {
-    const listeners = this.#listeners;
-    for (const ref of listeners ?? []) {
-      const listener = ref.deref();
-      if (listener) {
-        try {
-          listener(event);
-        } catch {
-          // A listener's failure is not the token request's.
-        }
-      } else listeners!.delete(ref);
-    }
+    if (this.#listeners) emit(this.#listeners, event);
   }
 
   /**
@@ -541,17 +249,13 @@ export class TokenProvider implements TokenSource {
    * @returns The cache key.
    */
   cacheKey(): Promise<string> {
-    return this.#cacheKey ??= (async () => {
-      const { authHost, credentials, scopes } = this.#options;
-      const base = `${authHost ?? DEFAULT_AUTH_HOST}:${credentials.clientId}`;
-      if (!scopes?.length) return base;
-      const digest = await crypto.subtle.digest(
-        "SHA-256",
-        new TextEncoder().encode(scopes.join(" ")),
-      );
-      const digits = hex(new Uint8Array(digest));
-      return `${base}:s-${digits.slice(0, 12)}`;
-    })();
+    return this.#cacheKey ??= storeKey(this.#options);
+  }
+
+  /** After a failed background refresh: the next one waits (see {@linkcode BACKGROUND_RETRY}). */
+  #retryLater(held: Held): void {
+    const now = this.#clock.now();
+    this.#backgroundAfter = now + Math.min(BACKGROUND_RETRY, (held.expireAt - now) / 2);
   }
 
   #renew(background: boolean, budget?: Budget): Promise<Held> {
@@ -588,27 +292,21 @@ export class TokenProvider implements TokenSource {
     // (for the lease to end, and for the next holder's request), then ask themselves. Without
     // a lease, or while the store fails, one token request per process.
     const owner = store?.lease && (this.#owner ??= crypto.randomUUID());
-    const ttl = Math.min(this.#options.timeout || LEASE_TTL, LEASE_TTL);
-    const clock = this.#clock;
-    const deadline = clock.now() + 2 * ttl;
     let leased: boolean | typeof FAILED = false;
-    for (let attempt = 1; owner && !held; attempt++) {
-      leased = await this.#call("lease", () => store!.lease!(key, owner, ttl));
-      // Someone else holds the lease, or nobody can tell: the refresh token may be spent.
-      if (leased !== true) this.#spent = this.#held;
-      if (leased === FAILED) {
-        // The current token is still good: a background refresh tries again later, shared.
-        if (background && (held = this.#held)) {
-          const now = this.#clock.now();
-          this.#backgroundAfter = now + Math.min(BACKGROUND_RETRY, (held.expireAt - now) / 2);
-        }
-        break;
-      }
-      // The last leaseholder may have saved its token since the last look: taken at once.
-      held = await this.#load(store!, key);
-      if (held || leased || clock.now() >= deadline) break;
-      const pause = backoff(attempt, 20, 250, this.#options.random);
-      await (clock.sleep ? clock.sleep(pause) : sleep(pause));
+    if (owner && !held) {
+      const ttl = Math.min(this.#options.timeout || LEASE_TTL, LEASE_TTL);
+      let contested;
+      [held, leased, contested] = await awaitLease(
+        () => this.#call("lease", () => store.lease!(key, owner, ttl)),
+        () => this.#load(store, key),
+        ttl,
+        this.#clock,
+        this.#options.random,
+      );
+      // Another holds the lease, or nobody can tell: the refresh token may be spent.
+      if (contested) this.#spent = this.#held;
+      // The current token is still good: a background refresh tries again later, shared.
+      if (leased === FAILED && background && (held = this.#held)) this.#retryLater(held);
     }
     try {
       return held ? this.#held = held : await this.#request(background, store, key, budget);
@@ -621,12 +319,12 @@ export class TokenProvider implements TokenSource {
 
   /** The stored token, if it is usable and not the one this provider holds. */
   async #load(store: TokenStore, key: string): Promise<Held | undefined> {
-    await store.wait?.();
+    await (store as InternalStore)[WAIT]?.();
     const stored = await this.#call("load", () => store.load(key));
     const now = this.#clock.now();
     // Only a stored token that says when it expires is taken, whatever the store.
     const held = stored !== FAILED && typeof stored?.expires_at === "number" &&
-      this.#hold(stored, now);
+      hold(stored, now, this.#options, this.scopes);
     if (
       !held || now >= held.expireAt || held.accessToken === this.#rejected ||
       held.accessToken === this.#held?.accessToken
@@ -638,20 +336,11 @@ export class TokenProvider implements TokenSource {
     return held;
   }
 
-  /**
-   * A store operation, bounded by {@linkcode STORE_TIMEOUT}: a failure is reported (once until
-   * the operation works again) and gives {@linkcode FAILED}.
-   */
-  async #call<T>(
-    operation: StoreOperation,
-    call: () => Promise<T>,
-  ): Promise<T | typeof FAILED> {
-    try {
-      const result = await withSignal(call(), AbortSignal.timeout(STORE_TIMEOUT));
-      this.#failing.delete(operation);
-      return result;
-    } catch (error) {
-      if (!this.#failing.has(operation)) {
+  /** A bounded store operation; a failure is reported once until the operation works again. */
+  #call<T>(operation: StoreOperation, call: () => Promise<T>): Promise<T | typeof FAILED> {
+    return storeCall(call, (error) => {
+      if (!error) this.#failing.delete(operation);
+      else if (!this.#failing.has(operation)) {
         this.#failing.add(operation);
         const held = this.#held;
         this.#emit({
@@ -661,8 +350,7 @@ export class TokenProvider implements TokenSource {
           message: redact(describeError(error), [held?.accessToken, held?.refreshToken]),
         });
       }
-      return FAILED;
-    }
+    });
   }
 
   async #request(
@@ -702,7 +390,7 @@ export class TokenProvider implements TokenSource {
       grant = "client_credentials";
       response = await requestToken(options.credentials, request);
     }
-    const held = this.#held = this.#hold(response, started)!;
+    const held = this.#held = hold(response, started, this.#options, this.scopes)!;
     this.#emit({
       type: "token",
       grant,
@@ -721,34 +409,5 @@ export class TokenProvider implements TokenSource {
     }
     if (store) await this.#call("save", () => store.save(key, stored));
     return held;
-  }
-
-  #hold(token: StoredToken, now: number): Held | undefined {
-    // A stored token is checked as a token response is (a store may hold anything).
-    if (typeof token?.access_token !== "string" || !HEADER_SAFE.test(token.access_token)) {
-      return undefined;
-    }
-    const options = this.#options;
-    const [refreshAt, expireAt, expiresAt] = deadlines(
-      token,
-      now,
-      options.refreshLeeway,
-      options.expiryMargin,
-    );
-    const refreshToken = token.refresh_token;
-    const accessToken = token.access_token;
-    return {
-      accessToken,
-      refreshToken: typeof refreshToken === "string" ? refreshToken : undefined,
-      refreshAt,
-      expireAt,
-      details: {
-        token: accessToken,
-        expiresAt: expiresAt < Infinity ? expiresAt : undefined,
-        scopes: typeof token.scope === "string"
-          ? token.scope.split(" ").filter(Boolean)
-          : this.scopes,
-      },
-    };
   }
 }

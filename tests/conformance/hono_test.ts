@@ -19,6 +19,7 @@ import {
   thrown,
 } from "../support/fixtures.ts";
 import { createKognicServer, type KognicServer } from "../support/kognic_server.ts";
+import { createKognicProxy } from "../../src/http/proxy.ts";
 
 const PROXY = "https://proxy.example";
 
@@ -123,6 +124,28 @@ test("hono proxy: an authorised request reaches Kognic with a valid bearer token
   assert.equal(request.url, `${API_BASE}/v1/whoami?x=1`);
   assert.equal(request.headers.authorization, `Bearer ${server.issuedTokens[0]}`);
   assert.deepEqual(fetched.map((url) => new URL(url).origin), [AUTH_HOST, API_BASE]);
+});
+
+test("proxy: without Hono, a Request → Response proxy checks access by the Request and adds the token", async () => {
+  const { server, client } = await proxySetup();
+  const proxy = createKognicProxy<Request>({
+    client,
+    access: (request) => request.headers.get("x-key") === "ok",
+    paths: ["/v1/whoami"],
+    mount: "/kognic",
+  });
+  const call = (key: string) => {
+    const request = new Request(`${PROXY}/kognic/v1/whoami`, { headers: { "x-key": key } });
+    return proxy(request, request);
+  };
+  const refused = await call("wrong");
+  assert.equal(refused.status, 403);
+  await assertClean(refused, server);
+  assert.equal(server.apiRequests.length, 0);
+  const response = await call("ok");
+  assert.equal(response.status, 200);
+  assert.equal(JSON.parse(await assertClean(response, server)).data.clientId, TEST_CLIENT_ID);
+  assert.equal(server.apiRequests[0].headers.authorization, `Bearer ${server.issuedTokens[0]}`);
 });
 
 test("hono proxy: a request without access is refused before anything is fetched", async () => {

@@ -11,6 +11,7 @@ import {
   thrown,
 } from "../support/fixtures.ts";
 import { createKognicServer, type KognicServer, TOKEN_CANARY } from "../support/kognic_server.ts";
+import { type InternalOptions, RENEWALS } from "../../src/token/types.ts";
 
 const credentials = new Credentials({ clientId: TEST_CLIENT_ID, clientSecret: CANARY_SECRET });
 
@@ -37,7 +38,7 @@ function gatedFetch(server: KognicServer) {
 function provider(
   server: KognicServer,
   clock: FakeClock,
-  extra: Partial<ConstructorParameters<typeof TokenProvider>[0]> = {},
+  extra: Partial<InternalOptions> = {},
 ) {
   return new TokenProvider({
     credentials,
@@ -326,8 +327,8 @@ test("provider: a refused renewal takes a newer token from the store (another pr
   const { store } = memoryStore();
   // Two providers sharing a store and a renewal limit, as the requests of a Worker do.
   const renewals: [number, number] = [-Infinity, 0];
-  const a = provider(server, clock, { store, renewals });
-  const b = provider(server, clock, { store, renewals });
+  const a = provider(server, clock, { store, [RENEWALS]: renewals });
+  const b = provider(server, clock, { store, [RENEWALS]: renewals });
   const first = await a.getToken();
   assert.equal(await b.getToken(), first);
   assert.equal(a.invalidate(first), true, "the first renewal");
