@@ -41,6 +41,5 @@ export {
   type TokenEvent,
   type TokenStore,
 } from "./src/token/provider.ts";
-export { TokenProvider } from "./src/http/runtime_bound.ts";
 export type { AuthMethod } from "./src/token/endpoint.ts";
 export { VERSION } from "./src/version.ts";

@@ -5,7 +5,8 @@
  *
  * @example A token provider and an authenticated fetch, without a client
  * ```ts ignore
- * import { Credentials, TokenProvider } from "@kognic/auth";
+ * import { Credentials } from "@kognic/auth";
+ * import { TokenProvider } from "@kognic/auth/core";
  * import { createAuthFetch, DEFAULT_BASE_URL } from "@kognic/auth/core";
  *
  * const provider = new TokenProvider({
@@ -18,7 +19,7 @@
  * @module
  */
 export type { AuthFetchOptions } from "./http/create_auth_fetch.ts";
-export { createAuthFetch, requestToken } from "./http/runtime_bound.ts";
+export { createAuthFetch, requestToken, TokenProvider } from "./http/runtime_bound.ts";
 export { DEFAULT_BASE_URL } from "./http/auth_fetch.ts";
 export { assertNotExpired, parseCredentials } from "./credentials/credentials.ts";
 export {

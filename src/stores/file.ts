@@ -55,17 +55,30 @@ function errorCode(error: unknown): string | undefined {
 }
 
 /**
- * A {@linkcode TokenStore} on the shared token cache file, readable and writable by the Python
- * tools too. A missing, unreadable or corrupt file reads as empty (and a corrupt one is replaced
- * on the next save).
+ * Creates a token store in a JSON file that processes on one machine share (the Python tools'
+ * format and place), with a lease file beside it so that one process at a time asks for a token.
  *
  * @example Share tokens between processes
  * ```ts ignore
  * import { createClient } from "@kognic/auth";
- * import { FileTokenStore } from "@kognic/auth/stores";
+ * import { fileTokenStore } from "@kognic/auth/stores";
  *
- * const kognic = await createClient({ store: new FileTokenStore() });
+ * const kognic = await createClient({ store: fileTokenStore() });
  * ```
+ *
+ * @param options The file, the runtime and the clock.
+ * @returns The store.
+ */
+export function fileTokenStore(options: FileTokenStoreOptions = {}): FileTokenStore {
+  return new FileTokenStore(options);
+}
+
+/**
+ * A {@linkcode TokenStore} on the shared token cache file, readable and writable by the Python
+ * tools too. A missing, unreadable or corrupt file reads as empty (and a corrupt one is replaced
+ * on the next save).
+ *
+ * Made by {@linkcode fileTokenStore}.
  */
 export class FileTokenStore implements TokenStore {
   readonly #options: FileTokenStoreOptions;

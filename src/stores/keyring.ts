@@ -13,15 +13,15 @@ import { usable } from "../token/expiry.ts";
 export const TOKEN_KEYRING_SERVICE = "kognic-auth";
 
 /**
- * A {@linkcode TokenStore} in the system keyring.
+ * Creates a {@linkcode TokenStore} in the system keyring.
  *
  * @example Cache tokens in the keyring
  * ```ts
- * import { KeyringTokenStore } from "@kognic/auth/stores";
+ * import { keyringTokenStore } from "@kognic/auth/stores";
  * import { memoryRuntime } from "@kognic/auth/runtime/memory";
  *
  * const entries: Record<string, string> = {};
- * const store = new KeyringTokenStore(memoryRuntime({ keyring: entries }).keyring);
+ * const store = keyringTokenStore(memoryRuntime({ keyring: entries }).keyring);
  * await store.save("https://auth.app.kognic.com:id", {
  *   access_token: "token",
  *   token_type: "Bearer",
@@ -29,7 +29,20 @@ export const TOKEN_KEYRING_SERVICE = "kognic-auth";
  * });
  * console.log(Object.keys(entries)); // [ "kognic-auth/https://auth.app.kognic.com:id" ]
  * ```
+ *
+ * @param keyring The keyring, usually `runtime.keyring`; `undefined` is an error
+ * (`KEYRING_UNAVAILABLE`).
+ * @param options The current time in milliseconds; default `Date.now()`.
+ * @returns The store.
  */
+export function keyringTokenStore(
+  keyring: Keyring | undefined,
+  options: { now?: () => number } = {},
+): KeyringTokenStore {
+  return new KeyringTokenStore(keyring, options);
+}
+
+/** A {@linkcode TokenStore} in the system keyring, made by {@linkcode keyringTokenStore}. */
 export class KeyringTokenStore implements TokenStore {
   readonly #keyring: Keyring;
   readonly #now: () => number;

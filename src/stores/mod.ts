@@ -1,7 +1,8 @@
 /**
- * Token caches for the `store` option of `TokenProvider` and `createClient`, shared between processes and
- * with Kognic's Python tools: the cache file, the keyring, and
- * {@linkcode createTokenStore} that picks one by mode like the CLI's `--token-cache`.
+ * Token stores for the `store` option of `createClient`, every one a factory: the cache file
+ * and the keyring (shared with Kognic's Python tools), Redis, Deno KV and Workers KV, and
+ * {@linkcode createTokenStore} that picks the file or the keyring by mode like the CLI's
+ * `--token-cache`. The Durable Object coordinator is `@kognic/auth/edge/durable-object`.
  *
  * @example Share tokens with other processes and the Python tools
  * ```ts ignore
@@ -15,11 +16,17 @@
  */
 import { detectRuntime, type Runtime } from "../runtime/mod.ts";
 import type { StoredToken, TokenStore } from "../token/provider.ts";
-import { FileTokenStore } from "./file.ts";
-import { KeyringTokenStore } from "./keyring.ts";
+import { fileTokenStore } from "./file.ts";
+import { keyringTokenStore } from "./keyring.ts";
 
-export { defaultTokenCachePath, FileTokenStore, type FileTokenStoreOptions } from "./file.ts";
-export { KeyringTokenStore, TOKEN_KEYRING_SERVICE } from "./keyring.ts";
+export {
+  defaultTokenCachePath,
+  type FileTokenStore,
+  fileTokenStore,
+  type FileTokenStoreOptions,
+} from "./file.ts";
+export { type KeyringTokenStore, keyringTokenStore, TOKEN_KEYRING_SERVICE } from "./keyring.ts";
+export { type KvNamespace, kvTokenStore, type KvTokenStoreOptions } from "./kv.ts";
 export {
   type DenoKvAtomic,
   type DenoKvEntry,
@@ -72,11 +79,11 @@ class FallbackTokenStore implements TokenStore {
  *
  * @example Pick the store like the CLI
  * ```ts
- * import { createTokenStore, FileTokenStore } from "@kognic/auth/stores";
+ * import { createTokenStore } from "@kognic/auth/stores";
  * import { memoryRuntime } from "@kognic/auth/runtime/memory";
  *
  * const store = await createTokenStore("auto", { runtime: memoryRuntime() });
- * console.log(store instanceof FileTokenStore); // true: the memory runtime has no keyring
+ * console.log(store !== undefined); // true: the file, as the memory runtime has no keyring
  * ```
  *
  * @param mode The cache mode.
@@ -89,11 +96,11 @@ export async function createTokenStore(
 ): Promise<TokenStore | undefined> {
   if (mode === "none") return undefined;
   const runtime = options.runtime ?? await detectRuntime();
-  const file = () => new FileTokenStore({ runtime, path: options.path, now: options.now });
+  const file = () => fileTokenStore({ runtime, path: options.path, now: options.now });
   if (mode === "file") return file();
-  if (mode === "keyring") return new KeyringTokenStore(runtime.keyring, { now: options.now });
+  if (mode === "keyring") return keyringTokenStore(runtime.keyring, { now: options.now });
   if (runtime.keyring) {
-    const keyring = new KeyringTokenStore(runtime.keyring, { now: options.now });
+    const keyring = keyringTokenStore(runtime.keyring, { now: options.now });
     return runtime.writeTextFile ? new FallbackTokenStore(keyring, file()) : keyring;
   }
   return runtime.writeTextFile ? file() : undefined;

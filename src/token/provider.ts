@@ -59,7 +59,8 @@ type Budget = { retries: number };
  *
  * @example Get a token
  * ```ts ignore
- * import { Credentials, TokenProvider } from "@kognic/auth";
+ * import { Credentials } from "@kognic/auth";
+ * import { TokenProvider } from "@kognic/auth/core";
  *
  * const provider = new TokenProvider({
  *   credentials: new Credentials({ clientId: "id", clientSecret: "secret" }),
@@ -208,7 +209,8 @@ export class TokenProvider implements TokenSource {
    *
    * @example Log token refreshes
    * ```ts
-   * import { Credentials, TokenProvider, type TokenEvent } from "@kognic/auth";
+   * import { Credentials, type TokenEvent } from "@kognic/auth";
+   * import { TokenProvider } from "@kognic/auth/core";
    *
    * const provider = new TokenProvider({
    *   credentials: new Credentials({ clientId: "id", clientSecret: "secret" }),

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { Credentials, type KognicAuthError, TokenProvider } from "../../mod.ts";
-import { resolveCredentials } from "../../src/core.ts";
+import { Credentials, type KognicAuthError } from "../../mod.ts";
+import { resolveCredentials, TokenProvider } from "../../src/core.ts";
 import { edgeFetch, kvTokenStore } from "../../src/edge/mod.ts";
 import { edgeClient } from "../../src/edge/client.ts";
 import { edgeRuntime } from "../../src/runtime/edge.ts";

@@ -212,7 +212,7 @@ test("faults: a refresh token answered 401 without an OAuth body falls back to c
   const { createKognicServer: make } = await import("../support/kognic_server.ts");
   const clock = new FakeClock();
   const server = make({ now: () => clock.now() });
-  const { TokenProvider } = await import("../../mod.ts");
+  const { TokenProvider } = await import("../../src/core.ts");
   const provider = new TokenProvider({
     credentials,
     authHost: AUTH_HOST,

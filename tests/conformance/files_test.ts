@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { lstat, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FileTokenStore } from "../../src/stores/file.ts";
+import { fileTokenStore } from "../../src/stores/file.ts";
 import { test } from "../support/harness.ts";
 import { entryCommand, repoPath, runProgram, sandbox } from "../support/cli.ts";
 import { createKognicServer } from "../support/kognic_server.ts";
@@ -54,7 +54,7 @@ test(
       const path = join(dir, "cache", "tokens.json");
       await mkdir(join(dir, "cache"));
       await symlink(victim, path);
-      await new FileTokenStore({ path }).save("k", { access_token: "t", token_type: "Bearer" });
+      await fileTokenStore({ path }).save("k", { access_token: "t", token_type: "Bearer" });
       assert.equal(await readFile(victim, "utf8"), "precious");
       assert.ok((await lstat(path)).isFile(), "the link itself was replaced by the cache file");
       assert.equal(JSON.parse(await readFile(path, "utf8")).k.access_token, "t");

@@ -5,13 +5,8 @@ import assert from "node:assert/strict";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  Credentials,
-  type StoredToken,
-  type TokenEvent,
-  TokenProvider,
-  type TokenStore,
-} from "../../mod.ts";
+import { Credentials, type StoredToken, type TokenEvent, type TokenStore } from "../../mod.ts";
+import { TokenProvider } from "../../src/core.ts";
 import { redisTokenStore } from "../../src/stores/redis.ts";
 import { repoPath } from "../support/cli.ts";
 import { FakeClock } from "../support/clock.ts";

@@ -4,7 +4,7 @@
 // version of this project wrote (without Python's `application` attribute).
 import assert from "node:assert/strict";
 import { readKeyringCredentials } from "../../src/credentials/resolve.ts";
-import { KeyringTokenStore } from "../../src/stores/keyring.ts";
+import { keyringTokenStore } from "../../src/stores/keyring.ts";
 import { detectRuntime } from "../../src/runtime/mod.ts";
 import { test } from "../support/harness.ts";
 import { runProgram, sandbox } from "../support/cli.ts";
@@ -165,7 +165,7 @@ test(
   "interop: keyring token cache written alternately by both tools stays one item, read by both",
   async () => {
     const runtime = await detectRuntime();
-    const store = new KeyringTokenStore(runtime.keyring);
+    const store = keyringTokenStore(runtime.keyring);
     const server = "http://127.0.0.1:9";
     const clientId = profile("token");
     const key = `${server}:${clientId}`;

@@ -3,9 +3,11 @@
 // keyring, `auto`) written by one tool and read by the other, with no extra token request.
 import assert from "node:assert/strict";
 import type { Socket } from "node:net";
-import { Credentials, TokenProvider } from "../../mod.ts";
+import { Credentials } from "../../mod.ts";
+import { TokenProvider } from "../../src/core.ts";
 import { parseCredentials } from "../../src/credentials/credentials.ts";
-import { createTokenStore, FileTokenStore } from "../../src/stores/mod.ts";
+import { createTokenStore } from "../../src/stores/mod.ts";
+import { fileTokenStore } from "../../src/stores/file.ts";
 import { detectRuntime } from "../../src/runtime/mod.ts";
 import { test } from "../support/harness.ts";
 import { type Sandbox, sandbox } from "../support/cli.ts";
@@ -221,7 +223,7 @@ test(
     const runtime = await detectRuntime();
     const host = "https://auth.app.kognic.com";
     const env: Record<string, string> = { ...box.env };
-    const store = new FileTokenStore({
+    const store = fileTokenStore({
       runtime: { ...runtime, env: (name) => env[name], homeDir: () => box.home },
     });
     assert.equal(await store.path(), box.cachePath);
@@ -331,7 +333,7 @@ test(
     const base = await detectRuntime();
     const env: Record<string, string> = { ...box.env };
     const runtime = { ...base, env: (name: string) => env[name], homeDir: () => box.home };
-    const store = new FileTokenStore({ runtime });
+    const store = fileTokenStore({ runtime });
     const python = (code: string, ...args: string[]) =>
       runPython(
         `import sys, time
@@ -428,7 +430,7 @@ print(provider.ensure_token()["access_token"])`,
       const auto = await run("auto");
       assert.equal(auto.stdout, "token-2\n", auto.stderr);
       assert.equal(
-        (await new FileTokenStore({ runtime }).load(`${server.url}:id`))?.access_token,
+        (await fileTokenStore({ runtime }).load(`${server.url}:id`))?.access_token,
         "token-1",
       );
     } finally {

@@ -4,8 +4,8 @@
 // exactly once, counted where they land (at the proxy, or at the fetch).
 import assert from "node:assert/strict";
 import process from "node:process";
-import { createClient, Credentials, KognicAuthError, TokenProvider } from "../../mod.ts";
-import { requestToken } from "../../src/core.ts";
+import { createClient, Credentials, KognicAuthError } from "../../mod.ts";
+import { requestToken, TokenProvider } from "../../src/core.ts";
 import { detectRuntime } from "../../src/runtime/mod.ts";
 import { test } from "../support/harness.ts";
 import { assertNoSecrets, CANARY_SECRET, TEST_CLIENT_ID, thrown } from "../support/fixtures.ts";

@@ -1,13 +1,8 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import process from "node:process";
-import {
-  createClient,
-  Credentials,
-  type KognicAuthError,
-  TokenError,
-  TokenProvider,
-} from "../../mod.ts";
+import { createClient, Credentials, type KognicAuthError, TokenError } from "../../mod.ts";
+import { TokenProvider } from "../../src/core.ts";
 import { detectRuntime } from "../../src/runtime/mod.ts";
 import { isTransient } from "../../src/_util.ts";
 import {

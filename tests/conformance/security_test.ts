@@ -10,10 +10,9 @@ import {
   type KognicAuthError,
   type KognicClient,
   type TokenEvent,
-  TokenProvider,
 } from "../../mod.ts";
 import { FakeClock } from "../support/clock.ts";
-import { createAuthFetch } from "../../src/core.ts";
+import { createAuthFetch, TokenProvider } from "../../src/core.ts";
 import { edgeFetch } from "../../src/edge/mod.ts";
 import { edgeClient } from "../../src/edge/client.ts";
 import { kognicClient, type KognicEnv, kognicProxy } from "../../src/hono/mod.ts";

@@ -4,13 +4,16 @@ import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Credentials, type StoredToken, TokenProvider } from "../../mod.ts";
+import { Credentials, type StoredToken } from "../../mod.ts";
+import { TokenProvider } from "../../src/core.ts";
 import {
   createTokenStore,
   defaultTokenCachePath,
-  FileTokenStore,
-  KeyringTokenStore,
+  fileTokenStore,
+  keyringTokenStore,
 } from "../../src/stores/mod.ts";
+import { FileTokenStore } from "../../src/stores/file.ts";
+import { KeyringTokenStore } from "../../src/stores/keyring.ts";
 import { memoryRuntime } from "../../src/runtime/memory.ts";
 import { detectRuntime } from "../../src/runtime/mod.ts";
 import { test } from "../support/harness.ts";
@@ -44,7 +47,7 @@ test("token cache: the file store keeps foreign entries and uses a token until 3
     [PATH]: JSON.stringify({ "https://other:id": { access_token: "foreign", extra: [1] } }),
   };
   let now = NOW;
-  const store = new FileTokenStore({ runtime: memoryRuntime({ files }), now: () => now });
+  const store = fileTokenStore({ runtime: memoryRuntime({ files }), now: () => now });
   await store.save("k", token("mine"));
   const saved = JSON.parse(files[PATH]);
   assert.deepEqual(saved, {
@@ -66,7 +69,7 @@ test("token cache: the file store keeps foreign entries and uses a token until 3
 test("token cache: a corrupt or non-object file reads as empty and is replaced", async () => {
   for (const text of ["{corrupt", "[1, 2]", "null", ""]) {
     const files: Record<string, string> = { [PATH]: text };
-    const store = new FileTokenStore({ runtime: memoryRuntime({ files }), now: () => NOW });
+    const store = fileTokenStore({ runtime: memoryRuntime({ files }), now: () => NOW });
     assert.equal(await store.load("k"), undefined);
     await store.save("k", token("t"));
     assert.deepEqual(JSON.parse(files[PATH]), { k: token("t") });
@@ -76,11 +79,11 @@ test("token cache: a corrupt or non-object file reads as empty and is replaced",
 test("token cache: concurrent saves through the lock lose no entry, and a stale lock is broken", async () => {
   const files: Record<string, string> = {};
   const runtime = memoryRuntime({ files });
-  const stores = Array.from({ length: 12 }, () => new FileTokenStore({ runtime }));
+  const stores = Array.from({ length: 12 }, () => fileTokenStore({ runtime }));
   await Promise.all(stores.map((store, index) => store.save(`key-${index}`, token(`t${index}`))));
   assert.equal(Object.keys(JSON.parse(files[PATH])).length, 12);
   files[`${PATH}.lock`] = "left by a dead process";
-  await new FileTokenStore({ runtime, lockTimeout: 20 }).save("late", token("late"));
+  await fileTokenStore({ runtime, lockTimeout: 20 }).save("late", token("late"));
   assert.ok("late" in JSON.parse(files[PATH]));
   assert.deepEqual(Object.keys(files), [PATH]);
 });
@@ -90,12 +93,12 @@ test("token cache: the real adapter writes the file atomically with mode 0600", 
   const dir = await mkdtemp(join(tmpdir(), "kognic-cache-"));
   try {
     const path = join(dir, "nested", "tokens.json");
-    const store = new FileTokenStore({ runtime, path });
+    const store = fileTokenStore({ runtime, path });
     await store.save("a", token("first", Date.now() / 1000 + 3600));
     await writeFile(`${path}.unrelated`, "x");
     await Promise.all(
       ["b", "c", "d"].map((key) =>
-        new FileTokenStore({ runtime, path }).save(key, token(key, Date.now() / 1000 + 3600))
+        fileTokenStore({ runtime, path }).save(key, token(key, Date.now() / 1000 + 3600))
       ),
     );
     const saved = JSON.parse(await readFile(path, "utf8"));
@@ -109,7 +112,7 @@ test("token cache: the real adapter writes the file atomically with mode 0600", 
 
 test("token cache: the keyring store uses service kognic-auth and the cache key", async () => {
   const entries: Record<string, string> = {};
-  const store = new KeyringTokenStore(memoryRuntime({ keyring: entries }).keyring, {
+  const store = keyringTokenStore(memoryRuntime({ keyring: entries }).keyring, {
     now: () => NOW,
   });
   await store.save("https://auth.app.kognic.com:id", token("kt"));
@@ -119,7 +122,7 @@ test("token cache: the keyring store uses service kognic-auth and the cache key"
   assert.equal(await store.load("broken"), undefined);
   await store.delete("https://auth.app.kognic.com:id");
   assert.equal(await store.load("https://auth.app.kognic.com:id"), undefined);
-  const error = await thrown(() => new KeyringTokenStore(undefined));
+  const error = await thrown(() => keyringTokenStore(undefined));
   assert.equal((error as { code?: string }).code, "KEYRING_UNAVAILABLE");
 });
 
@@ -164,7 +167,7 @@ test("token cache: a TokenProvider with the file store shares its token with the
       scopes: ["api:read"],
       fetch: server.fetch as typeof fetch,
       clock,
-      store: new FileTokenStore({ runtime, now: () => clock.now() }),
+      store: fileTokenStore({ runtime, now: () => clock.now() }),
     });
   const first = await provider().getToken();
   const second = await provider().getToken();
@@ -182,7 +185,7 @@ test("token cache: a relative path is written beside the working directory, not 
     ...memoryRuntime({ files }),
     mkdir: (path: string) => (made.push(path), Promise.resolve()),
   };
-  await new FileTokenStore({ path: "tokens.json", runtime, now: () => NOW }).save("k", token("t"));
+  await fileTokenStore({ path: "tokens.json", runtime, now: () => NOW }).save("k", token("t"));
   assert.deepEqual(made, ["."]);
   assert.equal(JSON.parse(files["tokens.json"]).k.access_token, "t");
 });
@@ -198,7 +201,7 @@ test("token cache: a file that cannot be read, or a lock that cannot be taken, i
         : base.readTextFile!(path),
   };
   await assert.rejects(
-    new FileTokenStore({ path: PATH, runtime: unreadable }).save("k", token("mine")),
+    fileTokenStore({ path: PATH, runtime: unreadable }).save("k", token("mine")),
     /denied|EACCES/,
   );
   const noLock = {
@@ -209,7 +212,7 @@ test("token cache: a file that cannot be read, or a lock that cannot be taken, i
         : base.writeTextFile!(path, text, options),
   };
   await assert.rejects(
-    new FileTokenStore({ path: PATH, runtime: noLock }).save("k", token("mine")),
+    fileTokenStore({ path: PATH, runtime: noLock }).save("k", token("mine")),
     /denied|EPERM|lock/,
   );
   assert.deepEqual(Object.keys(JSON.parse(files[PATH])), ["other"], "the other entry survived");
@@ -269,7 +272,7 @@ test("token cache: a keychain tool's error never shows the secret it was given",
 
 test("token cache: a lease file its owner left empty is broken once the lease's time has passed", async () => {
   const files: Record<string, string> = {};
-  const store = new FileTokenStore({ runtime: memoryRuntime({ files }) });
+  const store = fileTokenStore({ runtime: memoryRuntime({ files }) });
   assert.equal(await store.lease("k", "dead", 60_000), true);
   const file = Object.keys(files).find((name) => name.endsWith(".lease"))!;
   // The owner died between creating the file and writing into it.
@@ -300,8 +303,8 @@ test("token cache: two stores that find the same lease file stale do not both ta
       return text;
     },
   };
-  const a = new FileTokenStore({ runtime: shared });
-  const b = new FileTokenStore({ runtime: paused });
+  const a = fileTokenStore({ runtime: shared });
+  const b = fileTokenStore({ runtime: paused });
   assert.equal(await a.lease("k", "dead", 1), true);
   await new Promise((resolve) => setTimeout(resolve, 10));
   const byB = b.lease("k", "b", 60_000);

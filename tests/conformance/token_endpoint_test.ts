@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { Credentials, TokenError, TokenProvider } from "../../mod.ts";
-import { requestToken } from "../../src/core.ts";
+import { Credentials, TokenError } from "../../mod.ts";
+import { requestToken, TokenProvider } from "../../src/core.ts";
 import { FakeClock } from "../support/clock.ts";
 import { test } from "../support/harness.ts";
 import {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { Credentials, type StoredToken, type TokenEvent, TokenProvider } from "../../mod.ts";
+import { Credentials, type StoredToken, type TokenEvent } from "../../mod.ts";
+import { TokenProvider } from "../../src/core.ts";
 import { FakeClock } from "../support/clock.ts";
 import { test } from "../support/harness.ts";
 import {

@@ -4,8 +4,9 @@
 // line: every call's start and latency, the failed calls, and the store errors seen.
 // Usage: <runtime> tests/support/fleet_worker.ts '<FleetConfig as JSON>'
 import process from "node:process";
-import { Credentials, type TokenEvent, TokenProvider, type TokenStore } from "../../mod.ts";
-import { FileTokenStore } from "../../src/stores/file.ts";
+import { Credentials, type TokenEvent, type TokenStore } from "../../mod.ts";
+import { TokenProvider } from "../../src/core.ts";
+import { fileTokenStore } from "../../src/stores/file.ts";
 import { redisTokenStore } from "../../src/stores/redis.ts";
 import { denoKvTokenStore } from "../../src/stores/deno_kv.ts";
 
@@ -42,7 +43,7 @@ if (config.store === "redis") {
   store = redisTokenStore((args) => client.sendCommand(args));
   close = () => Promise.resolve(client.destroy());
 } else if (config.store === "file") {
-  store = new FileTokenStore({ path: config.location });
+  store = fileTokenStore({ path: config.location });
 } else if (config.store === "deno-kv") {
   // Processes that open one new SQLite file at the same moment race to set it up: the losers
   // get "database is locked" from openKv for a few milliseconds, so opening is retried (only
