@@ -5,7 +5,7 @@ import type { Credentials } from "../credentials/credentials.ts";
 import type { Runtime } from "../runtime/mod.ts";
 import type { TokenProvider, TokenProviderOptions } from "../token/provider.ts";
 import { sharedTokenProvider } from "../token/shared.ts";
-import { NETWORK, type WithNetwork } from "../_transport.ts";
+import type { WithNetwork } from "../_transport.ts";
 import { VERSION } from "../version.ts";
 import { assertSecureUrl } from "../_util.ts";
 import { DEFAULT_BASE_URL } from "./auth_fetch.ts";
@@ -31,7 +31,7 @@ export interface Connection {
 export function connect(
   credentials: Credentials,
   runtime: Runtime,
-  options: ClientOptions & WithNetwork,
+  options: ClientOptions,
   provider: (options: TokenProviderOptions & WithNetwork) => TokenProvider = sharedTokenProvider,
 ): Connection {
   const fetch = options.fetch ?? runtime.fetch;
@@ -50,7 +50,6 @@ export function connect(
     clock: options.clock,
     store: options.store,
     allowInsecureHttp: options.allowInsecureHttp,
-    [NETWORK]: options[NETWORK],
   });
   const headers = new Headers({ Accept: "application/json", "User-Agent": userAgent });
   if (options.organizationId !== undefined) {

@@ -7,6 +7,7 @@ import { KognicAuthError } from "../errors.ts";
 import { expandHome, resolveCredentials } from "../credentials/resolve.ts";
 import { detectRuntime } from "../runtime/mod.ts";
 import { connect } from "./connect.ts";
+import { sharedTokenProvider } from "../token/shared.ts";
 import { runtimeNetwork } from "../runtime/network.ts";
 import { NETWORK } from "../_transport.ts";
 import { quote } from "../_util.ts";
@@ -92,11 +93,12 @@ export async function createClient(options: ClientOptions = {}): Promise<KognicC
     ? undefined
     : runtime.fetchWith?.(proxy, { ca });
   return buildClient(
-    connect(credentials, runtime, {
-      ...options,
-      fetch: options.fetch ?? proxied,
-      [NETWORK]: runtimeNetwork,
-    }),
+    connect(
+      credentials,
+      runtime,
+      { ...options, fetch: options.fetch ?? proxied },
+      (provider) => sharedTokenProvider({ ...provider, [NETWORK]: runtimeNetwork }),
+    ),
     { ...options, [NETWORK]: runtimeNetwork },
   );
 }

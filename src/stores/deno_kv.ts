@@ -149,10 +149,8 @@ export interface DenoKvTokenStoreOptions {
  */
 export function denoKvTokenStore(
   kv: DenoKvLike,
-  options: DenoKvTokenStoreOptions = {},
+  { prefix = "kognic-auth", now = Date.now }: DenoKvTokenStoreOptions = {},
 ): TokenStore {
-  const prefix = options.prefix ?? "kognic-auth";
-  const now = options.now ?? Date.now;
   const tokenKey = (key: string) => [prefix, "token", key];
   const leaseKey = (key: string) => [prefix, "lease", key];
   type Lease = { owner: string; until: number };

@@ -83,10 +83,8 @@ const MIN_TTL = 60;
  */
 export function kvTokenStore(
   namespace: KvNamespace,
-  options: KvTokenStoreOptions = {},
+  { prefix = "kognic-auth:", now = Date.now }: KvTokenStoreOptions = {},
 ): TokenStore {
-  const prefix = options.prefix ?? "kognic-auth:";
-  const now = options.now ?? Date.now;
   return {
     async load(key) {
       const text = await namespace.get(prefix + key);

@@ -87,10 +87,8 @@ const RELEASE = 'if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call
  */
 export function redisTokenStore(
   command: RedisCommand,
-  options: RedisTokenStoreOptions = {},
+  { prefix = "kognic-auth:", now = Date.now }: RedisTokenStoreOptions = {},
 ): TokenStore {
-  const prefix = options.prefix ?? "kognic-auth:";
-  const now = options.now ?? Date.now;
   const text = (reply: unknown) =>
     typeof reply === "string"
       ? reply

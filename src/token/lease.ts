@@ -1,18 +1,18 @@
-// Coordination over a shared token store: the key tokens are stored under, bounded store calls,
-// and the lease. Of the providers that share a store with a lease,
+// Coordination over a shared token store: the key tokens are stored under, the bound on store
+// calls, and the lease. Of the providers that share a store with a lease,
 // only the leaseholder asks the token endpoint; the others look for its token in the store. Every
 // store call is bounded in time: a store that fails or hangs never fails a token request, the
 // provider goes on without it. Private to the token layer.
 import type { Clock, TokenProviderOptions } from "./types.ts";
 import { DEFAULT_AUTH_HOST } from "../credentials/credentials.ts";
 import { backoff } from "../_backoff.ts";
-import { hex, sleep, withSignal } from "../_util.ts";
+import { hex, sleep } from "../_util.ts";
 
 /** A store that failed or did not answer in time. */
 export const FAILED: unique symbol = Symbol();
 
 /** How long a store may take to answer before the provider goes on without it. */
-const STORE_TIMEOUT = 2_000;
+export const STORE_TIMEOUT = 2_000;
 
 /**
  * The longest lease on the token request: a leaseholder that dies blocks nobody longer. A lease
@@ -20,24 +20,6 @@ const STORE_TIMEOUT = 2_000;
  * wait for the leaseholder's token wait at most twice that long, then ask for one themselves.
  */
 export const LEASE_TTL = 10_000;
-
-/**
- * A store operation bounded by {@linkcode STORE_TIMEOUT}: its result, or {@linkcode FAILED}.
- * `settled` hears how it went (with the error when it failed), for the provider's reports.
- */
-export async function storeCall<T>(
-  call: () => Promise<T>,
-  settled: (error?: unknown) => void,
-): Promise<T | typeof FAILED> {
-  try {
-    const result = await withSignal(call(), AbortSignal.timeout(STORE_TIMEOUT));
-    settled();
-    return result;
-  } catch (error) {
-    settled(error);
-    return FAILED;
-  }
-}
 
 /**
  * Takes the lease, or waits for the leaseholder's token: tries `lease` and, while another holds

@@ -33,15 +33,12 @@ import { assertSecureUrl, describeError, redact, withSignal } from "../_util.ts"
 import { networkOf } from "../_transport.ts";
 import { type Held, hold, renew } from "./expiry.ts";
 import { emit, listen, type ListenerRef, SUBSCRIBE_WEAKLY } from "./events.ts";
-import { awaitLease, FAILED, LEASE_TTL, storeCall, storeKey } from "./lease.ts";
+import { awaitLease, FAILED, LEASE_TTL, STORE_TIMEOUT, storeKey } from "./lease.ts";
 
 export type * from "./types.ts";
 
 const systemClock: Clock = { now: () => Date.now() };
-/**
- * After a failed background refresh, wait this long before trying again in the background — or
- * half the time left before the token expires, if that is shorter.
- */
+/** After a failed background refresh, the next waits this long, or half the token's time left. */
 const BACKGROUND_RETRY = 5_000;
 /** The retries a call has left (see createAuthFetch). */
 type Budget = { retries: number };
@@ -289,10 +286,8 @@ export class TokenProvider implements TokenSource {
     this.#kept = undefined;
     let held = store && !this.#held ? await this.#load(store, key) : undefined;
     if (!held && kept && this.#clock.now() < kept.expireAt) held = kept;
-    // With a lease, one token request for everything that shares the store: the leaseholder's.
-    // The others look for its token in the store, for at most twice the lease's time to live
-    // (for the lease to end, and for the next holder's request), then ask themselves. Without
-    // a lease, or while the store fails, one token request per process.
+    // With a lease, only the leaseholder of all that share the store asks (./lease.ts); without
+    // one, or while the store fails, each process asks.
     const owner = store?.lease && (this.#owner ??= crypto.randomUUID());
     let leased: boolean | typeof FAILED = false;
     if (owner && !held) {
@@ -331,18 +326,20 @@ export class TokenProvider implements TokenSource {
       !held || now >= held.expireAt || held.accessToken === this.#rejected ||
       held.accessToken === this.#held?.accessToken
     ) return undefined;
-    // As Python `kognic-auth` does, a stored token is used until its expiry margin. One
-    // already inside the refresh leeway is not renewed early in the background: another
-    // process (or the Python tools) wrote it, and a request now would be one too many.
+    // As in Python `kognic-auth`, a stored token is used until its expiry margin, and not
+    // renewed early: another process (or the Python tools) wrote it, a request now is one too many.
     if (now >= held.refreshAt) held.refreshAt = held.expireAt;
     return held;
   }
 
-  /** A bounded store operation; a failure is reported once until the operation works again. */
-  #call<T>(operation: StoreOperation, call: () => Promise<T>): Promise<T | typeof FAILED> {
-    return storeCall(call, (error) => {
-      if (!error) this.#failing.delete(operation);
-      else if (!this.#failing.has(operation)) {
+  /** A store call within STORE_TIMEOUT; a failure is FAILED, reported once until it works. */
+  async #call<T>(operation: StoreOperation, call: () => Promise<T>): Promise<T | typeof FAILED> {
+    try {
+      const result = await withSignal(call(), AbortSignal.timeout(STORE_TIMEOUT));
+      this.#failing.delete(operation);
+      return result;
+    } catch (error) {
+      if (!this.#failing.has(operation)) {
         this.#failing.add(operation);
         const held = this.#held;
         this.#emit({
@@ -352,7 +349,8 @@ export class TokenProvider implements TokenSource {
           message: redact(describeError(error), [held?.accessToken, held?.refreshToken]),
         });
       }
-    });
+      return FAILED;
+    }
   }
 
   async #request(
@@ -364,8 +362,8 @@ export class TokenProvider implements TokenSource {
     const options = this.#options;
     const clock = this.#clock;
     const started = clock.now();
-    // The provider's options carry the endpoint's (authMethod, fetch, headers, timeout,
-    // allowInsecureHttp) under the same names; the others are not the endpoint's.
+    // The provider's options carry the endpoint's (authMethod, fetch, headers, timeout, random,
+    // allowInsecureHttp) under the same names.
     const request = {
       ...options,
       tokenUrl: this.tokenUrl,
