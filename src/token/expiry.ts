@@ -3,6 +3,7 @@
 // holds it, and the limit on renewals after 401s. Not part of the public API.
 import { HEADER_SAFE } from "./endpoint.ts";
 import type { AccessToken, Renewals, StoredToken, TokenProviderOptions } from "./types.ts";
+import type { TokenResponse } from "./endpoint.ts";
 
 /**
  * When a token held since `now` is due for a refresh, when it stops being handed out, and when
@@ -106,4 +107,19 @@ export function renew(renewals: Renewals, now: number): number {
   renewals[1] = now < calmUntil + MAX_PAUSE ? Math.min(pause * 2, MAX_PAUSE) : PAUSE;
   renewals[0] = now + renewals[1];
   return 0;
+}
+
+/**
+ * A token response as stored, with `expires_at` from the time it was asked for (`started`, epoch
+ * milliseconds): whole seconds, as the Python library writes them; to the millisecond for a
+ * token that lives less than a minute, where a second counts.
+ */
+export function toStore(response: TokenResponse, started: number): StoredToken {
+  const stored: StoredToken = { ...response };
+  const life = response.expires_in;
+  if (life !== undefined) {
+    const at = started / 1000 + life;
+    stored.expires_at = life < 60 ? Math.round(at * 1000) / 1000 : Math.floor(at);
+  }
+  return stored;
 }

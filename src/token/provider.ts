@@ -16,12 +16,12 @@ import {
 } from "./endpoint.ts";
 import {
   type AccessToken,
+  type Budget,
   type Clock,
   type InternalOptions,
   type InternalStore,
   RENEWALS,
   type Renewals,
-  type StoredToken,
   type StoreOperation,
   type TokenEvent,
   type TokenProviderOptions,
@@ -31,7 +31,7 @@ import {
 } from "./types.ts";
 import { assertSecureUrl, describeError, redact, withSignal } from "../_util.ts";
 import { networkOf } from "../_transport.ts";
-import { type Held, hold, renew } from "./expiry.ts";
+import { type Held, hold, renew, toStore } from "./expiry.ts";
 import { emit, listen, type ListenerRef, SUBSCRIBE_WEAKLY } from "./events.ts";
 import { awaitLease, FAILED, LEASE_TTL, STORE_TIMEOUT, storeKey } from "./lease.ts";
 
@@ -40,8 +40,6 @@ export type * from "./types.ts";
 const systemClock: Clock = { now: () => Date.now() };
 /** After a failed background refresh, the next waits this long, or half the token's time left. */
 const BACKGROUND_RETRY = 5_000;
-/** The retries a call has left (see createAuthFetch). */
-type Budget = { retries: number };
 
 /**
  * Hands out access tokens for one set of credentials, auth host and scopes.
@@ -87,8 +85,7 @@ export class TokenProvider implements TokenSource {
   readonly #failing = new Set<StoreOperation>();
   #owner?: string;
   /**
-   * A token whose refresh token another process may have spent: the store shares it, and
-   * another process held the lease (or the store could not say). It is renewed by client
+   * A token whose refresh token another leaseholder may have spent: renewed by client
    * credentials, without a refresh the server would refuse.
    */
   #spent?: Held;
@@ -99,7 +96,7 @@ export class TokenProvider implements TokenSource {
    * @param options The credentials, the auth host and the transport.
    */
   constructor(options: TokenProviderOptions) {
-    // The runtime's fetch with the proxy variables as they are now, as a client's.
+    // The network's fetch where none is given: the runtime's (proxy variables as they are now).
     this.#options = { ...options, fetch: options.fetch ?? networkOf(options).fetch() };
     this.#clock = options.clock ?? systemClock;
     const authHost = (options.authHost ?? DEFAULT_AUTH_HOST).replace(/\/+$/, "");
@@ -109,8 +106,7 @@ export class TokenProvider implements TokenSource {
     this.tokenUrl = new URL(authHost + (options.tokenPath ?? DEFAULT_TOKEN_PATH));
     this.authHost = authHost;
     assertSecureUrl(this.tokenUrl, "the token endpoint", options.allowInsecureHttp);
-    // Scopes not given explicitly are the credentials' own: asked for, but (as in Python) not
-    // part of the cache key.
+    // Scopes not given are the credentials' own: asked for, not (as in Python) in the cache key.
     this.scopes = Object.freeze([...options.scopes ?? options.credentials.scopes ?? []]);
     this.#renewals = (options as InternalOptions)[RENEWALS] ?? [-Infinity, 0];
   }
@@ -135,8 +131,7 @@ export class TokenProvider implements TokenSource {
         return Promise.resolve(held.accessToken);
       }
     }
-    // A call's retry budget, where createAuthFetch passes one: the token request it starts
-    // retries out of it (one it joins has a budget of its own).
+    // A token request this starts retries out of the call's budget (createAuthFetch's), if any.
     return withSignal(
       this.#renew(false, (options as { budget?: Budget } | undefined)?.budget),
       options?.signal,
@@ -355,8 +350,8 @@ export class TokenProvider implements TokenSource {
 
   async #request(
     background: boolean,
-    store: TokenStore | undefined,
-    key: string,
+    store?: TokenStore,
+    key = "",
     budget?: Budget,
   ): Promise<Held> {
     const options = this.#options;
@@ -399,15 +394,7 @@ export class TokenProvider implements TokenSource {
       scopes: held.details.scopes,
       background,
     });
-    const stored: StoredToken = { ...response };
-    const life = response.expires_in;
-    if (life !== undefined) {
-      // Whole seconds, as the Python library writes them; to the millisecond for a token that
-      // lives less than a minute, where a second counts.
-      const at = started / 1000 + life;
-      stored.expires_at = life < 60 ? Math.round(at * 1000) / 1000 : Math.floor(at);
-    }
-    if (store) await this.#call("save", () => store.save(key, stored));
+    if (store) await this.#call("save", () => store.save(key, toStore(response!, started)));
     return held;
   }
 }

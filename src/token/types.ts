@@ -239,6 +239,9 @@ export interface TokenProviderOptions {
  */
 export type Renewals = [calmUntil: number, pause: number];
 
+/** The retries a call has left, shared by its requests (see `createAuthFetch`). */
+export type Budget = { retries: number };
+
 /** The key of a store's wait: see {@linkcode InternalStore}. */
 export const WAIT: unique symbol = Symbol();
 /** The key of a provider's shared renewal limit: see {@linkcode InternalOptions}. */
