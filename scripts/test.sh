@@ -45,7 +45,7 @@ step "deno publish --dry-run" "$deno" publish --dry-run --allow-dirty
 step "deno publish --dry-run --config jsr.json" "$deno" publish --dry-run --allow-dirty --config jsr.json
 # The edge entry's size, minified and gzipped: a ratchet that keeps it from growing silently.
 # docs/edge-size.md keeps the ledger of what each step added or won back, and why.
-step "edge bundle size" "$node24" scripts/size.ts --max 8359
+step "edge bundle size" "$node24" scripts/size.ts --max 8565
 
 # The keyring cases (SPEC §9) need a Secret Service: when the tools are installed (.ci/run
 # installs gnome-keyring, libsecret-tools and dbus) start a private D-Bus session with an
