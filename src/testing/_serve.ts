@@ -1,6 +1,6 @@
 /**
  * Serves a fetch handler over a real loopback socket with the current runtime's own server:
- * `Deno.serve`, `Bun.serve` or `@hono/node-server` on Node. Test-only.
+ * `Deno.serve`, `Bun.serve` or `@hono/node-server` on Node.
  *
  * @module
  */
@@ -38,15 +38,15 @@ interface Runtimes {
  * Serves `handler` on 127.0.0.1 (or another loopback address) at an ephemeral port (or the
  * one given).
  *
- * @param handler Answers each request, e.g. `createKognicServer().fetch`.
+ * @param handler Answers each request, e.g. `createTestServer().fetch`.
  * @param options Another loopback `hostname`, such as `127.0.0.2`, and a `port`.
  * @returns The base URL and a `close()` that frees the port.
  *
  * @example Serve the Kognic test server
  * ```ts
- * import { createKognicServer } from "./kognic_server.ts";
- * const served = await serve(createKognicServer().fetch);
- * await fetch(`${served.url}/v1/items`);
+ * import { createTestServer } from "./server.ts";
+ * const served = await serve(createTestServer().fetch);
+ * await (await fetch(`${served.url}/v1/items`)).body?.cancel();
  * await served.close();
  * ```
  */
@@ -88,7 +88,7 @@ export async function serve(
       url: `http://${HOST}:${bound}`,
       close: () =>
         new Promise<void>((resolve, reject) => {
-          server.close((error) => (error ? reject(error) : resolve()));
+          server.close((error?: Error) => (error ? reject(error) : resolve()));
           if ("closeAllConnections" in server) server.closeAllConnections();
         }),
     };

@@ -1,29 +1,20 @@
 /**
- * A Kognic-compatible test server built with Hono: the token endpoint of SPEC §4 (client
- * credentials and rotating refresh tokens), a small bearer-protected API, fault queues and
- * request recordings. Runtime-neutral: only Web APIs and Hono, so it runs in-process through
- * {@linkcode KognicServer.fetch} or behind `serve()` from `./serve.ts` on any runtime.
+ * A Kognic-compatible server for tests and local development, built with Hono: the token
+ * endpoint (client credentials and refresh tokens), the Kognic API paths the documentation uses,
+ * fault queues and a log of every request. Runtime-neutral: only Web APIs and Hono, so it runs
+ * in-process through {@linkcode TestServer.fetch}, as a Worker or Hono app through
+ * {@linkcode testServerApp}, or on a loopback port through `startTestServer()`.
  *
  * @module
  */
 import { Hono } from "hono";
 import type { Context } from "hono";
 
-/**
- * The default client secret. Tests assert that it never shows up in output, errors or logs.
- * It contains only characters that form- and URL-encoding leave unchanged, so a plain
- * substring search also catches an encoded copy.
- */
-export const CANARY_SECRET = "canary-secret-7f3b9c2e-DO-NOT-PRINT";
+/** The client id the server accepts unless told otherwise. */
+export const DEFAULT_TEST_CLIENT_ID = "kognic-test-client";
 
-/**
- * A marker inside every access and refresh token the server issues, so that a scan of
- * everything the test suite printed can prove that no token leaked (scripts/test.sh does).
- */
-export const TOKEN_CANARY = "CanaryToken4d1e";
-
-/** The default client id. */
-export const TEST_CLIENT_ID = "test-client-id";
+/** The client secret the server accepts unless told otherwise. */
+export const DEFAULT_TEST_CLIENT_SECRET = "kognic-test-secret";
 
 /** A scripted answer that replaces the normal handling of one request. */
 export interface Fault {
@@ -37,12 +28,17 @@ export interface Fault {
   headers?: Record<string, string>;
   /** Wait this long before answering; cut short when the request is aborted. */
   delayMs?: number;
+  /** After `delayMs`, answer as the server normally would (a slow answer, not a scripted one). */
+  passThrough?: boolean;
 }
 
 /** One request as the server received it. */
 export interface RecordedRequest {
+  /** The method, e.g. `"POST"`. */
   method: string;
+  /** The full URL. */
   url: string;
+  /** The URL's path. */
   path: string;
   /** Header names in lower case. */
   headers: Record<string, string>;
@@ -50,11 +46,11 @@ export interface RecordedRequest {
   body: string;
 }
 
-/** Options for {@linkcode createKognicServer}. */
-export interface KognicServerOptions {
-  /** Accepted client id; default {@linkcode TEST_CLIENT_ID}. */
+/** Options of {@linkcode createTestServer}, {@linkcode testServerApp} and `startTestServer()`. */
+export interface TestServerOptions {
+  /** Accepted client id; default {@linkcode DEFAULT_TEST_CLIENT_ID}. */
   clientId?: string;
-  /** Accepted client secret; default {@linkcode CANARY_SECRET}. */
+  /** Accepted client secret; default {@linkcode DEFAULT_TEST_CLIENT_SECRET}. */
   clientSecret?: string;
   /** Lifetime of issued access tokens in seconds; default 3600. */
   tokenLifetime?: number;
@@ -64,10 +60,36 @@ export interface KognicServerOptions {
   issueRefreshTokens?: boolean;
   /** Path of the token endpoint; default `/v1/auth/oauth/token`. */
   tokenPath?: string;
+  /** The projects `/v1/projects` lists; default two, ids 1 and 2. */
+  projects?: readonly Project[];
+  /** Called after each request was answered, e.g. to log it. */
+  onAnswer?: (request: { method: string; path: string; status: number }) => void;
+  /**
+   * Text inside every access and refresh token issued, so that a search of logs can prove that
+   * no token leaked; default `"KognicTestToken"`.
+   */
+  tokenMarker?: string;
+}
+
+/**
+ * The test server as a Hono app: a `fetch` handler, which is all a Cloudflare Worker's default
+ * export needs and what Hono's `app.mount()` takes.
+ */
+export interface TestServerApp {
+  /** Answers one request; the Worker's bindings and context, when given, are not read. */
+  fetch(request: Request, env?: unknown, executionCtx?: unknown): Response | Promise<Response>;
+}
+
+/** A project as `/v1/projects` serves it. */
+export interface Project {
+  /** Its id, as in `/v1/projects/:id`. */
+  id: number;
+  /** Its name. */
+  name: string;
 }
 
 /** The server: an in-process `fetch`, the Hono app, switches, fault queues and recordings. */
-export interface KognicServer {
+export interface TestServer {
   /**
    * Fetch-compatible entry point that calls the app in-process (no sockets); pass it to
    * `serve()` to put it on a socket. Like `fetch`, it rejects when `init.signal` aborts;
@@ -75,8 +97,12 @@ export interface KognicServer {
    * the app untouched (its signal is not read: Deno.serve warns when a handler reads it).
    */
   readonly fetch: (input: Request | URL | string, init?: RequestInit) => Promise<Response>;
-  /** The Hono app. */
-  readonly app: Hono;
+  /** The Hono app: export it from a Worker, or mount its `fetch` with Hono's `app.mount()`. */
+  readonly app: TestServerApp;
+  /** The accepted client id. */
+  readonly clientId: string;
+  /** The accepted client secret. */
+  readonly clientSecret: string;
   /** Lifetime in seconds of tokens issued from now on. */
   tokenLifetime: number;
   /**
@@ -92,11 +118,15 @@ export interface KognicServer {
   grantScopes: ((requested: string[]) => string[]) | undefined;
   /** Every request to the token path, faulted ones included. */
   readonly tokenRequests: RecordedRequest[];
-  /** Every other request. */
+  /** Every other request: the request log of the API. */
   readonly apiRequests: RecordedRequest[];
   /** Access tokens issued, in order. */
   readonly issuedTokens: string[];
-  /** FIFO queue; each entry answers one token request instead of the normal handler. */
+  /**
+   * FIFO queue; each entry answers one token request instead of the normal handler. See
+   * {@linkcode invalidClient}, {@linkcode rateLimited}, {@linkcode serverError} and
+   * {@linkcode slowAnswer}.
+   */
   readonly tokenFaults: Fault[];
   /** FIFO queue for API requests, applied before the bearer check. */
   readonly apiFaults: Fault[];
@@ -108,8 +138,8 @@ export interface KognicServer {
   /** Later API calls with this access token get 401. */
   revoke(accessToken: string): void;
   /**
-   * Clears recordings, fault queues and all tokens, and restores `tokenLifetime` and
-   * `expiresIn` to their initial values. Token numbering continues, so old tokens never
+   * Clears recordings, fault queues and all tokens, and restores `tokenLifetime`,
+   * `expiresIn` and the projects to their initial values. Token numbering continues, so old tokens never
    * come back to life.
    */
   reset(): void;
@@ -125,29 +155,37 @@ interface TokenState {
 const FORM = "application/x-www-form-urlencoded";
 
 /**
- * Creates a Kognic-compatible server.
+ * Creates a Kognic-compatible server that answers in-process: no port, no sockets.
  *
- * @param options Credentials, token lifetime, clock and token path.
- * @returns The server; serve `server.fetch` over loopback or call it in-process.
+ * @param options Credentials, token lifetime, clock, token path and projects.
+ * @returns The server; pass `server.fetch` as the `fetch` option of a client, serve it, or
+ * export `server.app` from a Worker.
  *
- * @example In-process client-credentials grant
+ * @example A client that talks to the server in-process
  * ```ts
- * const server = createKognicServer();
- * const response = await server.fetch("http://kognic.test/v1/auth/oauth/token", {
- *   method: "POST",
- *   headers: { "content-type": "application/x-www-form-urlencoded" },
- *   body: new URLSearchParams({
- *     grant_type: "client_credentials",
- *     client_id: TEST_CLIENT_ID,
- *     client_secret: CANARY_SECRET,
- *   }),
+ * import { createClient } from "@kognic/auth";
+ * import { createTestServer } from "@kognic/auth/testing";
+ *
+ * const server = createTestServer();
+ * const kognic = await createClient({
+ *   auth: [server.clientId, server.clientSecret],
+ *   baseUrl: "http://127.0.0.1:8080",
+ *   authHost: "http://127.0.0.1:8080",
+ *   fetch: server.fetch,
  * });
- * const { access_token } = await response.json();
+ * const projects = await kognic.get<{ id: number; name: string }[]>("/v1/projects");
+ * console.log(projects.length, server.tokenRequests.length); // 2 1
  * ```
  */
-export function createKognicServer(options: KognicServerOptions = {}): KognicServer {
-  const clientId = options.clientId ?? TEST_CLIENT_ID;
-  const clientSecret = options.clientSecret ?? CANARY_SECRET;
+export function createTestServer(options: TestServerOptions = {}): TestServer {
+  const clientId = options.clientId ?? DEFAULT_TEST_CLIENT_ID;
+  const clientSecret = options.clientSecret ?? DEFAULT_TEST_CLIENT_SECRET;
+  const marker = options.tokenMarker ?? "KognicTestToken";
+  const initialProjects = options.projects ?? [
+    { id: 1, name: "Project A" },
+    { id: 2, name: "Project B" },
+  ];
+  const projects: Project[] = initialProjects.map((project) => ({ ...project }));
   const now = options.now ?? Date.now;
   const tokenPath = options.tokenPath ?? "/v1/auth/oauth/token";
   const issueRefreshTokens = options.issueRefreshTokens ?? true;
@@ -159,12 +197,14 @@ export function createKognicServer(options: KognicServerOptions = {}): KognicSer
 
   const app = new Hono();
 
-  const server: KognicServer = {
+  const server: TestServer = {
     fetch: (input, init) =>
       input instanceof Request && !init
         ? Promise.resolve(app.fetch(input))
         : fetchInProcess(app, new Request(input, init), init?.signal),
     app,
+    clientId,
+    clientSecret,
     tokenLifetime: initialLifetime,
     expiresIn: undefined,
     grantScopes: undefined,
@@ -191,6 +231,7 @@ export function createKognicServer(options: KognicServerOptions = {}): KognicSer
       tokens.clear();
       refreshTokens.clear();
       server.unauthorizedPaths.clear();
+      projects.splice(0, projects.length, ...initialProjects.map((project) => ({ ...project })));
       server.tokenLifetime = initialLifetime;
       server.expiresIn = undefined;
       server.grantScopes = undefined;
@@ -214,14 +255,14 @@ export function createKognicServer(options: KognicServerOptions = {}): KognicSer
     const accessToken = [
       base64url(JSON.stringify({ alg: "none", typ: "JWT" })),
       base64url(JSON.stringify(payload)),
-      `${TOKEN_CANARY}Sig${jti}`,
+      `${marker}Sig${jti}`,
     ].join(".");
     tokens.set(accessToken, { jti, scopes, expiresAt, revoked: false });
     server.issuedTokens.push(accessToken);
 
     let refreshToken: string | undefined;
     if (issueRefreshTokens) {
-      refreshToken = `${TOKEN_CANARY}Refresh${jti}-${crypto.randomUUID()}`;
+      refreshToken = `${marker}Refresh${jti}-${crypto.randomUUID()}`;
       refreshTokens.set(refreshToken, scopes);
     }
     return {
@@ -240,6 +281,14 @@ export function createKognicServer(options: KognicServerOptions = {}): KognicSer
     return state && !state.revoked && now() < state.expiresAt ? state : undefined;
   }
 
+  const onAnswer = options.onAnswer;
+  if (onAnswer) {
+    app.use("*", async (c, next) => {
+      await next();
+      onAnswer({ method: c.req.method, path: new URL(c.req.url).pathname, status: c.res.status });
+    });
+  }
+
   // Record every request, then answer from the fault queue if it has an entry.
   app.use("*", async (c, next) => {
     const request = c.req.raw;
@@ -253,7 +302,10 @@ export function createKognicServer(options: KognicServerOptions = {}): KognicSer
       body: await c.req.text(),
     });
     const fault = (isToken ? server.tokenFaults : server.apiFaults).shift();
-    if (fault) return await answerFault(fault, request);
+    if (fault?.passThrough) {
+      // Reading request.signal only here keeps Deno.serve's legacy-abort warning away otherwise.
+      if (fault.delayMs) await sleep(fault.delayMs, request.signal);
+    } else if (fault) return await answerFault(fault, request);
     await next();
   });
 
@@ -333,11 +385,127 @@ export function createKognicServer(options: KognicServerOptions = {}): KognicSer
 
   app.get("/v1/items", (c) => c.json({ data: [{ id: 1, name: "a" }, { id: 2, name: "b" }] }));
 
+  // The Kognic API paths the documentation's examples call.
+  app.get("/v1/projects", (c) => c.json({ data: projects }));
+  app.post("/v1/projects", async (c) => {
+    const body = await c.req.json().catch(() => undefined) as { name?: unknown } | undefined;
+    if (typeof body?.name !== "string" || body.name === "") {
+      return c.json({ message: 'Expected a JSON body with a non-empty "name"' }, 400);
+    }
+    const project = { id: Math.max(0, ...projects.map((p) => p.id)) + 1, name: body.name };
+    projects.push(project);
+    return c.json({ data: project }, 201);
+  });
+  app.get("/v1/projects/:id", (c) => {
+    const project = projects.find((p) => String(p.id) === c.req.param("id"));
+    return project
+      ? c.json({ data: project })
+      : c.json({ message: `Project not found: ${c.req.param("id")}` }, 404);
+  });
+
   app.all("/v1/redirect", redirect);
 
   app.notFound((c) => c.json({ message: `Not found: ${new URL(c.req.url).pathname}` }, 404));
 
   return server;
+}
+
+/**
+ * The test server as a Hono app, for Cloudflare Workers (`export default testServerApp()`) or
+ * to mount inside another Hono app (`app.mount("/kognic", testServerApp().fetch)`). Each call
+ * makes a server of its own, with its own tokens.
+ *
+ * @param options Credentials, token lifetime, clock, token path and projects.
+ * @returns The Hono app of a new {@linkcode createTestServer} server.
+ *
+ * @example A Worker that is a Kognic test server
+ * ```ts
+ * import { testServerApp } from "@kognic/auth/testing";
+ *
+ * export default testServerApp({ tokenLifetime: 300 });
+ * ```
+ */
+export function testServerApp(options: TestServerOptions = {}): TestServerApp {
+  return createTestServer(options).app;
+}
+
+/**
+ * A token-endpoint fault: 401 `invalid_client`, as for a wrong or expired client secret.
+ *
+ * @returns The fault, to push onto `server.tokenFaults`.
+ *
+ * @example The next token request is refused
+ * ```ts
+ * import { createTestServer, invalidClient } from "@kognic/auth/testing";
+ *
+ * const server = createTestServer();
+ * server.tokenFaults.push(invalidClient());
+ * ```
+ */
+export function invalidClient(): Fault {
+  return {
+    status: 401,
+    json: { error: "invalid_client", error_description: "Client authentication failed" },
+    headers: { "cache-control": "no-store" },
+  };
+}
+
+/**
+ * A 429 answer with `Retry-After`, as a rate-limited token endpoint or API sends.
+ *
+ * @param retryAfterSeconds The `Retry-After` header's value in seconds; default 1.
+ * @returns The fault, to push onto `server.tokenFaults` or `server.apiFaults`.
+ *
+ * @example Two rate-limited token requests, then a token
+ * ```ts
+ * import { createTestServer, rateLimited } from "@kognic/auth/testing";
+ *
+ * const server = createTestServer();
+ * server.tokenFaults.push(rateLimited(1), rateLimited(1));
+ * ```
+ */
+export function rateLimited(retryAfterSeconds = 1): Fault {
+  return {
+    status: 429,
+    json: { error: "rate_limited", error_description: "Too many requests" },
+    headers: { "retry-after": String(retryAfterSeconds) },
+  };
+}
+
+/**
+ * A server error (5xx), as a failing deployment answers.
+ *
+ * @param status The status; default 503.
+ * @returns The fault, to push onto `server.tokenFaults` or `server.apiFaults`.
+ *
+ * @example One failed API call, then normal answers
+ * ```ts
+ * import { createTestServer, serverError } from "@kognic/auth/testing";
+ *
+ * const server = createTestServer();
+ * server.apiFaults.push(serverError(502));
+ * ```
+ */
+export function serverError(status = 503): Fault {
+  return { status, json: { message: "Service unavailable" } };
+}
+
+/**
+ * A slow answer: the request waits `ms` milliseconds, then gets the normal answer.
+ *
+ * @param ms How long to wait.
+ * @returns The fault, to push onto `server.tokenFaults` or `server.apiFaults`.
+ *
+ * @example A token endpoint that takes two seconds
+ * ```ts
+ * import { createTestServer, slowAnswer } from "@kognic/auth/testing";
+ *
+ * const server = createTestServer();
+ * server.tokenFaults.push(slowAnswer(2_000));
+ * ```
+ */
+export function slowAnswer(ms: number): Fault {
+  return { delayMs: ms, passThrough: true };
 }
 
 /** Redirects to `?to=` with `?status=` (default 302). */

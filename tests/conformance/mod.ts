@@ -30,3 +30,4 @@ import "./interop_token_test.ts";
 import "./interop_environments_test.ts";
 import "./network_test.ts";
 import "./fleet_test.ts";
+import "./testing_test.ts";

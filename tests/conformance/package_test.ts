@@ -32,6 +32,7 @@ test(
       version: deno.version,
       license: deno.license,
       exports: deno.exports,
+      imports: deno.imports,
     });
     assert.deepEqual(publish.include.filter((file) => file !== "jsr.json"), denoPublish.include);
     assert.deepEqual(publish.exclude, denoPublish.exclude);

@@ -388,3 +388,39 @@ test(
   },
   { timeout: 60_000 },
 );
+
+test(
+  "workerd: testServerApp() as a Worker answers the README's Workers example in another Worker",
+  async () => {
+    const script = await bundleWorker("../../examples/cloudflare_worker.ts");
+    const mf = await startWorkers([
+      {
+        name: "app",
+        script,
+        routes: ["app.test/*"],
+        outboundService: "kognic",
+        bindings: {
+          KOGNIC_CLIENT_ID: "kognic-test-client",
+          KOGNIC_CLIENT_SECRET: "kognic-test-secret",
+        },
+      },
+      {
+        name: "kognic",
+        script: await bundleWorker("test_server_worker.ts"),
+        routes: ["kognic.test/*"],
+      },
+    ]);
+    try {
+      const response = await mf.dispatchFetch("http://app.test/");
+      assert.equal(response.status, 200);
+      const { data } = await response.json() as { data: { name: string }[] };
+      assert.deepEqual(data.map((project) => project.name), ["Project A", "Project B"]);
+      const refused = await mf.dispatchFetch("http://kognic.test/v1/projects");
+      assert.equal(refused.status, 401);
+      await refused.body?.cancel();
+    } finally {
+      await mf.dispose();
+    }
+  },
+  { timeout: 30_000 },
+);
