@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import process from "node:process";
 import { VERSION } from "../../mod.ts";
 import { test } from "../support/harness.ts";
 import { repoPath, runProgram } from "../support/cli.ts";
@@ -75,4 +76,58 @@ test(
     }
   },
   { needs: ["fs", "subprocess"], timeout: 60_000 },
+);
+
+test(
+  "package: after `npm install <checkout>` and `bun link`, kog, kognic-auth and " +
+    "kognic-test-server run through their bins on Node 24, Node 22 and Bun",
+  async () => {
+    const project = await mkdtemp(join(tmpdir(), "kognic-auth-install-"));
+    const bunHome = await mkdtemp(join(tmpdir(), "kognic-auth-bun-"));
+    const node24 = repoPath("node_modules/node24/bin");
+    const node22 = repoPath("node_modules/node22/bin");
+    const bun = repoPath("node_modules/.bin/bun");
+    const env = (path: string) => ({ ...process.env, PATH: `${path}:${process.env.PATH}` });
+    try {
+      await writeFile(join(project, "package.json"), '{"name":"user-project","version":"1.0.0"}');
+      const installed = await runProgram(
+        "npm",
+        ["install", "--offline", "--no-audit", "--no-fund", "--prefix", project, repoPath("")],
+        { env: env(node24) as Record<string, string> },
+      );
+      assert.equal(installed.code, 0, installed.stderr);
+      const usage = {
+        kog: /^usage: kog \[-h\]/,
+        "kognic-auth": /^usage: kognic-auth \[-h\]/,
+        "kognic-test-server": /^usage: kognic-test-server/,
+      };
+      for (const path of [node24, node22]) {
+        for (const [name, expected] of Object.entries(usage)) {
+          const bin = join(project, "node_modules", ".bin", name);
+          const ran = await runProgram(bin, ["--help"], {
+            env: env(path) as Record<string, string>,
+          });
+          assert.equal(ran.code, 0, `${name} on ${path}: ${ran.stderr}`);
+          assert.match(ran.stdout, expected);
+        }
+      }
+      // bun link: register the checkout (in a private BUN_INSTALL), link it into a project.
+      const linkEnv = { ...process.env, BUN_INSTALL: bunHome } as Record<string, string>;
+      const linked = await runProgram("sh", [
+        "-c",
+        `cd "$1" && "$2" link >/dev/null && cd "$3" && rm -rf node_modules package-lock.json && ` +
+        `"$2" link @kognic/auth >/dev/null && "$2" node_modules/.bin/kog --help`,
+        "sh",
+        repoPath(""),
+        bun,
+        project,
+      ], { env: linkEnv });
+      assert.equal(linked.code, 0, linked.stderr);
+      assert.match(linked.stdout, usage.kog);
+    } finally {
+      await rm(project, { recursive: true, force: true });
+      await rm(bunHome, { recursive: true, force: true });
+    }
+  },
+  { needs: ["fs", "subprocess"], timeout: 120_000 },
 );
