@@ -46,6 +46,10 @@ step "deno publish --dry-run --config jsr.json" "$deno" publish --dry-run --allo
 # The edge entry's size, minified and gzipped: a ratchet that keeps it from growing silently.
 # docs/edge-size.md keeps the ledger of what each step added or won back, and why.
 step "edge bundle size" "$node24" scripts/size.ts --max 8565
+# Every code block of README.md, CONTRIBUTING.md and docs/: TypeScript type-checked against the
+# exports, shell and JSON parsed, the journeys' examples run on their runtimes against the test
+# server of @kognic/auth/testing (CONTRIBUTING.md, "Documentation code blocks").
+step "documentation code blocks" "$node24" scripts/check_docs.ts
 
 # The keyring cases (SPEC §9) need a Secret Service: when the tools are installed (.ci/run
 # installs gnome-keyring, libsecret-tools and dbus) start a private D-Bus session with an

@@ -311,17 +311,19 @@ test(
   { timeout: 30_000 },
 );
 
-test("README: the edge examples are the files these cases run", async () => {
+test("docs: the edge examples are the files these cases run", async () => {
   const { readFile } = await import("node:fs/promises");
   const root = new URL("../../", import.meta.url);
-  const readme = await readFile(new URL("README.md", root), "utf8");
+  const readme = (await Promise.all(
+    ["docs/edge.md", "docs/hono.md"].map((file) => readFile(new URL(file, root), "utf8")),
+  )).join("\n");
   for (
     const file of ["cloudflare_worker.ts", "deno_deploy.ts", "hono_worker.ts", "vercel_edge.ts"]
   ) {
     const code = await readFile(new URL(`examples/${file}`, root), "utf8");
     assert.ok(
       readme.includes("```ts\n" + code + "```"),
-      `README.md shows examples/${file} as it is`,
+      `docs/edge.md or docs/hono.md shows examples/${file} as it is`,
     );
   }
 });
