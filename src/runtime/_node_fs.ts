@@ -15,7 +15,7 @@ let files: Promise<typeof import("node:fs/promises")> | undefined;
 
 type NodeMembers = Pick<
   Runtime,
-  "writeTextFile" | "mkdir" | "rename" | "remove" | "run" | "os" | "keyring"
+  "writeTextFile" | "mkdir" | "rename" | "remove" | "stat" | "run" | "os" | "keyring"
 >;
 
 async function run(
@@ -64,6 +64,10 @@ export function nodeMembers(env: (name: string) => string | undefined): NodeMemb
     },
     rename: async (from, to) => await (await fileSystem()).rename(from, to),
     remove: async (path) => await (await fileSystem()).rm(path),
+    stat: async (path) => {
+      const { mtimeMs, size, ino } = await (await fileSystem()).stat(path);
+      return { mtime: mtimeMs, size, ino };
+    },
     run,
     keyring: commandKeyring(os, env, run),
   };

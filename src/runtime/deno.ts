@@ -41,6 +41,7 @@ interface DenoNamespace {
   mkdir(path: string, options?: { recursive?: boolean; mode?: number }): Promise<void>;
   rename(from: string, to: string): Promise<void>;
   remove(path: string): Promise<void>;
+  stat(path: string): Promise<{ mtime: Date | null; size: number; ino: number | null }>;
   Command: new (command: string, options: {
     args: string[];
     stdin: "piped";
@@ -184,6 +185,10 @@ export function denoRuntime(): Runtime {
     mkdir: (path, options = {}) => deno.mkdir(path, { recursive: true, mode: options.mode }),
     rename: (from, to) => deno.rename(from, to),
     remove: (path) => deno.remove(path),
+    stat: async (path) => {
+      const { mtime, size, ino } = await deno.stat(path);
+      return { mtime: mtime?.getTime(), size, ino: ino ?? undefined };
+    },
     run,
     // Looked up on first use: without --allow-env, reading DBUS_SESSION_BUS_ADDRESS throws.
     get keyring() {

@@ -58,6 +58,16 @@ export interface WriteTextFileOptions {
   createNew?: boolean;
 }
 
+/** What {@linkcode Runtime.stat} tells of a file. */
+export interface FileStat {
+  /** When it was last modified, in milliseconds since the epoch; `undefined` when unknown. */
+  mtime?: number;
+  /** Its size in bytes. */
+  size: number;
+  /** Its inode number, where the file system has them. */
+  ino?: number;
+}
+
 /** What a finished subprocess left behind, from {@linkcode Runtime.run}. */
 export interface CommandOutput {
   /** The exit code; `-1` when the process was killed by a signal. */
@@ -127,6 +137,15 @@ export interface Runtime {
    * @param path The file's path.
    */
   remove?(path: string): Promise<void>;
+  /**
+   * What tells one version of a file from the next: its modification time, size and inode,
+   * following symbolic links (a Kubernetes secret volume swaps a `..data` link). Absent on
+   * runtimes without a file system.
+   *
+   * @param path The file's path.
+   * @returns The file's modification time (ms since the epoch, if known), size and inode.
+   */
+  stat?(path: string): Promise<FileStat>;
   /**
    * Runs a program and waits for it to end. Used for the keyring tools (`secret-tool`,
    * `security`); absent where subprocesses are not possible.
