@@ -43,6 +43,13 @@ export interface ResolvedCredentials {
   credentials: Credentials;
   /** Where they came from, such as `KOGNIC_CREDENTIALS file "/home/me/creds.json"`. */
   source: string;
+  /**
+   * The source to read again when the credentials rotate: a file's path or a keyring profile;
+   * absent for sources that cannot change (options, a credentials object, variables).
+   *
+   * @internal
+   */
+  origin?: { file: string } | { keyring: string };
 }
 
 /** The keyring service under which Kognic credentials profiles are stored. */
@@ -94,7 +101,11 @@ async function find(options: ResolveOptions, runtime: Runtime): Promise<Resolved
   if (path) {
     // Python reads the file KOGNIC_CREDENTIALS names whatever its extension.
     const source = `KOGNIC_CREDENTIALS file ${quote(path)}`;
-    return { credentials: await readCredentialsFileAnyName(path, runtime, source), source };
+    return {
+      credentials: await readCredentialsFileAnyName(path, runtime, source),
+      source,
+      origin: { file: path },
+    };
   }
 
   const fromEnv = resolveEnvPair(runtime, true);
@@ -137,7 +148,11 @@ async function fromAuth(auth: AuthInput, runtime: Runtime): Promise<ResolvedCred
       return (await fromKeyring(profile, runtime, true))!;
     }
     const source = `credentials file ${quote(auth)}`;
-    return { credentials: await readCredentialsFile(auth, runtime, source), source };
+    return {
+      credentials: await readCredentialsFile(auth, runtime, source),
+      source,
+      origin: { file: auth },
+    };
   }
   if (typeof auth === "object" && auth !== null) {
     const source = "the auth option";
@@ -160,7 +175,7 @@ async function fromKeyring(
 ): Promise<ResolvedCredentials | undefined> {
   const source = `keyring profile ${quote(profile)}`;
   const credentials = await readKeyringCredentials(profile, runtime);
-  if (credentials) return { credentials, source };
+  if (credentials) return { credentials, source, origin: { keyring: profile } };
   if (!required) return undefined;
   throw new KognicAuthError(
     "KEYRING_PROFILE_NOT_FOUND",
