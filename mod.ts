@@ -28,6 +28,7 @@ export {
 } from "./src/http/client.ts";
 export type { KognicRequestInit } from "./src/http/create_auth_fetch.ts";
 export type { ClientEvent, Logger } from "./src/http/logging.ts";
+export type { CredentialsEvent } from "./src/credentials/expiry.ts";
 export type { RetryOptions } from "./src/http/retry.ts";
 export type { SunsetInfo } from "./src/http/sunset.ts";
 export type { AuthInput } from "./src/credentials/resolve.ts";

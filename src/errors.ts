@@ -23,6 +23,7 @@
  * | `CREDENTIALS_MISSING_KEY` | a required key is absent |
  * | `CREDENTIALS_INVALID_TYPE` | a key has the wrong type or is empty |
  * | `CREDENTIALS_EXPIRED` | the credentials' `expires` lies in the past |
+ * | `CREDENTIALS_REFUSED` | the token endpoint refused the credentials, and their source (file, keyring profile), read again, still holds them; the `cause` is the refusal |
  * | `CREDENTIALS_INVALID_PAIR` | `auth` is an array that is not exactly two non-empty strings |
  * | `CREDENTIALS_ENV_INCOMPLETE` | only one of `KOGNIC_CLIENT_ID` and `KOGNIC_CLIENT_SECRET` is set, and no keyring profile `default` |
  * | `KEYRING_UNAVAILABLE` | a `keyring://` profile was asked for where no keyring is available |
@@ -65,6 +66,7 @@ export type KognicAuthErrorCode =
   | "CREDENTIALS_MISSING_KEY"
   | "CREDENTIALS_INVALID_TYPE"
   | "CREDENTIALS_EXPIRED"
+  | "CREDENTIALS_REFUSED"
   | "CREDENTIALS_INVALID_PAIR"
   | "CREDENTIALS_ENV_INCOMPLETE"
   | "KEYRING_UNAVAILABLE"

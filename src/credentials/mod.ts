@@ -9,3 +9,4 @@
 export * from "./credentials.ts";
 export * from "./resolve.ts";
 export * from "./environments.ts";
+export type { CredentialsEvent } from "./expiry.ts";

@@ -1,12 +1,13 @@
 /**
  * What a client reports: the {@linkcode Logger} interface, the default logger (warnings and
  * errors to the console) and the one the `DEBUG` variable asks for, the {@linkcode ClientEvent}s
- * of `onEvent`, and the log lines of a provider's token events.
+ * of `onEvent`, and the log lines of a provider's token and credentials events.
  *
  * @module
  */
 import type { TokenEvent, TokenProvider } from "../token/provider.ts";
 import type { SunsetInfo } from "./sunset.ts";
+import { credentialsMessage } from "../credentials/expiry.ts";
 
 /**
  * Which loggers already wrote each token event: clients that share a provider (and a logger)
@@ -77,20 +78,21 @@ export interface Logger {
    */
   debug(message: string): void;
   /**
-   * Logs an informational message (each retry; a call that still fails after its retries is a
-   * warning).
+   * Logs an informational message (each retry, credentials taken up after a rotation; a call
+   * that still fails after its retries is a warning).
    *
    * @param message The message; it never holds a secret or a token.
    */
   info(message: string): void;
   /**
-   * Logs a warning (sunset dates, failed background refreshes, a failing token store).
+   * Logs a warning (sunset dates, credentials that expire within 14 days, failed background
+   * refreshes, a failing token store).
    *
    * @param message The message; it never holds a secret or a token.
    */
   warn(message: string): void;
   /**
-   * Logs an error (sunset dates less than 14 days away).
+   * Logs an error (sunset dates less than 14 days away, credentials that expire within 3 days).
    *
    * @param message The message; it never holds a secret or a token.
    */
@@ -165,6 +167,13 @@ export function tokenEventListener(
         `Not renewing the token of ${JSON.stringify(event.tokenUrl)} after a 401: the last ` +
           `renewal after a 401 was too recent (next allowed in ${event.retryInMs} ms)`,
       );
+    } else if (event.type === "credentials_expiring" || event.type === "credentials_rotated") {
+      const level = event.type === "credentials_rotated"
+        ? "info"
+        : event.level === "error"
+        ? "error"
+        : "warn";
+      logger[level](credentialsMessage(event));
     } else if (event.type === "store_error") {
       logger.warn(
         `The token store failed to ${event.operation} a token for ` +

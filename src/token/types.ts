@@ -8,6 +8,7 @@
  */
 import type { AuthMethod, TokenResponse } from "./endpoint.ts";
 import type { Credentials } from "../credentials/credentials.ts";
+import type { CredentialsEvent } from "../credentials/expiry.ts";
 
 /** A source of time, injectable so that tests can move it without sleeping. */
 export interface Clock {
@@ -97,9 +98,11 @@ export interface TokenSource {
 
 /**
  * What a {@linkcode TokenProvider} tells its subscribers: a token was obtained, or a token
- * request failed. Never holds a token or a secret.
+ * request failed; for a client's provider also that its credentials expire soon or rotated
+ * ({@linkcode CredentialsEvent}). Never holds a token or a secret.
  */
 export type TokenEvent =
+  | CredentialsEvent
   | {
     /** A new access token was obtained. */
     readonly type: "token";
