@@ -8,6 +8,7 @@ import { expandHome, resolveCredentials } from "../credentials/resolve.ts";
 import { detectRuntime } from "../runtime/mod.ts";
 import { connect } from "./connect.ts";
 import { sharedTokenProvider } from "../token/shared.ts";
+import type { TokenProviderOptions } from "../token/provider.ts";
 import { runtimeNetwork } from "../runtime/network.ts";
 import { NETWORK } from "../_transport.ts";
 import { quote } from "../_util.ts";
@@ -77,7 +78,7 @@ export async function createClient(options: ClientOptions = {}): Promise<KognicC
       true,
     );
   }
-  const { credentials } = await resolveCredentials({
+  const resolved = await resolveCredentials({
     ...options,
     runtime,
     now: options.now ?? options.clock?.now(),
@@ -92,13 +93,18 @@ export async function createClient(options: ClientOptions = {}): Promise<KognicC
   const proxied = proxy === undefined && ca === undefined
     ? undefined
     : runtime.fetchWith?.(proxy, { ca });
-  return buildClient(
-    connect(
-      credentials,
-      runtime,
-      { ...options, fetch: options.fetch ?? proxied },
-      (provider) => sharedTokenProvider({ ...provider, [NETWORK]: runtimeNetwork }),
-    ),
-    { ...options, [NETWORK]: runtimeNetwork },
-  );
+  const connectOptions = { ...options, fetch: options.fetch ?? proxied };
+  const shared = (provider: TokenProviderOptions) =>
+    sharedTokenProvider({ ...provider, [NETWORK]: runtimeNetwork });
+  const connection = connect(resolved.credentials, runtime, connectOptions, shared);
+  // Credentials that can rotate (a file, a keyring profile) or expire: warned of, picked up.
+  // Loaded only here, so that the edge entries carry none of it.
+  if (resolved.origin || resolved.credentials.expires) {
+    const { watchCredentials } = await import("../token/rotating.ts");
+    connection.provider = await watchCredentials(resolved, runtime, connection.provider, {
+      connect: (credentials) => connect(credentials, runtime, connectOptions, shared).provider,
+      clock: options.clock,
+    });
+  }
+  return buildClient(connection, { ...options, [NETWORK]: runtimeNetwork });
 }
