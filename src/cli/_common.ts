@@ -8,6 +8,7 @@ import { HelpRequest, UsageError } from "./_args.ts";
 import { terminalColumns } from "./_python.ts";
 import { KognicAuthError } from "../errors.ts";
 import type { StoredToken, TokenStore } from "../token/provider.ts";
+import { debugLogger as envLogger, type Logger } from "../http/logging.ts";
 
 /** Where a command writes and what it runs on. */
 export interface CliIo {
@@ -156,6 +157,25 @@ export interface ConnectOptions {
   runtime: Runtime;
   /** The debug logger. */
   debug: Debug;
+  /** Where the library's warnings and errors go (its standard error). */
+  io: CliIo;
+}
+
+/**
+ * The library's warnings and errors (such as credentials that expire soon) on the command's
+ * standard error, as `WARNING kognic.auth: …` and `ERROR kognic.auth: …`; unless `DEBUG` asks
+ * for every message (`DEBUG=kognic-auth`).
+ */
+function cliLogger(io: CliIo, runtime: Runtime): Logger {
+  const line = (level: string) => (message: string) =>
+    void io.stderr(`${level} kognic.auth: ${message}\n`);
+  return envLogger((name) => {
+    try {
+      return runtime.env(name);
+    } catch {
+      return undefined;
+    }
+  }) ?? { debug() {}, info() {}, warn: line("WARNING"), error: line("ERROR") };
 }
 
 /** Builds a client whose tokens are cached as `--token-cache` says. */
@@ -183,5 +203,6 @@ export async function connectClient(options: ConnectOptions): Promise<KognicClie
     scopes: options.scopes?.length ? options.scopes : undefined,
     store,
     fetch: loggingFetch(runtime.fetch, debug),
+    logger: cliLogger(options.io, runtime),
   });
 }

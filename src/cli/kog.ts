@@ -204,6 +204,7 @@ async function request(
     baseUrl: target.origin,
     runtime,
     debug,
+    io,
   });
   const response = await client.fetch(target, { method, headers, body });
   const { text } = await readText(response, 1 << 30);

@@ -253,6 +253,7 @@ async function getAccessToken(
     cache: (options.cache ?? "auto") as TokenCacheMode,
     runtime,
     debug,
+    io,
   });
   const token = await client.provider.getToken();
   await io.stdout(`${options.decode ? decodeJwt(token) : token}\n`);
