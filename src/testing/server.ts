@@ -99,9 +99,9 @@ export interface TestServer {
   readonly fetch: (input: Request | URL | string, init?: RequestInit) => Promise<Response>;
   /** The Hono app: export it from a Worker, or mount its `fetch` with Hono's `app.mount()`. */
   readonly app: TestServerApp;
-  /** The accepted client id. */
+  /** The accepted client id (the last one {@linkcode TestServer.rotate} set). */
   readonly clientId: string;
-  /** The accepted client secret. */
+  /** The accepted client secret (the last one {@linkcode TestServer.rotate} set). */
   readonly clientSecret: string;
   /** Lifetime in seconds of tokens issued from now on. */
   tokenLifetime: number;
@@ -138,6 +138,25 @@ export interface TestServer {
   /** Later API calls with this access token get 401. */
   revoke(accessToken: string): void;
   /**
+   * Rotates the client, as generating new credentials in the Kognic web app does: from now on
+   * the token endpoint accepts only this client id and secret (`invalid_client` for the old
+   * ones); tokens issued before stay valid until they expire, and `GET /v1/whoami` names the
+   * client each token was issued to.
+   *
+   * @example Rotate the secret mid-run
+   * ```ts
+   * import { createTestServer } from "@kognic/auth/testing";
+   *
+   * const server = createTestServer();
+   * server.rotate(server.clientId, "the-new-secret");
+   * console.log(server.clientSecret); // "the-new-secret"
+   * ```
+   *
+   * @param clientId The client id accepted from now on.
+   * @param clientSecret The client secret accepted from now on.
+   */
+  rotate(clientId: string, clientSecret: string): void;
+  /**
    * Clears recordings, fault queues and all tokens, and restores `tokenLifetime`,
    * `expiresIn` and the projects to their initial values. Token numbering continues, so old tokens never
    * come back to life.
@@ -146,6 +165,8 @@ export interface TestServer {
 }
 
 interface TokenState {
+  /** The client the token was issued to. */
+  clientId: string;
   jti: number;
   scopes: string[];
   expiresAt: number;
@@ -178,8 +199,8 @@ const FORM = "application/x-www-form-urlencoded";
  * ```
  */
 export function createTestServer(options: TestServerOptions = {}): TestServer {
-  const clientId = options.clientId ?? DEFAULT_TEST_CLIENT_ID;
-  const clientSecret = options.clientSecret ?? DEFAULT_TEST_CLIENT_SECRET;
+  let clientId = options.clientId ?? DEFAULT_TEST_CLIENT_ID;
+  let clientSecret = options.clientSecret ?? DEFAULT_TEST_CLIENT_SECRET;
   const marker = options.tokenMarker ?? "KognicTestToken";
   const initialProjects = options.projects ?? [
     { id: 1, name: "Project A" },
@@ -203,8 +224,12 @@ export function createTestServer(options: TestServerOptions = {}): TestServer {
         ? Promise.resolve(app.fetch(input))
         : fetchInProcess(app, new Request(input, init), init?.signal),
     app,
-    clientId,
-    clientSecret,
+    get clientId() {
+      return clientId;
+    },
+    get clientSecret() {
+      return clientSecret;
+    },
     tokenLifetime: initialLifetime,
     expiresIn: undefined,
     grantScopes: undefined,
@@ -217,6 +242,10 @@ export function createTestServer(options: TestServerOptions = {}): TestServer {
     revoke(accessToken) {
       const state = tokens.get(accessToken);
       if (state) state.revoked = true;
+    },
+    rotate(id, secret) {
+      clientId = id;
+      clientSecret = secret;
     },
     reset() {
       for (
@@ -257,7 +286,7 @@ export function createTestServer(options: TestServerOptions = {}): TestServer {
       base64url(JSON.stringify(payload)),
       `${marker}Sig${jti}`,
     ].join(".");
-    tokens.set(accessToken, { jti, scopes, expiresAt, revoked: false });
+    tokens.set(accessToken, { clientId, jti, scopes, expiresAt, revoked: false });
     server.issuedTokens.push(accessToken);
 
     let refreshToken: string | undefined;
@@ -364,7 +393,7 @@ export function createTestServer(options: TestServerOptions = {}): TestServer {
   });
 
   app.get("/v1/whoami", (c) => {
-    const { scopes, jti } = bearer(c)!;
+    const { clientId, scopes, jti } = bearer(c)!;
     return c.json({ data: { clientId, scopes, tokenId: jti } });
   });
 

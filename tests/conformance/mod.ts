@@ -31,3 +31,4 @@ import "./interop_environments_test.ts";
 import "./network_test.ts";
 import "./fleet_test.ts";
 import "./testing_test.ts";
+import "./rotation_test.ts";
