@@ -48,6 +48,10 @@ export async function runCommand(
       );
       return 2;
     }
+    // A one-shot command read its credentials just now: a refusal is told as Python tells it.
+    if (error instanceof KognicAuthError && error.code === "CREDENTIALS_REFUSED") {
+      error = error.cause;
+    }
     // Python's get-access-token says "Error fetching token" for what the token request raised.
     const fetching = tool === "kognic-auth" && error instanceof KognicAuthError &&
       error.code.startsWith("TOKEN_");

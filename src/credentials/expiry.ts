@@ -19,6 +19,24 @@ const ALARM = 3 * DAY;
  * What a client reports of its credentials: that they expire soon (from 14 days before, once a
  * day), and that their source held other credentials, which are used from now on. Neither
  * holds a secret.
+ *
+ * @example Alert on credentials that expire within 3 days
+ * ```ts
+ * import type { ClientEvent } from "@kognic/auth";
+ *
+ * const onEvent = (event: ClientEvent) => {
+ *   if (event.type === "credentials_expiring" && event.level === "error") {
+ *     console.error(`Replace ${event.source}: ${event.daysLeft} days left`);
+ *   }
+ * };
+ * onEvent({
+ *   type: "credentials_expiring",
+ *   source: "keyring profile \"default\"",
+ *   expires: new Date("2026-01-21T00:00:00Z"),
+ *   daysLeft: 2,
+ *   level: "error",
+ * });
+ * ```
  */
 export type CredentialsEvent =
   | {
