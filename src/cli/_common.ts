@@ -49,13 +49,13 @@ export async function runCommand(
       return 2;
     }
     // A one-shot command read its credentials just now: a refusal is told as Python tells it.
-    if (error instanceof KognicAuthError && error.code === "CREDENTIALS_REFUSED") {
-      error = error.cause;
-    }
+    const failure = error instanceof KognicAuthError && error.code === "CREDENTIALS_REFUSED"
+      ? error.cause
+      : error;
     // Python's get-access-token says "Error fetching token" for what the token request raised.
-    const fetching = tool === "kognic-auth" && error instanceof KognicAuthError &&
-      error.code.startsWith("TOKEN_");
-    await io.stderr(`Error${fetching ? " fetching token" : ""}: ${cliMessage(error, tool)}\n`);
+    const fetching = tool === "kognic-auth" && failure instanceof KognicAuthError &&
+      failure.code.startsWith("TOKEN_");
+    await io.stderr(`Error${fetching ? " fetching token" : ""}: ${cliMessage(failure, tool)}\n`);
     return 1;
   }
 }
