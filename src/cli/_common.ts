@@ -71,8 +71,10 @@ export function cliMessage(error: unknown, tool: "kog" | "kognic-auth"): string 
     return `Could not find API Credentials file at ${error.source}`;
   }
   if (error.code === "TOKEN_OAUTH_ERROR") {
-    // The OAuth error and its description, as authlib words them.
-    return message.replace(/^.*? refused the request \(\d+\): /, "");
+    // The OAuth error and its description, as authlib words them; what to check on a line
+    // of its own.
+    return message.replace(/^.*? refused the request \(\d+\): /, "")
+      .replace(". Check the client secret", "\nCheck the client secret");
   }
   if (error.code === "CREDENTIALS_NOT_FOUND") {
     const [own, give] = tool === "kog"

@@ -40,11 +40,11 @@ export const DEFAULT_ENVIRONMENT: Readonly<Environment> = Object.freeze({
 });
 
 /** `source`: `file "<path>"`, or `binding <NAME>` on the edge. */
-export function invalid(source: string, detail: string): KognicAuthError {
+export function invalid(source: string, detail: string, cause?: unknown): KognicAuthError {
   return new KognicAuthError(
     "ENVIRONMENTS_INVALID",
     `Environments ${source} is invalid: ${detail}`,
-    { source },
+    { source, cause },
   );
 }
 

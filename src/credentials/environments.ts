@@ -8,6 +8,7 @@ import { expandHome, xdgPath } from "./resolve.ts";
 import { detectRuntime, type Runtime } from "../runtime/mod.ts";
 import { quote } from "../_util.ts";
 import { type EnvironmentsConfig, invalid, parseEnvironments } from "./environment_config.ts";
+import { readFileOrFail } from "./read_file.ts";
 
 export {
   chooseEnvironment,
@@ -83,13 +84,12 @@ export async function loadEnvironments(
   const path = options.path === undefined
     ? defaultEnvironmentsPath(runtime)
     : expandHome(options.path, runtime);
-  let text: string;
-  try {
-    text = await runtime.readTextFile(path);
-  } catch (error) {
-    const { code, name } = (error ?? {}) as { code?: string; name?: string };
-    if (code === "ENOENT" || name === "NotFound") return { environments: {} };
-    throw invalid(`file ${quote(path)}`, `cannot read it: ${(error as Error)?.message ?? error}`);
-  }
+  const source = `file ${quote(path)}`;
+  const text = await readFileOrFail(
+    runtime as Parameters<typeof readFileOrFail>[0],
+    path,
+    (reason, cause) => invalid(source, `cannot read it: ${reason}`, cause),
+  );
+  if (text === undefined) return { environments: {} };
   return parseEnvironments(text, `file ${quote(path)}`, (file) => expandHome(file, runtime));
 }

@@ -9,6 +9,7 @@ import {
   assertNotExpired,
   type Credentials,
   type CredentialsInit,
+  DEFAULT_AUTH_HOST,
   parseCredentials,
 } from "./credentials.ts";
 import { keyringUnavailable, KognicAuthError } from "../errors.ts";
@@ -16,6 +17,7 @@ import { detectRuntime, type Runtime } from "../runtime/mod.ts";
 import { capitalize, quote } from "../_util.ts";
 import { jsonErrorPosition } from "../_json.ts";
 import { noFilesHint, resolveEnvPair, resolveGiven } from "./resolve_sync.ts";
+import { readFileOrFail } from "./read_file.ts";
 
 /**
  * What the `auth` option takes: a path to a credentials file (`.json`, `~` expanded), a
@@ -137,8 +139,29 @@ async function find(options: ResolveOptions, runtime: Runtime): Promise<Resolved
         state("KOGNIC_CLIENT_SECRET")
       }); ` +
       `keyring profile "default" (${keyringNote})` +
-      (runtime.readTextFile ? "" : `. ${noFilesHint(runtime.name)}`),
+      (runtime.readTextFile ? await usualFileHint(runtime) : `. ${noFilesHint(runtime.name)}`),
   );
+}
+
+/** Where the Kognic web app's download is usually kept; read only when a variable names it. */
+const USUAL_FILE = "~/.config/kognic/credentials.json";
+
+/**
+ * When the usual credentials file exists, how to use it: as in Python, the file is not read
+ * without `KOGNIC_CREDENTIALS` naming it (this only looks whether it is there).
+ */
+async function usualFileHint(runtime: Runtime): Promise<string> {
+  if (!runtime.homeDir()) return "";
+  const path = expandHome(USUAL_FILE, runtime);
+  const found = await readFileOrFail(
+    runtime as Parameters<typeof readFileOrFail>[0],
+    path,
+    () => new Error(),
+  ).catch(() => undefined);
+  return found === undefined
+    ? ""
+    : `. A credentials file is at ${quote(path)}, which is read only when named: set ` +
+      `KOGNIC_CREDENTIALS=${path}`;
 }
 
 async function fromAuth(auth: AuthInput, runtime: Runtime): Promise<ResolvedCredentials> {
@@ -262,27 +285,21 @@ export async function readCredentialsFileAnyName(
       { source: path },
     );
   }
-  let text: string;
-  try {
-    text = await runtime.readTextFile(fullPath);
-  } catch (error) {
-    const { code, name } = (error ?? {}) as { code?: string; name?: string };
-    if (code === "ENOENT" || name === "NotFound") {
-      throw new KognicAuthError(
-        "CREDENTIALS_FILE_NOT_FOUND",
-        `${capitalize(source)} does not exist`,
-        { source: path },
-      );
-    }
-    const reason = code === "EISDIR" || name === "IsADirectory"
-      ? "it is a directory"
-      : code === "EACCES" || code === "EPERM" || name === "PermissionDenied" ||
-          name === "NotCapable"
-      ? "permission denied"
-      : String((error as Error)?.message ?? error);
-    throw new KognicAuthError("CREDENTIALS_FILE_UNREADABLE", `Cannot read ${source}: ${reason}`, {
-      source: path,
-    });
+  const text = await readFileOrFail(
+    runtime as Parameters<typeof readFileOrFail>[0],
+    fullPath,
+    (reason, cause) =>
+      new KognicAuthError("CREDENTIALS_FILE_UNREADABLE", `Cannot read ${source}: ${reason}`, {
+        source: path,
+        cause,
+      }),
+  );
+  if (text === undefined) {
+    throw new KognicAuthError(
+      "CREDENTIALS_FILE_NOT_FOUND",
+      `${capitalize(source)} does not exist`,
+      { source: path },
+    );
   }
   return parseCredentials(parseJson(text, source), source);
 }
@@ -370,4 +387,19 @@ function keyringAbsence(
     return `no keyring support on ${runtime.os}`;
   }
   return "no keyring on this runtime";
+}
+
+/**
+ * What to check when the token endpoint refuses the client (`invalid_client`): where the
+ * credentials came from, the start of the client id (never the secret) and the auth server.
+ * `createClient` adds it to that error's message; the command line prints it on a line of its
+ * own.
+ *
+ * @internal
+ */
+export function refusedHint(found: ResolvedCredentials, authHost?: string): string {
+  return `. Check the client secret of client id ${
+    quote(found.credentials.clientId.slice(0, 4) + "…")
+  } (from ${found.source}): that it is the current one, has not expired, and belongs to ` +
+    `the environment whose auth server is ${new URL(authHost ?? DEFAULT_AUTH_HOST).origin}`;
 }

@@ -215,22 +215,16 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
       if (delay === undefined || !retry) {
         // The error a failed connection ends in: it names the URL without its query.
         const failed = response ? undefined : unreachable(failure, input, init, attempts).error;
+        if (!response) throw failed; // The error says it; a warning would say it twice.
         if (attempts > 1) {
-          // The retries were logged at info level: the failure they ended in is a warning.
+          // The retries were logged at info level: the answer they ended in is a warning.
           logger.warn(
-            failed instanceof KognicAuthError
-              ? failed.message
-              : `${methodOf(input, init)} ${JSON.stringify(bare(urlOf(input)))} failed after ` +
-                `${attempts} attempts: ${
-                  response ? `status ${response.status}` : failureOf(failure)
-                }`,
+            `${methodOf(input, init)} ${JSON.stringify(bare(urlOf(input)))} failed after ` +
+              `${attempts} attempts: status ${response.status}`,
           );
         }
-        if (response) {
-          sunset(response, input, init);
-          return response;
-        }
-        throw failed;
+        sunset(response, input, init);
+        return response;
       }
       budget.retries--;
       await response?.body?.cancel().catch(() => {});

@@ -4,7 +4,7 @@
 import { buildClient, type ClientOptions, type KognicClient } from "./client.ts";
 import { debugLogger } from "./logging.ts";
 import { KognicAuthError } from "../errors.ts";
-import { expandHome, resolveCredentials } from "../credentials/resolve.ts";
+import { expandHome, refusedHint, resolveCredentials } from "../credentials/resolve.ts";
 import { detectRuntime } from "../runtime/mod.ts";
 import { connect } from "./connect.ts";
 import { sharedTokenProvider } from "../token/shared.ts";
@@ -95,7 +95,11 @@ export async function createClient(options: ClientOptions = {}): Promise<KognicC
     : runtime.fetchWith?.(proxy, { ca });
   const connectOptions = { ...options, fetch: options.fetch ?? proxied };
   const shared = (provider: TokenProviderOptions) =>
-    sharedTokenProvider({ ...provider, [NETWORK]: runtimeNetwork });
+    sharedTokenProvider({
+      ...provider,
+      [NETWORK]: runtimeNetwork,
+      hint: refusedHint(resolved, provider.authHost),
+    });
   const connection = connect(resolved.credentials, runtime, connectOptions, shared);
   // Credentials that can rotate (a file, a keyring profile) or expire: warned of, picked up.
   // Loaded only here, so that the edge entries carry none of it.
