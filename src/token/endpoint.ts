@@ -78,14 +78,6 @@ export interface TokenRequestOptions {
   /** Allow plain `http://` to hosts that are not loopback. Default `false`. */
   allowInsecureHttp?: boolean;
   /**
-   * What to check when the server refuses the client (`invalid_client`), added to that
-   * error's message: `createClient` names where the credentials came from, the start of the
-   * client id and the auth server.
-   *
-   * @internal
-   */
-  hint?: string;
-  /**
    * How often to retry a transient failure — a 429 (after its `Retry-After`), a 500, 502, 503
    * or 504 (after its `Retry-After`, or else a random wait of up to 0.25 s, 0.5 s, 1 s, … and
    * never more than 2 s), or a failed connection; default 2. Timeouts and refusals are not
@@ -221,7 +213,7 @@ export async function requestToken(
       });
       const status = response.status;
       if (!RETRIED.test(String(status))) {
-        return await parseTokenResponse(response, fail, secrets, options.hint);
+        return await parseTokenResponse(response, fail, secrets);
       }
       retryAfter = parseRetryAfter(response.headers.get("retry-after"), now());
       await response.body?.cancel().catch(() => {});
@@ -282,7 +274,6 @@ async function parseTokenResponse(
   response: Response,
   fail: Fail,
   secrets: (string | undefined)[],
-  hint?: string,
 ): Promise<TokenResponse> {
   const status = response.status;
   const type = response.headers.get("content-type") ?? "no content type";
@@ -320,8 +311,7 @@ async function parseTokenResponse(
         : "";
       throw fail(
         "TOKEN_OAUTH_ERROR",
-        redact(`refused the request (${status}): ${token.error}${description}`, secrets) +
-          (token.error === "invalid_client" && hint || ""),
+        redact(`refused the request (${status}): ${token.error}${description}`, secrets),
         { status, oauthError: redact(token.error, secrets) },
       );
     }

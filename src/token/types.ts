@@ -225,13 +225,6 @@ export interface TokenProviderOptions {
   /** Allow a plain `http://` auth host that is not loopback. Default `false`. */
   allowInsecureHttp?: boolean;
   /**
-   * What to check when the server refuses the client (`invalid_client`), added to that
-   * error's message.
-   *
-   * @internal
-   */
-  hint?: string;
-  /**
    * How long before expiry to start a background refresh, in milliseconds; default 60 000 (the
    * Python library's leeway), at most half the token's lifetime.
    */

@@ -41,6 +41,10 @@ test("errors: invalid_client names the source, the client id's start and the aut
     ),
   );
   assert.ok(!error.message.includes(WRONG) && !error.message.includes(server.clientId));
+  // The token endpoint's own error is the cause, with the same code and no hint.
+  const cause = error.cause;
+  assert.ok(cause instanceof KognicAuthError && cause.code === error.code, String(cause));
+  assert.ok(!cause.message.includes("Check the client secret"));
   // A credentials file is named by its path.
   const file = memoryRuntime({
     env: { KOGNIC_CREDENTIALS: "/creds.json" },
