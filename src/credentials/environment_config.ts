@@ -3,7 +3,7 @@
 // entries import this module alone; ./environments.ts adds reading the file.
 import { KognicAuthError } from "../errors.ts";
 import { DEFAULT_AUTH_HOST } from "./credentials.ts";
-import { isObject, quote } from "../_util.ts";
+import { isLoopback, isObject, quote } from "../_util.ts";
 
 /** One named environment of `environments.json`. */
 export interface Environment {
@@ -128,7 +128,7 @@ export function namedEnvironment(
 
 /**
  * The options an environment sets, under the options given: the API base URL
- * (`https://<host>`), the auth host and the scopes (when it lists any); and, where `files` is
+^ * (`https://<host>`, `http://` for a loopback host), the auth host and the scopes (when it lists any); and, where `files` is
  * true, its credentials unless the options name some.
  *
  * @internal
@@ -142,11 +142,24 @@ export function environmentOptions<T extends ClientOptionsLike>(
     options.clientSecret !== undefined;
   return {
     ...options,
-    baseUrl: options.baseUrl ?? `https://${environment.host}`,
+    baseUrl: options.baseUrl ?? baseUrlOf(environment.host),
     authHost: options.authHost ?? environment.authServer,
     scopes: options.scopes ?? (environment.scopes.length ? environment.scopes : undefined),
     ...(files && !given && environment.credentials ? { auth: environment.credentials } : {}),
   };
+}
+
+/**
+ * The API base URL of an environment's host: `https://<host>`, or `http://<host>` for a
+ * loopback host (a local test server), which the library allows plain http for.
+ */
+function baseUrlOf(host: string): string {
+  const url = `https://${host}`;
+  try {
+    return isLoopback(new URL(url)) ? `http://${host}` : url;
+  } catch {
+    return url; // Not a host: reported where the URL is used.
+  }
 }
 
 /** What {@linkcode environmentOptions} reads and sets. */

@@ -19,15 +19,9 @@
  *
  * @module
  */
-import { buildClient, type ClientOptions, type KognicClient } from "../http/client.ts";
-import { debugLogger } from "../http/logging.ts";
+import type { ClientOptions, KognicClient } from "../http/client.ts";
 import type { Credentials } from "../credentials/credentials.ts";
-import { edgeConnect } from "./_connect.ts";
-import {
-  environmentOptions,
-  namedEnvironment,
-  parseEnvironments,
-} from "../credentials/environment_config.ts";
+import { edgeClientOf } from "../http/edge_connect.ts";
 
 export * from "./mod.ts";
 export { HttpError } from "../errors.ts";
@@ -96,16 +90,5 @@ export interface EdgeClientOptions
  * @returns The client.
  */
 export function edgeClient(env?: unknown, options: EdgeClientOptions = {}): KognicClient {
-  const bindings = (typeof env === "object" && env ? env : {}) as Record<string, unknown>;
-  const binding = (name: string) => typeof bindings[name] === "string" ? bindings[name] : undefined;
-  // A DEBUG=kognic-auth binding switches on every message.
-  const logger = options.logger ?? debugLogger(binding);
-  if (logger) options = { ...options, logger };
-  const name = options.environment ?? binding("KOGNIC_ENVIRONMENT");
-  if (name) {
-    const source = "binding KOGNIC_ENVIRONMENTS";
-    const config = parseEnvironments(bindings.KOGNIC_ENVIRONMENTS ?? {}, source);
-    options = environmentOptions(namedEnvironment(config, name, source), options, false);
-  }
-  return buildClient(edgeConnect(env, options), options);
+  return edgeClientOf(env, options);
 }

@@ -5,6 +5,7 @@
  */
 import type { KognicClient } from "../http/client.ts";
 import {
+  BINDINGS,
   type ClientSource as SourceOf,
   clientSource,
   type ClientSourceOptions,
@@ -63,8 +64,10 @@ export type ClientSource<C = HonoContext> = SourceOf<C>;
 
 /**
  * Options of {@linkcode kognicClient}: the client, a function of the request's context that
- * returns it (on Cloudflare Workers, `(c) => edgeClient(c.env)` from `@kognic/auth/edge/client`),
- * or the options of `createClient` for one client made on the first request and reused.
+ * returns it, or the options of the default client. That default is, on Cloudflare Workers, a
+ * client from the bindings (`c.env`, as `edgeClient(c.env)` of `@kognic/auth/edge/client`
+ * makes it), and on Deno, Bun and Node one client from `createClient` (the environment, files
+ * and keyring), made on the first request and reused.
  *
  * @typeParam C The context type, Hono's `Context`.
  */
@@ -73,6 +76,9 @@ export interface KognicClientOptions<C = HonoContext> extends ClientSourceOption
 /**
  * Creates middleware that sets `c.var.kognic` to an authenticated Kognic client. The token is
  * fetched on the first API call and reused by every later request that gets the same client.
+ * Without a `client` option the credentials come from the bindings on Cloudflare Workers and
+ * from the environment elsewhere; when there are none, the `CREDENTIALS_NOT_FOUND` error says
+ * which it looked at.
  *
  * @example On Deno, Bun or Node, credentials from the environment
  * ```ts
@@ -90,11 +96,11 @@ export interface KognicClientOptions<C = HonoContext> extends ClientSourceOption
  * @example On Cloudflare Workers, credentials from the bindings
  * ```ts
  * import { Hono } from "hono";
- * import { edgeClient } from "@kognic/auth/edge/client";
  * import { kognicClient, type KognicEnv } from "@kognic/auth/hono";
  *
+ * // KOGNIC_CLIENT_ID and KOGNIC_CLIENT_SECRET are secrets of the worker (wrangler secret put).
  * const app = new Hono<KognicEnv>();
- * app.use(kognicClient({ client: (c) => edgeClient(c.env) }));
+ * app.use(kognicClient());
  * ```
  *
  * @typeParam C The context type, Hono's `Context`.
@@ -104,7 +110,7 @@ export interface KognicClientOptions<C = HonoContext> extends ClientSourceOption
 export function kognicClient<C extends HonoVariablesContext = HonoVariablesContext>(
   options: KognicClientOptions<C> = {},
 ): HonoHandler<C> {
-  const get = clientSource(options);
+  const get = clientSource<C>({ ...options, [BINDINGS]: (c) => c.env });
   return async (c, next) => {
     c.set("kognic", await get(c));
     await next();

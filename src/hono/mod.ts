@@ -36,3 +36,4 @@ export {
   type KognicEnv,
 } from "./middleware.ts";
 export { kognicProxy, type KognicProxyOptions } from "./proxy.ts";
+export type { ProxyKeyAccess } from "../http/proxy.ts";

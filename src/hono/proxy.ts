@@ -4,6 +4,7 @@
  * @module
  */
 import { createKognicProxy, type KognicProxyOptions as Options } from "../http/proxy.ts";
+import { BINDINGS, type WithBindings } from "../http/client_source.ts";
 import type { HonoContext, HonoHandler } from "./middleware.ts";
 
 /**
@@ -38,28 +39,28 @@ export interface KognicProxyOptions<C = HonoContext> extends Options<C> {}
  * );
  * ```
  *
- * @example Let scripts with a key call Kognic through `/kognic/*`
+ * @example Let scripts with the key in PROXY_API_KEY call Kognic through `/kognic/*`
  * ```ts
  * import { Hono } from "hono";
  * import { kognicProxy } from "@kognic/auth/hono";
  *
+ * // The key is the PROXY_API_KEY binding on Workers, the environment variable elsewhere;
+ * // callers send it in X-Api-Key.
  * const app = new Hono();
  * app.all(
  *   "/kognic/*",
- *   kognicProxy({
- *     access: (c) => c.req.header("x-api-key") === "let-me-in",
- *     paths: ["/v1/projects", "/v1/inputs"],
- *     mount: "/kognic",
- *   }),
+ *   kognicProxy({ access: { env: "PROXY_API_KEY" }, paths: ["/v1/projects"], mount: "/kognic" }),
  * );
  * ```
- * * @typeParam C The context type, Hono's `Context`.
+ *
+ * @typeParam C The context type, Hono's `Context`.
  * @param options The access check, the allowed paths, hosts and origins, limits and the client.
  * @returns The handler.
  */
 export function kognicProxy<C extends HonoContext = HonoContext>(
   options: KognicProxyOptions<C>,
 ): HonoHandler<C> {
-  const proxy = createKognicProxy<C>(options);
+  const withBindings: Options<C> & WithBindings<C> = { ...options, [BINDINGS]: (c) => c.env };
+  const proxy = createKognicProxy<C>(withBindings);
   return (c) => proxy(c.req.raw, c);
 }

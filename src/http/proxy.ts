@@ -23,7 +23,15 @@
 import { SENT_TOKENS } from "./auth_fetch.ts";
 import { KognicAuthError } from "../errors.ts";
 import { redact } from "../_util.ts";
-import { clientSource, type ClientSourceOptions } from "./client_source.ts";
+import {
+  BINDINGS,
+  clientSource,
+  type ClientSourceOptions,
+  onWorkers,
+  type WithBindings,
+} from "./client_source.ts";
+import { detectRuntime } from "../runtime/mod.ts";
+import { quote } from "../_util.ts";
 
 export type { ClientSource, ClientSourceOptions } from "./client_source.ts";
 import {
@@ -54,10 +62,11 @@ import {
 export interface KognicProxyOptions<C = Request> extends ClientSourceOptions<C> {
   /**
    * Who may use the proxy: a function of the request's context that says yes or no (check a
-   * session, an API key, an IP range), or `"public"` to let anyone who reaches it use it. There
-   * is no default: a proxy without a check would hand Kognic access to the whole internet.
+   * session, an API key, an IP range), a {@linkcode ProxyKeyAccess} (callers send a key in a
+   * header), or `"public"` to let anyone who reaches it use it. There is no default: a proxy
+   * without a check would hand Kognic access to the whole internet.
    */
-  access: ((c: C) => boolean | Promise<boolean>) | "public";
+  access: ((c: C) => boolean | Promise<boolean>) | ProxyKeyAccess | "public";
   /**
    * The upstream path prefixes that may be called, such as `["/v1/projects"]`; a prefix
    * matches itself and the paths below it (`/v1/projects/7`, not `/v1/projectsX`). `"/"`
@@ -104,6 +113,84 @@ export interface KognicProxyOptions<C = Request> extends ClientSourceOptions<C> 
    */
   allowRange?: boolean;
 }
+/**
+ * Access by a key that callers send in a header. The key is `key`, or else the variable `env`:
+ * on Cloudflare Workers a binding of the request (Hono's `c.env`), elsewhere an environment
+ * variable of the process. A variable that is not set or empty is an `INVALID_OPTIONS` error
+ * naming it at each request (a 500, never a refusal that hides the mistake).
+ */
+export interface ProxyKeyAccess {
+  /** The key itself; not empty. Default: the variable `env`. */
+  key?: string;
+  /** The variable that holds the key, read at each request. Default `"PROXY_API_KEY"`. */
+  env?: string;
+  /** The request header callers send the key in; never forwarded. Default `"x-api-key"`. */
+  header?: string;
+}
+
+/** Compares a caller's key with the expected one in time that does not depend on where they differ. */
+function sameKey(given: string, expected: string): boolean {
+  let differ = given.length ^ expected.length;
+  for (let i = 0; i < expected.length; i++) {
+    differ |= given.charCodeAt(i) ^ expected.charCodeAt(i);
+  }
+  return differ === 0;
+}
+
+/** The check of a {@linkcode ProxyKeyAccess}: the request's header against the key. */
+function keyAccess<C>(
+  access: ProxyKeyAccess,
+  bindings: ((context: C) => unknown) | undefined,
+): { header: string; check: (request: Request, context: C) => Promise<boolean> } {
+  const { key, env = "PROXY_API_KEY", header = "x-api-key" } = access;
+  if (key !== undefined && (typeof key !== "string" || !key)) {
+    invalid("The Kognic proxy's access key is empty: pass a key, or the variable that holds it");
+  }
+  if (typeof env !== "string" || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(env)) {
+    invalid(`The Kognic proxy's access env ${JSON.stringify(env)} must be a variable name`);
+  }
+  const lower = typeof header === "string" ? header.toLowerCase() : "";
+  if (!/^[a-z0-9!#$%&'*+.^_`|~-]+$/.test(lower)) {
+    invalid(`The Kognic proxy's access header ${JSON.stringify(header)} is not a header name`);
+  }
+  const where = bindings && onWorkers() ? "binding" : "environment variable";
+  const read = async (context: C): Promise<string | undefined> => {
+    if (where === "binding") {
+      const value = (bindings!(context) as Record<string, unknown> | undefined)?.[env];
+      return typeof value === "string" ? value : undefined;
+    }
+    return (await detectRuntime()).env(env);
+  };
+  return {
+    header: lower,
+    async check(request, context) {
+      let expected = key;
+      if (expected === undefined) {
+        try {
+          expected = await read(context);
+        } catch (error) {
+          throw new KognicAuthError(
+            "INVALID_OPTIONS",
+            `The Kognic proxy cannot read its access key from the ${where} ${quote(env)}`,
+            { source: env, cause: error },
+          );
+        }
+        if (!expected) {
+          throw new KognicAuthError(
+            "INVALID_OPTIONS",
+            `The Kognic proxy's access key is missing: set the ${where} ${quote(env)}` +
+              (where === "binding" ? " (wrangler secret put)" : "") +
+              ", or pass access: { key }",
+            { source: env },
+          );
+        }
+      }
+      const given = request.headers.get(lower);
+      return given !== null && sameKey(given, expected);
+    },
+  };
+}
+
 function refuse(status: number, message: string): Response {
   return Response.json({ message }, { status, headers: ANSWER_HEADERS });
 }
@@ -166,6 +253,7 @@ function invalid(message: string): never {
 export function createKognicProxy<C = Request>(
   options: KognicProxyOptions<C>,
 ): (request: Request, context: C) => Promise<Response> {
+  const bindings = (options as WithBindings<C>)?.[BINDINGS];
   const {
     access,
     paths,
@@ -176,12 +264,17 @@ export function createKognicProxy<C = Request>(
     maxBodyBytes = 8 * MIB,
     allowRange = false,
   } = options ?? {};
-  if (typeof access !== "function" && access !== "public") {
+  if (
+    typeof access !== "function" && access !== "public" &&
+    !(typeof access === "object" && access)
+  ) {
     invalid(
-      'The Kognic proxy needs an access check: pass access: (c) => boolean, or access: "public" ' +
-        "to let anyone who can reach it call Kognic with your credentials",
+      'The Kognic proxy needs an access check: pass access: (c) => boolean, access: { env: "PROXY_API_KEY" } ' +
+        'for a key callers send in X-Api-Key, or access: "public" to let anyone who can reach it ' +
+        "call Kognic with your credentials",
     );
   }
+  const keyed = typeof access === "object" ? keyAccess(access, bindings) : undefined;
   if (!Array.isArray(paths) || paths.length === 0) {
     invalid(
       'The Kognic proxy needs the upstream paths it may call, such as paths: ["/v1/projects"]',
@@ -235,7 +328,7 @@ export function createKognicProxy<C = Request>(
     if (!/^[a-z0-9!#$%&'*+.^_`|~-]+$/.test(lower)) {
       invalid(`The Kognic proxy cannot forward ${JSON.stringify(name)}: not a header name`);
     }
-    if (NEVER_FORWARD.has(lower) || OVERRIDE.includes(lower)) {
+    if (NEVER_FORWARD.has(lower) || OVERRIDE.includes(lower) || lower === keyed?.header) {
       invalid(
         `The Kognic proxy never forwards the caller's ${JSON.stringify(name)} header` +
           (RANGE.includes(lower) ? ": use allowRange: true" : ""),
@@ -260,7 +353,11 @@ export function createKognicProxy<C = Request>(
     if (isCrossSite(request.headers, host, allowedOrigins)) {
       return refuse(403, "Cross-site requests are not allowed through this proxy");
     }
-    if (access !== "public" && !(await access(context))) return refuse(403, "Forbidden");
+    if (
+      keyed
+        ? !(await keyed.check(request, context))
+        : access !== "public" && !(await (access as (c: C) => boolean | Promise<boolean>)(context))
+    ) return refuse(403, "Forbidden");
     const path = incoming.pathname;
     if (mount && path !== mount && !path.startsWith(`${mount}/`)) {
       return refuse(404, "Not found");

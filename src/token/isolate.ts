@@ -2,8 +2,9 @@
 // ends a request's I/O with the request: a token request started by one request and awaited by
 // the next never settles there, and a background refresh is cancelled half-way. So on workerd
 // every client gets a provider of its own, and the token is shared through an isolate-wide
-// store in front of the caller's store (such as KV). Private to the edge entries.
-import { TokenProvider } from "../token/provider.ts";
+// store in front of the caller's store (such as KV). Used by the edge entries and the Hono shell
+// through http/edge_connect.ts; not part of the public API.
+import { TokenProvider } from "./provider.ts";
 import {
   type InternalOptions,
   type InternalStore,
@@ -14,9 +15,9 @@ import {
   type TokenProviderOptions,
   type TokenStore,
   WAIT,
-} from "../token/types.ts";
-import { providerKey, sharedTokenProvider } from "../token/shared.ts";
-import { usable } from "../token/expiry.ts";
+} from "./types.ts";
+import { providerKey, sharedTokenProvider } from "./shared.ts";
+import { usable } from "./expiry.ts";
 import { sleep } from "../_util.ts";
 
 /** On workerd: the latest token of each registry key, for the whole isolate. */
