@@ -15,6 +15,7 @@ import "./proxy_test.ts";
 import "./soak_test.ts";
 import "./edge_test.ts";
 import "./hono_test.ts";
+import "./runtime_pick_test.ts";
 import "./cli_test.ts";
 import "./cli_interop_test.ts";
 import "./keyring_test.ts";
