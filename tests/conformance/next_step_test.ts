@@ -65,8 +65,25 @@ test("errors: invalid_client names the source, the client id's start and the aut
     fetch: server.fetch,
     scopes: ["other"], // a provider of its own
   });
-  const refused = await fromFile.get("/v1/projects").catch((error: Error) => error);
-  assert.match((refused as Error).message, /\(from KOGNIC_CREDENTIALS file "\/creds\.json"\)/);
+  // A file is read again after a refusal; still refused, the error is CREDENTIALS_REFUSED, whose
+  // cause is the hinted refusal (the same for every waiter: the file is read once).
+  const [refused, other] = await Promise.all([
+    fromFile.get("/v1/projects").catch((error: Error) => error),
+    fromFile.get("/v1/projects").catch((error: Error) => error),
+  ]);
+  assert.ok(
+    refused instanceof KognicAuthError && refused.code === "CREDENTIALS_REFUSED",
+    String(refused),
+  );
+  assert.match(refused.message, /KOGNIC_CREDENTIALS file "\/creds\.json" was read again/);
+  const hinted = refused.cause;
+  assert.ok(hinted instanceof KognicAuthError && hinted.code === "TOKEN_OAUTH_ERROR");
+  assert.match(
+    hinted.message,
+    /invalid_client: .*\. Check the client secret of client id "kogn…" \(from KOGNIC_CREDENTIALS file "\/creds\.json"\): .*auth server is http:\/\/127\.0\.0\.1:9$/,
+  );
+  assert.ok((other as KognicAuthError).cause === hinted);
+  assert.ok(!refused.message.includes(WRONG) && !hinted.message.includes(WRONG));
 });
 
 test("errors: kognic-auth prints Python's line, then what to check", async () => {
@@ -90,6 +107,32 @@ test("errors: kognic-auth prints Python's line, then what to check", async () =>
     );
     assert.equal(lines.length, 3);
     assert.ok(!err.join("").includes(WRONG));
+    // A file, read again after the refusal and still refused: the same two lines, naming it.
+    const fromFile: string[] = [];
+    const fileRuntime = memoryRuntime({
+      env: { KOGNIC_CREDENTIALS: "/creds.json" },
+      files: {
+        "/creds.json": JSON.stringify({
+          clientId: kognic.env.KOGNIC_CLIENT_ID,
+          clientSecret: WRONG,
+          email: "",
+          userId: 0,
+          issuer: "",
+        }),
+      },
+    });
+    assert.equal(
+      await main(
+        ["get-access-token", "--server", kognic.url, "--token-cache", "none"],
+        { stdout: () => {}, stderr: (text) => void fromFile.push(text), runtime: fileRuntime },
+      ),
+      1,
+    );
+    const fileLines = fromFile.join("").split("\n");
+    assert.equal(fileLines[0], lines[0]);
+    assert.match(fileLines[1], /\(from KOGNIC_CREDENTIALS file "\/creds\.json"\): /);
+    assert.equal(fileLines.length, 3);
+    assert.ok(!fromFile.join("").includes(WRONG));
   } finally {
     await kognic.close();
   }
