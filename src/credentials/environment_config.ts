@@ -128,7 +128,7 @@ export function namedEnvironment(
 
 /**
  * The options an environment sets, under the options given: the API base URL
-^ * (`https://<host>`, `http://` for a loopback host), the auth host and the scopes (when it lists any); and, where `files` is
+ * (`https://<host>`, `http://` for a loopback host), the auth host and the scopes (when it lists any); and, where `files` is
  * true, its credentials unless the options name some.
  *
  * @internal

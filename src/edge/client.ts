@@ -21,7 +21,7 @@
  */
 import type { ClientOptions, KognicClient } from "../http/client.ts";
 import type { Credentials } from "../credentials/credentials.ts";
-import { edgeClientOf } from "../http/edge_connect.ts";
+import { edgeClientOf } from "../http/edge_client.ts";
 
 export * from "./mod.ts";
 export { HttpError } from "../errors.ts";

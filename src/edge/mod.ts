@@ -65,15 +65,6 @@ export interface EdgeFetchOptions extends
    * `env`. Anything else (a path, a plain object) is an `INVALID_OPTIONS` error.
    */
   auth?: readonly string[] | Credentials;
-  /**
-   * A named environment: its API host, auth server and scopes, each unless the options set it.
-   * The environments are the `KOGNIC_ENVIRONMENTS` binding: the text of an `environments.json`,
-   * or the same as a JSON variable; a loopback host (such as a local test server's
-   * `127.0.0.1:8787`) is called over plain `http://`. Default the `KOGNIC_ENVIRONMENT`
-   * binding, or none. An unknown name is an `ENVIRONMENT_NOT_FOUND` error that lists the
-   * environments defined.
-   */
-  environment?: string;
 }
 
 /** A `fetch` that carries the Kognic access token, and the provider it takes tokens from. */
@@ -96,9 +87,11 @@ export type EdgeFetch =
  *   `KOGNIC_CLIENT_ID` and `KOGNIC_CLIENT_SECRET` in `env` (the `env` argument of a Workers
  *   `fetch` handler, `Deno.env.toObject()` on Deno Deploy and Supabase, `process.env` on
  *   Vercel).
- * - The API host, auth server and scopes come from the options, else from the environment
- *   that the `environment` option or a `KOGNIC_ENVIRONMENT` binding names in the
- *   `KOGNIC_ENVIRONMENTS` binding (as for `edgeClient`), else Kognic's production hosts.
+ * - The API host and auth server are Kognic's production hosts unless the `baseUrl` and
+ *   `authHost` options name others (a staging environment, or a local test server such as
+ *   `http://127.0.0.1:8787`: loopback hosts may be plain `http://`). Named environments
+ *   (`KOGNIC_ENVIRONMENT` and `KOGNIC_ENVIRONMENTS` bindings) are read by `edgeClient` of
+ *   `@kognic/auth/edge/client`, which keeps this entry small.
  * - Functions made for the same credentials, auth host, token path, scopes and authentication
  *   method reuse one token for the life of the isolate, so calling this on every request costs
  *   one token request per isolate, not per request (on Cloudflare Workers, where a request

@@ -3,7 +3,7 @@
 // authenticating proxy and the Hono middleware. Not part of the public API.
 import type { ClientOptions, KognicClient } from "./client.ts";
 import { createClient } from "./create_client.ts";
-import { edgeClientOf } from "./edge_connect.ts";
+import { edgeClientOf } from "./edge_client.ts";
 import { KognicAuthError } from "../errors.ts";
 
 /**

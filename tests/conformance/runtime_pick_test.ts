@@ -1,7 +1,8 @@
 // Examples that run where they are shown: the Hono middleware and proxy take credentials from
 // the environment off Workers (on Node, `c.env` holds @hono/node-server's objects, not
 // bindings) and say where they looked; the proxy's key comes from the environment there; and
-// edgeFetch follows the KOGNIC_ENVIRONMENT and KOGNIC_ENVIRONMENTS bindings to a local server.
+// a worker reaches a local server: edgeClient through the KOGNIC_ENVIRONMENT and
+// KOGNIC_ENVIRONMENTS bindings, edgeFetch through its baseUrl and authHost options.
 import assert from "node:assert/strict";
 import process from "node:process";
 import { Hono } from "hono";
@@ -140,7 +141,7 @@ test("hono proxy: a key from the environment lets callers in; a missing one is a
   assert.equal(refused.status, 403);
 });
 
-test("edge: edgeFetch and edgeClient follow the KOGNIC_ENVIRONMENT bindings to a loopback server", async () => {
+test("edge: edgeClient follows the KOGNIC_ENVIRONMENT bindings to a loopback server", async () => {
   const server = await startTestServer();
   try {
     const host = new URL(server.url).host;
@@ -152,18 +153,51 @@ test("edge: edgeFetch and edgeClient follow the KOGNIC_ENVIRONMENT bindings to a
         environments: { local: { host, auth_server: server.url } },
       }),
     };
-    const response = await edgeFetch(bindings)("/v1/projects");
-    assert.equal(response.status, 200, await response.clone().text());
-    assert.equal(new URL(response.url).origin, new URL(server.url).origin);
-    assert.ok(server.tokenRequests.length >= 1);
     assert.ok(Array.isArray(await edgeClient(bindings).get("/v1/projects")));
+    assert.equal(server.tokenRequests.length, 1);
     // An unknown environment names those defined.
     assert.throws(
-      () => edgeFetch({ ...bindings, KOGNIC_ENVIRONMENT: "prod" }),
+      () => edgeClient({ ...bindings, KOGNIC_ENVIRONMENT: "prod" }),
       (error: unknown) =>
         error instanceof KognicAuthError && error.code === "ENVIRONMENT_NOT_FOUND" &&
         /"local"/.test(error.message),
     );
+  } finally {
+    await server.close();
+  }
+});
+
+test("edge: edgeFetch reaches a loopback server through baseUrl and authHost, not environments", async () => {
+  const server = await startTestServer();
+  try {
+    const credentials = {
+      KOGNIC_CLIENT_ID: server.env.KOGNIC_CLIENT_ID,
+      KOGNIC_CLIENT_SECRET: server.env.KOGNIC_CLIENT_SECRET,
+    };
+    const kognicFetch = edgeFetch(credentials, { baseUrl: server.url, authHost: server.url });
+    const response = await kognicFetch("/v1/projects");
+    assert.equal(response.status, 200, await response.clone().text());
+    assert.equal(new URL(response.url).origin, new URL(server.url).origin);
+    assert.equal(server.tokenRequests.length, 1);
+    // Named environments are edgeClient's: edgeFetch goes to Kognic's hosts (or its options').
+    const seen: string[] = [];
+    const elsewhere = edgeFetch({
+      ...credentials,
+      KOGNIC_ENVIRONMENT: "local",
+      KOGNIC_ENVIRONMENTS: JSON.stringify({
+        environments: { local: { host: new URL(server.url).host, auth_server: server.url } },
+      }),
+    }, {
+      scopes: ["elsewhere"], // a provider of its own
+      fetch: (input) => {
+        seen.push(input instanceof Request ? input.url : String(input));
+        return Promise.resolve(Response.json({ error: "invalid_client" }, { status: 401 }));
+      },
+    });
+    await assert.rejects(elsewhere("/v1/projects"));
+    assert.ok(seen.length >= 1);
+    for (const url of seen) assert.match(url, /^https:\/\/[^/]*kognic\.com\//);
+    assert.equal(server.tokenRequests.length, 1);
   } finally {
     await server.close();
   }
