@@ -20,7 +20,7 @@ app.all(
   "/kognic/*",
   kognicProxy<Context<Env>>({
     client: (c) => edgeClient(c.env),
-    access: (c) => !!c.env.PROXY_API_KEY && c.req.header("x-api-key") === c.env.PROXY_API_KEY,
+    access: { env: "PROXY_API_KEY" }, // the binding, on Workers
     paths: ["/v1/projects"],
     mount: "/kognic",
   }),

@@ -229,7 +229,6 @@ async function request(
   return 0;
 }
 
-if (import.meta.main) {
-  const { runMain } = await import("./_main.ts");
-  await runMain(kog);
-}
+// Without a top-level await, so that bundles in formats that lack it (an iife) can hold this
+// module: the command runs after the module has loaded.
+if (import.meta.main) import("./_main.ts").then(({ runMain }) => runMain(kog));

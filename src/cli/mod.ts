@@ -323,7 +323,6 @@ async function credentials(
   return 0;
 }
 
-if (import.meta.main) {
-  const { runMain } = await import("./_main.ts");
-  await runMain(main);
-}
+// Without a top-level await, so that bundles in formats that lack it (an iife) can hold this
+// module: the command runs after the module has loaded.
+if (import.meta.main) import("./_main.ts").then(({ runMain }) => runMain(main));
