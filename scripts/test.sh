@@ -45,7 +45,9 @@ step "deno publish --dry-run" "$deno" publish --dry-run --allow-dirty
 step "deno publish --dry-run --config jsr.json" "$deno" publish --dry-run --allow-dirty --config jsr.json
 # The edge entry's size, minified and gzipped: a ratchet that keeps it from growing silently.
 # docs/edge-size.md keeps the ledger of what each step added or won back, and why.
-step "edge bundle size" "$node24" scripts/size.ts --max 8565
+# With it, what a createClient program loads up front (code splitting, static imports only): a
+# ratchet too.
+step "edge bundle size" "$node24" scripts/size.ts --max 8565 --closure-max 15309
 # Every code block of README.md, CONTRIBUTING.md and docs/: TypeScript type-checked against the
 # exports, shell and JSON parsed, the journeys' examples run on their runtimes against the test
 # server of @kognic/auth/testing (CONTRIBUTING.md, "Documentation code blocks").

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { expandHome, xdgPath } from "../credentials/resolve.ts";
+import { expandHome, xdgPath } from "../credentials/sources.ts";
 import { detectRuntime, type Runtime } from "../runtime/mod.ts";
 import type { StoredToken, TokenStore } from "../token/provider.ts";
 import { KognicAuthError } from "../errors.ts";
