@@ -81,6 +81,8 @@ export function fileTokenStore(options: FileTokenStoreOptions = {}): FileTokenSt
  * Made by {@linkcode fileTokenStore}.
  */
 export class FileTokenStore implements TokenStore {
+  /** The store's name in telemetry. */
+  readonly name = "file";
   readonly #options: FileTokenStoreOptions;
   #runtime?: Promise<Runtime>;
   /** Lease files seen without a time in them, and since when (ms). */
