@@ -154,7 +154,8 @@ fi
 
 # Secret hygiene over the whole run: the test server's client secret (as it is, hex-encoded and in
 # the Basic header), the marker inside every token it issues and the proxy tests' passwords must
-# appear nowhere in what the suite printed, nor in what the real proxies logged.
+# appear nowhere in what the suite printed (the telemetry the otel cases export included: they
+# print it all), nor in what the real proxies logged.
 proxy_log_count=$(find "$proxy_logs" -type f | wc -l)
 echo "== secret scan of all output and $proxy_log_count proxy logs"
 if [ "$proxy_log_count" -eq 0 ] && [ "${CI:-}" = true ]; then
@@ -173,6 +174,9 @@ canaries=(
   "$(printf '%s:%s' "$(read_const TEST_CLIENT_ID tests/support/kognic_server.ts)" "$secret" | base64 -w0)"
   "$(read_const TOKEN_CANARY tests/support/kognic_server.ts)"
   "$(read_const PROXY_CANARY tests/conformance/proxy_test.ts)"
+  # What the otel cases put in query strings and headers: the telemetry they print must not hold it.
+  "$(read_const QUERY_CANARY tests/conformance/otel_test.ts)"
+  "$(read_const HEADER_CANARY tests/conformance/otel_test.ts)"
 )
 # The proxy passwords: as they are, percent-encoded (as they go in a proxy URL) and in the Basic
 # Proxy-Authorization header of each user name the cases use (a wrong password is the right one

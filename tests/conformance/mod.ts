@@ -32,3 +32,4 @@ import "./network_test.ts";
 import "./fleet_test.ts";
 import "./testing_test.ts";
 import "./rotation_test.ts";
+import "./otel_test.ts";
