@@ -162,70 +162,88 @@ class Telemetry {
   }
 
   #create(meter: Meter): Instruments {
-    const seconds = { unit: "s", advice: { explicitBucketBoundaries: SECONDS } };
-    meter.createObservableGauge("kognic_auth.token.time_left", {
-      description: "Seconds of life left on each auth server's current access token (the " +
-        "least among the providers of that server)",
-      unit: "s",
-    }).addCallback((result) => {
-      for (
-        const [server, left] of this.#least((provider, now) => {
-          const expiresAt = provider[STATE]()[0]?.details.expiresAt;
-          return expiresAt === undefined ? undefined : (expiresAt - now) / 1000;
-        })
-      ) result.observe(left, { "server.address": server });
-    });
-    meter.createObservableGauge("kognic_auth.credentials.time_left", {
-      description: "Days until the credentials' expires date (the least among the providers " +
-        "of each auth server whose credentials have one)",
-      unit: "d",
-    }).addCallback((result) => {
-      for (
-        const [server, left] of this.#least((provider, now) => {
-          const expires = provider[STATE]()[1].credentials.expires;
-          return expires && (expires.getTime() - now) / 86_400_000;
-        })
-      ) result.observe(left, { "server.address": server });
-    });
+    const counter = (name: string, description: string, unit: string) =>
+      meter.createCounter(`kognic_auth.${name}`, { description, unit });
+    const histogram = (name: string, description: string) =>
+      meter.createHistogram(`kognic_auth.${name}`, {
+        description,
+        unit: "s",
+        advice: { explicitBucketBoundaries: SECONDS },
+      });
+    // Per auth server, the least value among its providers.
+    const gauge = (
+      name: string,
+      description: string,
+      unit: string,
+      of: (provider: TokenProvider, now: number) => number | undefined,
+    ) =>
+      meter.createObservableGauge(`kognic_auth.${name}`, { description, unit })
+        .addCallback((result) => {
+          for (const [server, left] of this.#least(of)) {
+            result.observe(left, { "server.address": server });
+          }
+        });
+    gauge(
+      "token.time_left",
+      "Seconds of life left on each auth server's current access token (the least among the " +
+        "providers of that server)",
+      "s",
+      (provider, now) => {
+        const expiresAt = provider[STATE]()[0]?.details.expiresAt;
+        return expiresAt === undefined ? undefined : (expiresAt - now) / 1000;
+      },
+    );
+    gauge(
+      "credentials.time_left",
+      "Days until the credentials' expires date (the least among the providers of each auth " +
+        "server whose credentials have one)",
+      "d",
+      (provider, now) => {
+        const expires = provider[STATE]()[1].credentials.expires;
+        return expires && (expires.getTime() - now) / 86_400_000;
+      },
+    );
     return {
-      tokenRequests: meter.createCounter("kognic_auth.token.requests", {
-        description: "Token requests to the token endpoint, by grant and outcome",
-        unit: "{request}",
-      }),
-      tokenDuration: meter.createHistogram("kognic_auth.token.request.duration", {
-        description: "How long token requests took, retries included",
-        ...seconds,
-      }),
-      renewals: meter.createCounter("kognic_auth.token.renewals", {
-        description: "Tokens an API answered 401 for: renewed, or kept because the last " +
-          "renewal after a 401 was too recent (refused)",
-        unit: "{renewal}",
-      }),
-      storeErrors: meter.createCounter("kognic_auth.store.errors", {
-        description: "Token store failures the provider went on without, by operation " +
-          "(counted once until the operation works again)",
-        unit: "{error}",
-      }),
-      storeDuration: meter.createHistogram("kognic_auth.store.operation.duration", {
-        description: "How long token store operations took (instrumented stores)",
-        ...seconds,
-      }),
-      leaseWaits: meter.createCounter("kognic_auth.lease.waits", {
-        description: "Waits for the token request of another holder of the store's lease",
-        unit: "{wait}",
-      }),
-      leaseDuration: meter.createHistogram("kognic_auth.lease.wait.duration", {
-        description: "How long waits for another holder of the store's lease took",
-        ...seconds,
-      }),
-      apiCalls: meter.createCounter("kognic_auth.api.calls", {
-        description: "API calls, by status class (or error)",
-        unit: "{call}",
-      }),
-      apiRetries: meter.createCounter("kognic_auth.api.retries", {
-        description: "Retries of API calls after a transient failure",
-        unit: "{retry}",
-      }),
+      tokenRequests: counter(
+        "token.requests",
+        "Token requests to the token endpoint, by grant and outcome",
+        "{request}",
+      ),
+      tokenDuration: histogram(
+        "token.request.duration",
+        "How long token requests took, retries included",
+      ),
+      renewals: counter(
+        "token.renewals",
+        "Tokens an API answered 401 for: renewed, or kept because the last renewal after a 401 " +
+          "was too recent (refused)",
+        "{renewal}",
+      ),
+      storeErrors: counter(
+        "store.errors",
+        "Token store failures the provider went on without, by operation (counted once until " +
+          "the operation works again)",
+        "{error}",
+      ),
+      storeDuration: histogram(
+        "store.operation.duration",
+        "How long token store operations took (instrumented stores)",
+      ),
+      leaseWaits: counter(
+        "lease.waits",
+        "Waits for the token request of another holder of the store's lease",
+        "{wait}",
+      ),
+      leaseDuration: histogram(
+        "lease.wait.duration",
+        "How long waits for another holder of the store's lease took",
+      ),
+      apiCalls: counter("api.calls", "API calls, by status class (or error)", "{call}"),
+      apiRetries: counter(
+        "api.retries",
+        "Retries of API calls after a transient failure",
+        "{retry}",
+      ),
     };
   }
 
