@@ -40,6 +40,7 @@ export {
   type StoredToken,
   type StoreOperation,
   type TokenEvent,
+  type TokenRequestDetails,
   type TokenStore,
 } from "./src/token/provider.ts";
 export type { AuthMethod } from "./src/token/endpoint.ts";

@@ -133,12 +133,22 @@ async function point(store: string, variant: "lease" | "no-lease" | "none", proc
       location,
       runtime: store === "deno-kv" ? runtimes.deno : runtime,
       pauseMs: 50,
+      otel: true,
     });
     for (const err of stderr) if (err.trim()) process.stderr.write(err.slice(0, 2000));
     const label = variant === "none"
       ? `store=none P=${processes}`
       : `store=${store}${variant === "no-lease" ? "-no-lease" : ""} P=${processes}`;
-    line(label, analyse(tokenTimes, results));
+    // The fleet's own count (every token request the server got, the cold burst included)
+    // beside the sum of the processes' kognic_auth.token.requests counters.
+    const counted = results.reduce((n, r) => n + (r?.otelTokenRequests ?? 0), 0);
+    const requested = tokenTimes.length;
+    line(
+      label,
+      analyse(tokenTimes, results),
+      ` served=${requested} otelTokenRequests=${counted} ` +
+        `agree=${counted === requested ? "yes" : "no"}`,
+    );
   } finally {
     await served.close();
     await redis?.stop();

@@ -109,6 +109,17 @@ for (const runtime of RUNTIMES) {
   const stdout = await capture([...runtime.bench, "bench/run.ts", ...(smoke ? ["--smoke"] : [])]);
   results.push(JSON.parse(stdout.trim().split("\n").at(-1)!));
 }
+// The hot path with @kognic/auth/otel loaded and the client instrumented but no SDK registered,
+// beside the same client without it (bench/otel_hot.ts): its machine-readable lines as they are.
+const otelLines: string[] = [];
+for (const runtime of RUNTIMES) {
+  const stdout = await capture([
+    ...runtime.run,
+    "bench/otel_hot.ts",
+    ...(smoke ? ["--smoke"] : []),
+  ]);
+  otelLines.push(...stdout.split("\n").filter((line) => line.startsWith("bench scenario=")));
+}
 
 // Cold start: the Kognic test server runs in this process, on loopback. The library is loaded
 // from its TypeScript source and, as a package consumer gets it, as one JavaScript file; each
@@ -627,7 +638,7 @@ out("Machine-readable, one line per comparison (ratio > 1: the library is faster
 out("token requests, or is smaller):");
 out();
 out("```");
-for (const line of machine) out(line);
+for (const line of [...machine, ...otelLines]) out(line);
 out("```");
 out();
 out(

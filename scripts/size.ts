@@ -5,9 +5,13 @@
 // entry plus the full API client) and, for scale, the client-credentials subset of oauth4webapi
 // (which issue 3 puts at about 5.0 KB) for information, and fails when either of ours imports a
 // `node:` module. `npm run size` checks the issue's budget; `npm test` runs the ratchet (scripts/test.sh).
-// Usage: node scripts/size.ts [--max BYTES]
+// Then what a `createClient` program loads up front: the program bundled with code splitting, the
+// chunks its entry imports statically, each gzipped, summed (what loads on first use apart); with
+// `--closure-max N` it fails above N.
+// Usage: node scripts/size.ts [--max BYTES] [--closure-max BYTES]
 import process from "node:process";
-import { bundle } from "./_bundle.ts";
+import { fileURLToPath } from "node:url";
+import { bundle, closure } from "./_bundle.ts";
 
 /** The budget of issue 3, in bytes gzipped. */
 const BUDGET = 5000;
@@ -58,4 +62,23 @@ const { code, gzipped } = await bundle(scale);
 print(
   `oauth4webapi client credentials, for scale: ${code.length} B minified, ${gzipped} B gzipped`,
 );
+
+const program = `import { createClient } from "./mod.ts";
+const kognic = await createClient();
+console.log(await kognic.get("/v1/projects"));
+`;
+const loaded = await closure(program, fileURLToPath(new URL("..", import.meta.url)));
+const closureFlag = process.argv.indexOf("--closure-max");
+const closureMax = closureFlag === -1 ? Infinity : Number(process.argv[closureFlag + 1]);
+print(
+  `a createClient program loads up front: ${loaded.gzipped} B gzipped in ${loaded.files.length} ` +
+    `files (esbuild --splitting, each file gzipped); ${loaded.deferred} B more load on first use` +
+    (closureMax === Infinity ? "" : ` (this run fails above ${closureMax} B)`),
+);
+if (loaded.gzipped > closureMax) {
+  print(
+    `Error: a createClient program loads ${loaded.gzipped} B up front, more than ${closureMax} B`,
+  );
+  failed = true;
+}
 process.exit(failed ? 1 : 0);

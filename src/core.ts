@@ -33,13 +33,15 @@ export {
 } from "./credentials/environments.ts";
 export type { HttpErrorOptions, KognicAuthErrorOptions, TokenErrorOptions } from "./errors.ts";
 export {
-  CREDENTIALS_KEYRING_SERVICE,
-  expandHome,
-  readCredentialsFile,
   resolveCredentials,
   type ResolvedCredentials,
   type ResolveOptions,
 } from "./credentials/resolve.ts";
+export {
+  CREDENTIALS_KEYRING_SERVICE,
+  expandHome,
+  readCredentialsFile,
+} from "./credentials/sources.ts";
 export {
   DEFAULT_AUTH_HOST,
   DEFAULT_TOKEN_PATH,

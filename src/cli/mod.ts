@@ -35,7 +35,7 @@ import {
   expandHome,
   readCredentialsFileAnyName,
   readKeyringCredentials,
-} from "../credentials/resolve.ts";
+} from "../credentials/sources.ts";
 import { detectRuntime, type Runtime } from "../runtime/mod.ts";
 import { DEFAULT_AUTH_HOST } from "../token/endpoint.ts";
 import { type ArgSpec, HelpRequest, type Parsed, Parser } from "./_args.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { expandHome, xdgPath } from "./resolve.ts";
+import { expandHome, xdgPath } from "./sources.ts";
 import { detectRuntime, type Runtime } from "../runtime/mod.ts";
 import { quote } from "../_util.ts";
 import { type EnvironmentsConfig, invalid, parseEnvironments } from "./environment_config.ts";

@@ -8,5 +8,6 @@
  */
 export * from "./credentials.ts";
 export * from "./resolve.ts";
+export * from "./sources.ts";
 export * from "./environments.ts";
 export type { CredentialsEvent } from "./expiry.ts";

@@ -3,12 +3,8 @@
 // KOGNIC_CLIENT_ID/KOGNIC_CLIENT_SECRET pair cannot change while a program runs: they have none.
 import type { Credentials } from "./credentials.ts";
 import { KognicAuthError } from "../errors.ts";
-import {
-  expandHome,
-  readCredentialsFileAnyName,
-  readKeyringCredentials,
-  type ResolvedCredentials,
-} from "./resolve.ts";
+import type { ResolvedCredentials } from "./resolve.ts";
+import { expandHome, readCredentialsFileAnyName, readKeyringCredentials } from "./sources.ts";
 import type { Runtime } from "../runtime/mod.ts";
 import { quote } from "../_util.ts";
 

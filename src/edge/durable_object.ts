@@ -184,6 +184,7 @@ export function durableObjectTokenStore(
     return response.json();
   };
   return {
+    name: "durable-object",
     async load(key) {
       return (await ask(key, { op: "load" })) ?? undefined;
     },

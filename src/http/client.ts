@@ -22,6 +22,13 @@ import { NETWORK, type WithNetwork } from "../_transport.ts";
 import { assertSecureUrl, isObject, readText, redact } from "../_util.ts";
 
 const LISTENER = Symbol("kognic-auth.listener");
+/**
+ * Where a program-wide instrumentation (`instrumentAll` of `@kognic/auth/otel`) puts the
+ * function that takes every client made from then on: a global only that call sets.
+ *
+ * @internal
+ */
+export const INSTRUMENT_CLIENTS: unique symbol = Symbol.for("kognic-auth.instrumentClients");
 
 /** Options of {@linkcode createClient}. */
 export interface ClientOptions extends ResolveOptions, AuthFetchOptions {
@@ -154,6 +161,8 @@ export class KognicClient {
     // the client's fetch holds it, so that it is called as long as the client or its fetch is
     // in use (`const { fetch } = …` too).
     Object.defineProperty(this.fetch, LISTENER, { value: listener });
+    (globalThis as { [INSTRUMENT_CLIENTS]?: (client: KognicClient) => void })
+      [INSTRUMENT_CLIENTS]?.(this);
   }
 
   /**

@@ -77,6 +77,15 @@ export interface AuthFetchOptions {
   logger?: Logger;
 }
 
+/**
+ * A private key of a request's init, looked at only when the init carries `SENT_TOKENS` too: a
+ * function called with each retry event of that one request (for `@kognic/auth/otel`, which
+ * counts a call's retries).
+ *
+ * @internal
+ */
+export const ON_RETRY: unique symbol = Symbol("kognic-auth.onRetry");
+
 /** A `RequestInit` with the per-request overrides {@linkcode createAuthFetch} understands. */
 export interface KognicRequestInit extends RequestInit {
   /** Overrides the client's retry options for this request; `false` never retries. */
@@ -151,11 +160,15 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
   const sunset = sunsetReporter(options, emit, logger, now, urlOf);
 
   return async function authFetch(input: FetchInput, init?: KognicRequestInit): Promise<Response> {
-    const sent = (init as { [SENT_TOKENS]?: string[] } | undefined)?.[SENT_TOKENS];
+    type Private = { [SENT_TOKENS]?: string[]; [ON_RETRY]?: (event: ClientEvent) => void };
+    const sent = (init as Private | undefined)?.[SENT_TOKENS];
+    let onRetry: Private[typeof ON_RETRY];
     if (sent) {
-      // Not for the transport: the key stays with this library.
+      onRetry = (init as Private)[ON_RETRY];
+      // Not for the transport: the keys stay with this library.
       init = { ...init };
-      delete (init as { [SENT_TOKENS]?: string[] })[SENT_TOKENS];
+      delete (init as Private)[SENT_TOKENS];
+      delete (init as Private)[ON_RETRY];
     }
     const caller = init?.signal ?? (input instanceof Request ? input.signal : undefined) ??
       undefined;
@@ -235,14 +248,20 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
         `Retrying ${method} ${JSON.stringify(url)} in ${Math.round(delay)} ms after ${why} ` +
           `(attempt ${attempts + 1} of ${attempts + 1 + budget.retries})`,
       );
-      emit({
+      const event: ClientEvent = {
         type: "retry",
         method,
         url,
         attempt: attempts + 1,
         delayMs: delay,
         ...(response ? { status: response.status } : { error: why }),
-      });
+      };
+      emit(event);
+      try {
+        onRetry?.(event);
+      } catch {
+        // As a hook's: not the request's failure.
+      }
       await wait(delay, caller);
     }
   } as typeof fetch;

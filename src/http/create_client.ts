@@ -4,7 +4,7 @@
 import { buildClient, type ClientOptions, type KognicClient } from "./client.ts";
 import { debugLogger } from "./logging.ts";
 import { KognicAuthError, TokenError } from "../errors.ts";
-import { expandHome, refusedHint, resolveCredentials } from "../credentials/resolve.ts";
+import { refusedHint, resolveCredentials } from "../credentials/resolve.ts";
 import { detectRuntime } from "../runtime/mod.ts";
 import { connect } from "./connect.ts";
 import { sharedTokenProvider } from "../token/shared.ts";
@@ -66,8 +66,13 @@ export async function createClient(options: ClientOptions = {}): Promise<KognicC
   if (options.environment !== undefined) {
     // The hosts, scopes and credentials of a named environment, as the commands take them.
     // Loaded only here: most programs name no environment, and each module costs start-up time.
-    const { defaultEnvironmentsPath, environmentOptions, loadEnvironments, namedEnvironment } =
-      await import("../credentials/environments.ts");
+    const [
+      { defaultEnvironmentsPath, environmentOptions, loadEnvironments, namedEnvironment },
+      { expandHome },
+    ] = await Promise.all([
+      import("../credentials/environments.ts"),
+      import("../credentials/sources.ts"),
+    ]);
     const path = options.environmentsPath === undefined
       ? defaultEnvironmentsPath(runtime)
       : expandHome(options.environmentsPath, runtime);

@@ -174,6 +174,11 @@ export function tokenEventListener(
         ? "error"
         : "warn";
       logger[level](credentialsMessage(event));
+    } else if (event.type === "lease_wait") {
+      logger.debug(
+        `Waited ${event.durationMs} ms for another process's token request to ` +
+          `${JSON.stringify(event.tokenUrl)} (${event.outcome})`,
+      );
     } else if (event.type === "store_error") {
       logger.warn(
         `The token store failed to ${event.operation} a token for ` +

@@ -186,6 +186,7 @@ export function denoKvTokenStore(
     },
   };
   return {
+    name: "deno-kv",
     load: (key) => retried(() => store.load(key)),
     save: (key, token) => retried(() => store.save(key, token)),
     lease: (key, owner, ttl) => retried(() => store.lease!(key, owner, ttl)),

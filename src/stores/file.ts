@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { expandHome, xdgPath } from "../credentials/resolve.ts";
+import { expandHome, xdgPath } from "../credentials/sources.ts";
 import { detectRuntime, type Runtime } from "../runtime/mod.ts";
 import type { StoredToken, TokenStore } from "../token/provider.ts";
 import { KognicAuthError } from "../errors.ts";
@@ -81,6 +81,8 @@ export function fileTokenStore(options: FileTokenStoreOptions = {}): FileTokenSt
  * Made by {@linkcode fileTokenStore}.
  */
 export class FileTokenStore implements TokenStore {
+  /** The store's name in telemetry. */
+  readonly name = "file";
   readonly #options: FileTokenStoreOptions;
   #runtime?: Promise<Runtime>;
   /** Lease files seen without a time in them, and since when (ms). */

@@ -44,6 +44,8 @@ export function keyringTokenStore(
 
 /** A {@linkcode TokenStore} in the system keyring, made by {@linkcode keyringTokenStore}. */
 export class KeyringTokenStore implements TokenStore {
+  /** The store's name in telemetry. */
+  readonly name = "keyring";
   readonly #keyring: Keyring;
   readonly #now: () => number;
 

@@ -57,6 +57,7 @@ export interface TokenStoreOptions {
 
 /** Tries the keyring first and falls back to the file when the keyring fails. */
 class FallbackTokenStore implements TokenStore {
+  readonly name = "keyring-or-file";
   readonly #first: TokenStore;
   readonly #second: TokenStore;
   constructor(first: TokenStore, second: TokenStore) {

@@ -96,6 +96,7 @@ export function redisTokenStore(
       ? new TextDecoder().decode(reply)
       : undefined;
   return {
+    name: "redis",
     async load(key) {
       const reply = text(await command(["GET", prefix + key]));
       try {

@@ -95,6 +95,13 @@ export interface TokenRequestOptions {
    * @internal
    */
   budget?: { retries: number };
+  /**
+   * Where the request counts its attempts and keeps the last HTTP status (for a provider's
+   * events), across the requests it is given to.
+   *
+   * @internal
+   */
+  details?: { attempts: number; status?: number };
   /** Waits between retries; default a timer. Tests pass a fake clock's sleep. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** The current time in milliseconds, for `Retry-After` dates; default `Date.now`. */
@@ -184,6 +191,7 @@ export async function requestToken(
   const now = options.now ?? Date.now;
   const limit = options.timeout ?? 30_000;
   const budget = options.budget ?? { retries: options.retries ?? 2 };
+  const details = options.details ?? { attempts: 0 };
   /** An error that names the token endpoint; the caller redacts what the server said. */
   const fail: Fail = (code, detail, extra) =>
     new TokenError(code, `Token endpoint ${quote(url.href)} ${detail}`, {
@@ -203,6 +211,7 @@ export async function requestToken(
     let failure: KognicAuthError;
     let retryAfter: number | undefined;
     let final = false;
+    details.attempts++;
     try {
       const response = await fetcher(url, {
         method: "POST",
@@ -211,7 +220,7 @@ export async function requestToken(
         redirect: "manual",
         signal,
       });
-      const status = response.status;
+      const status = details.status = response.status;
       if (!RETRIED.test(String(status))) {
         return await parseTokenResponse(response, fail, secrets);
       }

@@ -22,9 +22,11 @@ import {
   type InternalStore,
   RENEWALS,
   type Renewals,
+  STATE,
   type StoreOperation,
   type TokenEvent,
   type TokenProviderOptions,
+  type TokenRequestDetails,
   type TokenSource,
   type TokenStore,
   WAIT,
@@ -38,6 +40,13 @@ import { awaitLease, FAILED, LEASE_TTL, STORE_TIMEOUT, storeKey } from "./lease.
 export type * from "./types.ts";
 
 const systemClock: Clock = { now: () => Date.now() };
+
+/** What a token request tells its events, filled in as it goes. */
+type Details = { -readonly [K in keyof TokenRequestDetails]: TokenRequestDetails[K] } & {
+  grant?: "client_credentials" | "refresh_token";
+  tokenUrl: string;
+  background: boolean;
+};
 /** After a failed background refresh, the next waits this long, or half the token's time left. */
 const BACKGROUND_RETRY = 5_000;
 
@@ -230,6 +239,11 @@ export class TokenProvider implements TokenSource {
     return listen(this.#listeners ??= new Set(), ref);
   }
 
+  /** @internal */
+  [STATE](): [held: { details: AccessToken } | undefined, options: TokenProviderOptions] {
+    return [this.#held, this.#options];
+  }
+
   #emit(event: TokenEvent): void {
     if (this.#listeners) emit(this.#listeners, event);
   }
@@ -253,7 +267,13 @@ export class TokenProvider implements TokenSource {
   }
 
   #renew(background: boolean, budget?: Budget): Promise<Held> {
-    return this.#flight ??= this.#fetch(background, budget).then(
+    const details: Details = {
+      tokenUrl: this.tokenUrl.href,
+      background,
+      attempts: 0,
+      durationMs: 0,
+    };
+    return this.#flight ??= this.#fetch(details, budget).then(
       (held) => {
         this.#flight = undefined;
         return held;
@@ -261,18 +281,17 @@ export class TokenProvider implements TokenSource {
       (error) => {
         this.#flight = undefined;
         this.#emit({
+          ...details,
           type: "token_error",
-          tokenUrl: this.tokenUrl.href,
           code: error instanceof TokenError ? error.code : "TOKEN_REQUEST_FAILED",
           message: error instanceof Error ? error.message : String(error),
-          background,
         });
         throw error;
       },
     );
   }
 
-  async #fetch(background: boolean, budget?: Budget): Promise<Held> {
+  async #fetch(details: Details, budget?: Budget): Promise<Held> {
     const store = this.#options.store;
     const key = store ? await this.cacheKey() : "";
     // The token a refused renewal kept: used unless the store has a newer one, until its
@@ -287,6 +306,7 @@ export class TokenProvider implements TokenSource {
     let leased: boolean | typeof FAILED = false;
     if (owner && !held) {
       const ttl = Math.min(this.#options.timeout || LEASE_TTL, LEASE_TTL);
+      const waiting = this.#clock.now();
       let contested;
       [held, leased, contested] = await awaitLease(
         () => this.#call("lease", () => store.lease!(key, owner, ttl)),
@@ -296,12 +316,27 @@ export class TokenProvider implements TokenSource {
         this.#options.random,
       );
       // Another holds the lease, or nobody can tell: the refresh token may be spent.
-      if (contested) this.#spent = this.#held;
+      if (contested) {
+        this.#spent = this.#held;
+        this.#emit({
+          type: "lease_wait",
+          tokenUrl: this.tokenUrl.href,
+          durationMs: this.#clock.now() - waiting,
+          outcome: leased === FAILED
+            ? "store_error"
+            : held
+            ? "token"
+            : leased
+            ? "lease"
+            : "timeout",
+        });
+      }
+      details.leased = leased === true;
       // The current token is still good: a background refresh tries again later, shared.
-      if (leased === FAILED && background && (held = this.#held)) this.#retryLater(held);
+      if (leased === FAILED && details.background && (held = this.#held)) this.#retryLater(held);
     }
     try {
-      return held ? this.#held = held : await this.#request(background, store, key, budget);
+      return held ? this.#held = held : await this.#request(details, store, key, budget);
     } finally {
       if (leased === true && store!.release) {
         await this.#call("lease", () => store!.release!(key, owner!));
@@ -349,7 +384,7 @@ export class TokenProvider implements TokenSource {
   }
 
   async #request(
-    background: boolean,
+    details: Details,
     store?: TokenStore,
     key = "",
     budget?: Budget,
@@ -358,9 +393,10 @@ export class TokenProvider implements TokenSource {
     const clock = this.#clock;
     const started = clock.now();
     // The provider's options carry the endpoint's (authMethod, fetch, headers, timeout, random,
-    // allowInsecureHttp) under the same names.
+    // allowInsecureHttp) under the same names; the endpoint counts its attempts in `details`.
     const request = {
       ...options,
+      details,
       tokenUrl: this.tokenUrl,
       scopes: this.scopes,
       sleep: clock.sleep && ((ms: number, signal?: AbortSignal) => clock.sleep!(ms, signal)),
@@ -368,31 +404,35 @@ export class TokenProvider implements TokenSource {
       budget,
     };
     let response: TokenResponse | undefined;
-    let grant: "client_credentials" | "refresh_token" = "refresh_token";
     const refreshToken = this.#held !== this.#spent && this.#held?.refreshToken;
-    if (refreshToken) {
-      try {
-        response = await requestToken(options.credentials, { ...request, refreshToken });
-      } catch (error) {
-        // A refused refresh token (invalid_token, invalid_grant, 401) falls back to a new grant.
-        if (
-          !(error instanceof TokenError &&
-            (error.code === "TOKEN_OAUTH_ERROR" || error.status === 400 || error.status === 401))
-        ) throw error;
+    try {
+      if (refreshToken) {
+        details.grant = "refresh_token";
+        try {
+          response = await requestToken(options.credentials, { ...request, refreshToken });
+        } catch (error) {
+          // A refused refresh token (invalid_token, invalid_grant, 401) falls back to a new
+          // grant.
+          if (
+            !(error instanceof TokenError &&
+              (error.code === "TOKEN_OAUTH_ERROR" || error.status === 400 ||
+                error.status === 401))
+          ) throw error;
+        }
       }
-    }
-    if (!response) {
-      grant = "client_credentials";
-      response = await requestToken(options.credentials, request);
+      if (!response) {
+        details.grant = "client_credentials";
+        response = await requestToken(options.credentials, request);
+      }
+    } finally {
+      details.durationMs = clock.now() - started;
     }
     const held = this.#held = hold(response, started, this.#options, this.scopes)!;
     this.#emit({
+      ...details as Details & { grant: "client_credentials" | "refresh_token" },
       type: "token",
-      grant,
-      tokenUrl: this.tokenUrl.href,
       ...(response.expires_in === undefined ? {} : { expiresIn: response.expires_in }),
       scopes: held.details.scopes,
-      background,
     });
     if (store) await this.#call("save", () => store.save(key, toStore(response!, started)));
     return held;

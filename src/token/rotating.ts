@@ -22,7 +22,7 @@ import { KognicAuthError, TokenError } from "../errors.ts";
 import { type AccessToken, type Clock, type Renewals, TokenProvider } from "./provider.ts";
 import { deadlines, renew } from "./expiry.ts";
 import { emit, listen, type ListenerRef, SUBSCRIBE_WEAKLY } from "./events.ts";
-import type { TokenEvent } from "./types.ts";
+import { STATE, type TokenEvent, type TokenProviderOptions } from "./types.ts";
 import { type CredentialsEvent, DAY, expiryWarning } from "../credentials/expiry.ts";
 import { type CredentialsSource, credentialsSource } from "../credentials/source.ts";
 import type { ResolvedCredentials } from "../credentials/resolve.ts";
@@ -186,6 +186,12 @@ class RotatingTokenProvider extends TokenProvider {
 
   override [SUBSCRIBE_WEAKLY](ref: ListenerRef): () => void {
     return listen(this.#listeners, ref);
+  }
+
+  /** The token `inner` holds, and its options with the credentials in use now. @internal */
+  override [STATE](): [{ details: AccessToken } | undefined, TokenProviderOptions] {
+    const [held, options] = this.#inner[STATE]();
+    return [held, { ...options, credentials: this.#credentials }];
   }
 
   /** A token request, or a token that may be due for one: checked, then asked for. */

@@ -43,6 +43,11 @@ export type StoredToken = TokenResponse & {
  */
 export interface TokenStore {
   /**
+   * A short name for the store, such as `redis`, that the telemetry of `@kognic/auth/otel`
+   * carries. Optional.
+   */
+  readonly name?: string;
+  /**
    * Loads a token.
    *
    * @param key The cache key, such as `https://auth.app.kognic.com:my-client-id`.
@@ -97,13 +102,37 @@ export interface TokenSource {
 }
 
 /**
- * What a {@linkcode TokenProvider} tells its subscribers: a token was obtained, or a token
- * request failed; for a client's provider also that its credentials expire soon or rotated
+ * What `token` and `token_error` {@linkcode TokenEvent}s tell about the token request.
+ */
+export interface TokenRequestDetails {
+  /**
+   * How many HTTP requests the token endpoint got: retries included, and a refused refresh
+   * followed by client credentials counts both.
+   */
+  readonly attempts: number;
+  /** The HTTP status of the token endpoint's last answer, if it answered. */
+  readonly status?: number;
+  /**
+   * How long the token request took, in milliseconds by the provider's clock (waiting for a
+   * lease not included).
+   */
+  readonly durationMs: number;
+  /**
+   * With a store that has leases: whether this provider held the lease for the request
+   * (`false`: another held it, or the store could not say).
+   */
+  readonly leased?: boolean;
+}
+
+/**
+ * What a {@linkcode TokenProvider} tells its subscribers: a token was obtained, a token request
+ * failed, a renewal after a 401 was refused, the store failed, or the provider waited for
+ * another's lease; for a client's provider also that its credentials expire soon or rotated
  * ({@linkcode CredentialsEvent}). Never holds a token or a secret.
  */
 export type TokenEvent =
   | CredentialsEvent
-  | {
+  | ({
     /** A new access token was obtained. */
     readonly type: "token";
     /** The grant that produced it. */
@@ -119,10 +148,12 @@ export type TokenEvent =
     readonly scopes: readonly string[];
     /** Whether the refresh ran in the background while the old token was still served. */
     readonly background: boolean;
-  }
-  | {
+  } & TokenRequestDetails)
+  | ({
     /** A token request failed. */
     readonly type: "token_error";
+    /** The grant of the last request, if one was sent. */
+    readonly grant?: "client_credentials" | "refresh_token";
     /** The token endpoint URL. */
     readonly tokenUrl: string;
     /** The error's code, such as `TOKEN_OAUTH_ERROR`. */
@@ -131,7 +162,7 @@ export type TokenEvent =
     readonly message: string;
     /** Whether the refresh ran in the background while the old token was still served. */
     readonly background: boolean;
-  }
+  } & TokenRequestDetails)
   | {
     /**
      * A 401 asked for a new token too soon after the last renewal a 401 caused; the token was
@@ -155,6 +186,23 @@ export type TokenEvent =
     readonly tokenUrl: string;
     /** The store's error message, with the tokens the provider holds redacted. */
     readonly message: string;
+  }
+  | {
+    /**
+     * Another provider sharing the store held the lease on the token request, and this one
+     * waited for its token.
+     */
+    readonly type: "lease_wait";
+    /** The token endpoint URL. */
+    readonly tokenUrl: string;
+    /** How long it waited, in milliseconds by the provider's clock. */
+    readonly durationMs: number;
+    /**
+     * How the wait ended: the other's token showed up in the store (`token`), the lease came
+     * free and this provider took it (`lease`), the store failed (`store_error`), or it gave up
+     * after twice the lease's time to live (`timeout`) and asked for a token itself.
+     */
+    readonly outcome: "token" | "lease" | "store_error" | "timeout";
   };
 
 /** An access token and what is known about it, from {@linkcode TokenProvider.getAccessToken}. */
@@ -249,6 +297,11 @@ export type Budget = { retries: number };
 export const WAIT: unique symbol = Symbol();
 /** The key of a provider's shared renewal limit: see {@linkcode InternalOptions}. */
 export const RENEWALS: unique symbol = Symbol();
+/**
+ * The key of a provider's method that tells what it holds, without a request: its current token
+ * (if any) and its options (for the credentials' expiry). For `@kognic/auth/otel`'s gauges.
+ */
+export const STATE: unique symbol = Symbol();
 
 /** A token store as this package's own stores may be. */
 export interface InternalStore extends TokenStore {

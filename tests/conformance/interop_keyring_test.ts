@@ -3,7 +3,7 @@
 // tools read the last one written; either tool's delete removes it, including items an older
 // version of this project wrote (without Python's `application` attribute).
 import assert from "node:assert/strict";
-import { readKeyringCredentials } from "../../src/credentials/resolve.ts";
+import { readKeyringCredentials } from "../../src/credentials/sources.ts";
 import { keyringTokenStore } from "../../src/stores/keyring.ts";
 import { detectRuntime } from "../../src/runtime/mod.ts";
 import { test } from "../support/harness.ts";

@@ -5,7 +5,7 @@
 // states what this project does instead (docs/python-interop.md lists them).
 import assert from "node:assert/strict";
 import { resolveCredentials } from "../../src/credentials/resolve.ts";
-import { CREDENTIALS_KEYRING_SERVICE } from "../../src/credentials/resolve.ts";
+import { CREDENTIALS_KEYRING_SERVICE } from "../../src/credentials/sources.ts";
 import { detectRuntime, type Runtime } from "../../src/runtime/mod.ts";
 import { test } from "../support/harness.ts";
 import { commandKeyring } from "../../src/runtime/_keyring.ts";

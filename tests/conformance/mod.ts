@@ -34,3 +34,4 @@ import "./fleet_test.ts";
 import "./testing_test.ts";
 import "./rotation_test.ts";
 import "./next_step_test.ts";
+import "./otel_test.ts";

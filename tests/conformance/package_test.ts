@@ -35,6 +35,10 @@ test(
       exports: deno.exports,
       imports: deno.imports,
     });
+    // The one dependency, of @kognic/auth/otel alone: the same major version on npm and JSR.
+    assert.deepEqual(deno.imports, { "@opentelemetry/api": "npm:@opentelemetry/api@^1" });
+    assert.deepEqual(Object.keys(npm.dependencies as object), ["@opentelemetry/api"]);
+    assert.match((npm.dependencies as Record<string, string>)["@opentelemetry/api"], /^[~^]1\./);
     assert.deepEqual(publish.include.filter((file) => file !== "jsr.json"), denoPublish.include);
     assert.deepEqual(publish.exclude, denoPublish.exclude);
   },
@@ -69,6 +73,7 @@ test(
         assert.ok(seen["@kognic/auth"].includes("createClient"), runtime);
         assert.ok(seen["@kognic/auth/hono"].includes("kognicClient"), runtime);
         assert.ok(seen["@kognic/auth/core"].includes("requestToken"), runtime);
+        assert.ok(seen["@kognic/auth/otel"].includes("instrumentAll"), runtime);
         assert.deepEqual(Object.keys(seen), entries);
       }
     } finally {

@@ -140,3 +140,21 @@ test("resolve: a credentials file with a JSON typo names line and column, never 
     assert.ok(!(error as Error).message.includes(CANARY_SECRET));
   }
 });
+
+test("resolve: concurrent resolutions from files, the keyring and the environment each get their own", async () => {
+  // The file and keyring readers load on first use: callers that arrive together share the import.
+  const document = (clientId: string) => JSON.stringify(credentialsDocument({ clientId }));
+  const ids = Array.from({ length: 30 }, (_, i) => `id-${i}`);
+  const found = await Promise.all(ids.map((id, i) => {
+    const runtime = i % 3 === 0
+      ? memoryRuntime({
+        env: { KOGNIC_CREDENTIALS: "/c.json" },
+        files: { "/c.json": document(id) },
+      })
+      : i % 3 === 1
+      ? memoryRuntime({ keyring: { "kognic-credentials/default": document(id) } })
+      : memoryRuntime({ env: { KOGNIC_CLIENT_ID: id, KOGNIC_CLIENT_SECRET: CANARY_SECRET } });
+    return resolveCredentials({ runtime }).then(({ credentials }) => credentials.clientId);
+  }));
+  assert.deepEqual(found, ids);
+});

@@ -49,6 +49,11 @@ export interface WorkerResult {
   storeErrors: string[];
   /** Token requests it made while its store could not be reached. */
   unreachableRequests?: number;
+  /**
+   * With `otel`: the sum of its `kognic_auth.token.requests` counter (`@kognic/auth/otel`,
+   * read from an in-memory metric reader at the end).
+   */
+  otelTokenRequests?: number;
 }
 
 /** A started fleet process. */
@@ -127,6 +132,8 @@ export interface FleetOptions {
   pauseMs?: number;
   /** Called with the processes once they all run (to inject faults). */
   during?: (processes: FleetProcess[]) => Promise<void>;
+  /** Instrument each process's provider with `@kognic/auth/otel` and report its counter. */
+  otel?: boolean;
 }
 
 /** Starts the fleet against `authHost`, all at one moment, and collects the reports. */
@@ -146,6 +153,7 @@ export async function runFleet(authHost: string, options: FleetOptions): Promise
     durationMs: options.durationMs,
     timeout: options.timeout,
     pauseMs: options.pauseMs,
+    otel: options.otel,
   };
   const processes: FleetProcess[] = [];
   for (let i = 0; i < options.processes; i++) processes.push(startWorker(base, options.runtime));

@@ -26,6 +26,11 @@ export interface FleetConfig {
   pauseMs?: number;
   /** The provider's token request timeout (and so the lease's time to live), ms. */
   timeout?: number;
+  /**
+   * Instrument the provider with `@kognic/auth/otel` (an SDK meter provider with an in-memory
+   * reader) and report the sum of its token-request counter.
+   */
+  otel?: boolean;
 }
 
 const config: FleetConfig = JSON.parse(process.argv.at(-1)!);
@@ -145,6 +150,28 @@ const listener = (event: TokenEvent) => {
   });
 };
 provider.subscribe(listener);
+let otelTokenRequests: (() => Promise<number>) | undefined;
+if (config.otel) {
+  const { MeterProvider, MetricReader } = await import("@opentelemetry/sdk-metrics");
+  const { instrument } = await import("../../src/otel/mod.ts");
+  class Reader extends MetricReader {
+    protected onForceFlush = () => Promise.resolve();
+    protected onShutdown = () => Promise.resolve();
+  }
+  const reader = new Reader();
+  instrument(provider, { meterProvider: new MeterProvider({ readers: [reader] }) });
+  otelTokenRequests = async () => {
+    const { resourceMetrics } = await reader.collect();
+    let sum = 0;
+    for (const scope of resourceMetrics.scopeMetrics) {
+      for (const metric of scope.metrics) {
+        if (metric.descriptor.name !== "kognic_auth.token.requests") continue;
+        for (const point of metric.dataPoints) sum += point.value as number;
+      }
+    }
+    return sum;
+  };
+}
 
 process.stdout.write("ready\n");
 await new Promise<void>((resolve) => {
@@ -175,9 +202,16 @@ await Promise.all(Array.from({ length: config.callers }, async () => {
   }
 }));
 // Exit only once the report is out: a pipe takes a long line in several writes.
+const counted = await otelTokenRequests?.();
 await new Promise((resolve) =>
   process.stdout.write(
-    JSON.stringify({ calls, failures, storeErrors, unreachableRequests }) + "\n",
+    JSON.stringify({
+      calls,
+      failures,
+      storeErrors,
+      unreachableRequests,
+      otelTokenRequests: counted,
+    }) + "\n",
     resolve,
   )
 );

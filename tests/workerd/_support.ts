@@ -2,6 +2,7 @@
 import { readFile } from "node:fs/promises";
 import { build, type Plugin } from "esbuild";
 import { Miniflare, type WorkerOptions } from "miniflare";
+import { openTelemetryPlatform } from "../support/otel_platform.ts";
 
 /** The compatibility date of every test worker: recent, with `nodejs_compat`. */
 export const COMPATIBILITY_DATE = "2026-07-01";
@@ -32,7 +33,7 @@ export async function bundleWorker(
 ): Promise<string> {
   const result = await build({
     entryPoints: [new URL(file, import.meta.url).pathname],
-    plugins: [selfImports],
+    plugins: [selfImports, openTelemetryPlatform],
     bundle: true,
     format: "esm",
     platform: "neutral",
