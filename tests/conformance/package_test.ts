@@ -35,8 +35,13 @@ test(
       exports: deno.exports,
       imports: deno.imports,
     });
-    // The one dependency, of @kognic/auth/otel alone: the same major version on npm and JSR.
-    assert.deepEqual(deno.imports, { "@opentelemetry/api": "npm:@opentelemetry/api@^1" });
+    // The one dependency, of @kognic/auth/otel alone: the same major version on npm and JSR. Hono
+    // (for ./hono and ./testing) is the application's own, installed beside this package on npm.
+    assert.deepEqual(deno.imports, {
+      hono: "npm:hono@^4.6.0",
+      "@hono/node-server": "npm:@hono/node-server@^1.13.0 || ^2.0.0",
+      "@opentelemetry/api": "npm:@opentelemetry/api@^1",
+    });
     assert.deepEqual(Object.keys(npm.dependencies as object), ["@opentelemetry/api"]);
     assert.match((npm.dependencies as Record<string, string>)["@opentelemetry/api"], /^[~^]1\./);
     assert.deepEqual(publish.include.filter((file) => file !== "jsr.json"), denoPublish.include);
