@@ -1,3 +1,5 @@
+// Over 400 lines as one concern: one request through the proxy (access check, path and header
+// rules, the upstream call, the answer); the header and path rules live in _proxy_rules.ts.
 /**
  * An authenticating reverse proxy for Kognic APIs, as a plain `Request → Response` function:
  * browsers and scripts call the proxy, the proxy calls Kognic with the bearer token added on the

@@ -1,3 +1,5 @@
+// Over 400 lines as one concern: the library's events and state mapped onto spans and metrics,
+// which share each instrumented provider's state.
 /**
  * OpenTelemetry traces and metrics for `@kognic/auth`: a span per token request, store
  * operation, lease wait and API call, and metrics for token requests, the life left on the

@@ -1,3 +1,5 @@
+// Over 400 lines as one concern: the test server's routes, grants and fault switches share one
+// state (clients, issued tokens, the request log), which a split would pass between files.
 /**
  * A Kognic-compatible server for tests and local development, built with Hono: the token
  * endpoint (client credentials and refresh tokens), the Kognic API paths the documentation uses,

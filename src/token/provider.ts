@@ -1,3 +1,5 @@
+// Over 400 lines as one concern: the refresh state machine (held token, the one request in
+// flight, background refresh, lease, 401 invalidation); its types, lease and expiry are apart.
 /**
  * Access tokens that stay fresh: one {@linkcode TokenProvider} per credentials, auth host and
  * scopes caches a token, refreshes it in the background shortly before it expires while the
