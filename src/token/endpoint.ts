@@ -12,6 +12,7 @@ import { KognicAuthError, type KognicAuthErrorCode, TokenError } from "../errors
 import {
   assertSecureUrl,
   describeError,
+  eitherSignal,
   isObject,
   isTransient,
   parseRetryAfter,
@@ -19,6 +20,7 @@ import {
   readText,
   redact,
   sleep,
+  withSignal,
 } from "../_util.ts";
 import { networkOf } from "../_transport.ts";
 import { backoff } from "../_backoff.ts";
@@ -152,9 +154,36 @@ function formBody(fields: Record<string, string | undefined>): string {
  * @param options The token URL, scopes, grant and transport.
  * @returns The validated token response.
  */
-export async function requestToken(
+export function requestToken(
   credentials: Credentials,
   options: TokenRequestOptions,
+): Promise<TokenResponse> {
+  const caller = options.signal;
+  if (!caller) return postToken(credentials, options);
+  // Aborted already: no request at all.
+  if (caller.aborted) return Promise.reject(caller.reason);
+  // The caller's signal ends the wait at once, and reaches each attempt's request through the
+  // one signal combinator and each wait for a retry through the sleep.
+  const fetcher = options.fetch ?? networkOf(options).fetch();
+  const wait = options.sleep ?? sleep;
+  return withSignal(
+    postToken(credentials, {
+      ...options,
+      fetch: (input, init) =>
+        fetcher(input, { ...init, signal: eitherSignal(caller, init!.signal!) }),
+      sleep: (ms) => wait(ms, caller),
+    }),
+    caller,
+  );
+}
+
+/**
+ * {@linkcode requestToken} without the caller's signal (a provider's token request is shared by
+ * its callers, each of whom stops waiting on its own): what a provider sends.
+ */
+export async function postToken(
+  credentials: Credentials,
+  options: Omit<TokenRequestOptions, "signal">,
 ): Promise<TokenResponse> {
   const url = new URL(options.tokenUrl);
   assertSecureUrl(url, "the token endpoint", options.allowInsecureHttp);
@@ -200,14 +229,8 @@ export async function requestToken(
     });
 
   for (let attempt = 1;; attempt++) {
-    // The caller's abort reaches the request through the attempt's own controller (no
-    // AbortSignal.any, which Vercel's Edge Runtime lacks); its listener goes with the attempt.
-    options.signal?.throwIfAborted();
     const timeout = new AbortController();
-    const abort = () => timeout.abort();
-    const timer = limit > 0 ? setTimeout(abort, limit) : undefined;
-    options.signal?.addEventListener("abort", abort);
-    const signal = timeout.signal;
+    const timer = limit > 0 ? setTimeout(() => timeout.abort(), limit) : undefined;
     let failure: KognicAuthError;
     let retryAfter: number | undefined;
     let final = false;
@@ -218,7 +241,7 @@ export async function requestToken(
         headers,
         body,
         redirect: "manual",
-        signal,
+        signal: timeout.signal,
       });
       const status = details.status = response.status;
       if (!RETRIED.test(String(status))) {
@@ -236,7 +259,6 @@ export async function requestToken(
         )
         : fail("TOKEN_HTTP_ERROR", `answered ${status}${after}`, { status });
     } catch (error) {
-      if (options.signal?.aborted) throw options.signal.reason;
       if (timeout.signal.aborted) throw fail("TIMEOUT", `did not answer within ${limit} ms`);
       // Refusals are final (a 407 from a proxy, an untrusted certificate, the library's own);
       // proxy failures the runtime's fetch explains itself (PROXY_*) and network failures (a
@@ -257,13 +279,12 @@ export async function requestToken(
       }
     } finally {
       clearTimeout(timer);
-      options.signal?.removeEventListener("abort", abort);
     }
     const delay = retryAfter ?? backoff(attempt, 250, 2_000, options.random);
     if (final || delay > (options.maxRetryAfter ?? 30_000) || --budget.retries < 0) {
       throw failure;
     }
-    await (options.sleep ?? sleep)(delay, options.signal);
+    await (options.sleep ?? sleep)(delay);
   }
 }
 

@@ -13,7 +13,7 @@ import { TokenError } from "../errors.ts";
 import {
   DEFAULT_AUTH_HOST,
   DEFAULT_TOKEN_PATH,
-  requestToken,
+  postToken,
   type TokenResponse,
 } from "./endpoint.ts";
 import {
@@ -411,7 +411,7 @@ export class TokenProvider implements TokenSource {
       if (refreshToken) {
         details.grant = "refresh_token";
         try {
-          response = await requestToken(options.credentials, { ...request, refreshToken });
+          response = await postToken(options.credentials, { ...request, refreshToken });
         } catch (error) {
           // A refused refresh token (invalid_token, invalid_grant, 401) falls back to a new
           // grant.
@@ -424,7 +424,7 @@ export class TokenProvider implements TokenSource {
       }
       if (!response) {
         details.grant = "client_credentials";
-        response = await requestToken(options.credentials, request);
+        response = await postToken(options.credentials, request);
       }
     } finally {
       details.durationMs = clock.now() - started;

@@ -134,6 +134,39 @@ test("token endpoint: an abort during the Retry-After wait ends the call", async
   assert.ok(Date.now() - started < 2000);
 });
 
+test("token endpoint: an abort during a request aborts that request and ends the call, without a retry", async () => {
+  const controller = new AbortController();
+  const seen: AbortSignal[] = [];
+  // A token endpoint that never answers: each request waits for its signal.
+  const hanging = ((_input: unknown, init?: RequestInit) => {
+    const signal = init!.signal!;
+    seen.push(signal);
+    return new Promise<Response>((_, reject) =>
+      signal.addEventListener("abort", () => reject(signal.reason), { once: true })
+    );
+  }) as typeof fetch;
+  const pending = requestToken(
+    new Credentials({ clientId: TEST_CLIENT_ID, clientSecret: CANARY_SECRET }),
+    { tokenUrl: TOKEN_URL, fetch: hanging, signal: controller.signal, timeout: 0 },
+  );
+  setTimeout(() => controller.abort(new Error("stop")), 20);
+  const error = await thrown(() => pending);
+  assert.equal((error as Error).message, "stop");
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(seen.length, 1);
+  assert.equal(seen[0].aborted, true);
+  // Aborted before it starts: no request at all.
+  const again = await thrown(() =>
+    requestToken(
+      new Credentials({ clientId: TEST_CLIENT_ID, clientSecret: CANARY_SECRET }),
+      { tokenUrl: TOKEN_URL, fetch: hanging, signal: controller.signal },
+    )
+  );
+  assert.equal((again as Error).message, "stop");
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.equal(seen.length, 1);
+});
+
 test("token endpoint: plain http is allowed for loopback hosts only, unless allowed explicitly", async () => {
   const server = createKognicServer();
   const credentials = new Credentials({ clientId: TEST_CLIENT_ID, clientSecret: CANARY_SECRET });
