@@ -401,8 +401,8 @@ export class TokenProvider implements TokenSource {
       details,
       tokenUrl: this.tokenUrl,
       scopes: this.scopes,
-      sleep: clock.sleep && ((ms: number, signal?: AbortSignal) => clock.sleep!(ms, signal)),
-      now: () => clock.now(),
+      sleep: clock.sleep?.bind(clock),
+      now: clock.now.bind(clock),
       budget,
     };
     let response: TokenResponse | undefined;
