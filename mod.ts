@@ -20,11 +20,11 @@
  * @module
  */
 export { createClient } from "./src/http/create_client.ts";
-export {
-  type ClientOptions,
-  type JsonRequestOptions,
+export type {
+  ClientOptions,
+  JsonRequestOptions,
   KognicClient,
-  type RequestOptions,
+  RequestOptions,
 } from "./src/http/client.ts";
 export type { KognicRequestInit } from "./src/http/create_auth_fetch.ts";
 export type { ClientEvent, Logger } from "./src/http/logging.ts";

@@ -1,7 +1,7 @@
 /**
  * The building blocks `createClient` is made of, for programs that assemble their own: the
- * token endpoint call, the token provider's options, the authenticated `fetch`, credential
- * resolution, `environments.json`, and the default hosts.
+ * token endpoint call, the token provider, the authenticated `fetch`, the client class,
+ * credential resolution, `environments.json`, and the default hosts.
  *
  * @example A token provider and an authenticated fetch, without a client
  * ```ts ignore
@@ -19,7 +19,12 @@
  * @module
  */
 export type { AuthFetchOptions } from "./http/create_auth_fetch.ts";
-export { createAuthFetch, requestToken, TokenProvider } from "./http/runtime_bound.ts";
+export {
+  createAuthFetch,
+  KognicClient,
+  requestToken,
+  TokenProvider,
+} from "./http/runtime_bound.ts";
 export { DEFAULT_BASE_URL } from "./http/auth_fetch.ts";
 export { assertNotExpired, parseCredentials } from "./credentials/credentials.ts";
 export {

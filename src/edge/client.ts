@@ -23,9 +23,8 @@ import type { ClientOptions, KognicClient } from "../http/client.ts";
 import type { Credentials } from "../credentials/credentials.ts";
 import { edgeClientOf } from "../http/edge_client.ts";
 
-export * from "./mod.ts";
 export { HttpError } from "../errors.ts";
-export { type JsonRequestOptions, KognicClient, type RequestOptions } from "../http/client.ts";
+export type { JsonRequestOptions, KognicClient, RequestOptions } from "../http/client.ts";
 export type { KognicRequestInit } from "../http/create_auth_fetch.ts";
 export type { ClientEvent, Logger } from "../http/logging.ts";
 export type { RetryOptions } from "../http/retry.ts";

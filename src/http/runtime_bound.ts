@@ -1,5 +1,5 @@
 /**
- * The token request, the token provider and the authenticated `fetch` of the core, sending with
+ * The token request, the token provider, the authenticated `fetch` and the client of the core, sending with
  * the runtime's network where the options give no `fetch`: the adapter's `fetch` (which applies
  * `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` on Deno, Bun and Node) and failures worded as
  * specifically as the runtime allows. The entries `@kognic/auth` and `@kognic/auth/core` export
@@ -21,6 +21,7 @@ import {
   type TokenSource,
 } from "../token/provider.ts";
 import { type AuthFetchOptions, createAuthFetch as createWith } from "./create_auth_fetch.ts";
+import { KognicClient as Client } from "./client.ts";
 
 const bound = <T extends object>(options: T): T => ({ [NETWORK]: runtimeNetwork, ...options });
 
@@ -107,4 +108,51 @@ export class TokenProvider extends Provider {
  */
 export function createAuthFetch(tokens: TokenSource, options?: AuthFetchOptions): typeof fetch {
   return createWith(tokens, bound(options ?? {}));
+}
+
+/**
+ * The Kognic API client over a token provider you made: `fetch` with the bearer token, a base
+ * URL, default headers, retries, a timeout and sunset warnings, `request` that throws
+ * `HttpError` for answers outside 2xx, `json` and `get` that parse the JSON. Most programs call
+ * `createClient` of `@kognic/auth` (or `edgeClient` of `@kognic/auth/edge/client`), which
+ * resolve the credentials and share the provider; this class is for those who build their own.
+ * Without a `fetch` option it sends with the runtime's, with the proxy variables as they are
+ * now. Every client is an instance of it, whichever function made it.
+ *
+ * @example A client over your own provider
+ * ```ts ignore
+ * import { Credentials } from "@kognic/auth";
+ * import { KognicClient, TokenProvider } from "@kognic/auth/core";
+ *
+ * const provider = new TokenProvider({
+ *   credentials: new Credentials({ clientId: "id", clientSecret: "secret" }),
+ * });
+ * const kognic = new KognicClient(provider, { baseUrl: "https://app.kognic.com" });
+ * const projects = await kognic.get("/v1/projects");
+ * ```
+ */
+export class KognicClient extends Client {
+  /**
+   * Creates a client over a provider. No request is made until the first call.
+   *
+   * @param provider The token provider.
+   * @param options The base URL, default headers, retries, hooks and `fetch`.
+   */
+  constructor(provider: Provider, options?: AuthFetchOptions) {
+    super(provider, bound(options ?? {}));
+  }
+
+  /**
+   * Whether `value` is a Kognic API client: made by this class, `createClient` or
+   * `edgeClient` (which do not send through this class's runtime binding, so are instances of
+   * its base). A class that extends this one keeps the ordinary check.
+   *
+   * @param value Any value.
+   * @returns Whether it is a client.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return this === KognicClient
+      ? value instanceof Client
+      : Function.prototype[Symbol.hasInstance].call(this, value);
+  }
 }

@@ -325,8 +325,8 @@ export function instrument(
 }
 
 /**
- * Instruments every client the program makes from now on (`createClient`, `new KognicClient`,
- * `edgeClient`), as {@linkcode instrument} does; call it once, after the OpenTelemetry SDK is
+ * Instruments every client the program makes from now on (`createClient`, `edgeClient`,
+ * `new KognicClient` of `@kognic/auth/core`), as {@linkcode instrument} does; call it once, after the OpenTelemetry SDK is
  * set up. Clients made before are left alone.
  *
  * @example Instrument the whole program

@@ -1,10 +1,15 @@
 import assert from "node:assert/strict";
-import { createClient, HttpError, KognicAuthError } from "../../mod.ts";
+import * as main from "../../mod.ts";
+import { createClient, Credentials, HttpError, KognicAuthError } from "../../mod.ts";
+import { KognicClient, TokenProvider } from "../../src/core.ts";
+import { edgeClient } from "../../src/edge/client.ts";
 import { detectRuntime } from "../../src/runtime/mod.ts";
 import { test } from "../support/harness.ts";
+import { memoryRuntime } from "../../src/runtime/memory.ts";
 import {
   API_BASE,
   assertNoSecrets,
+  AUTH_HOST,
   CANARY_SECRET,
   setup,
   TEST_CLIENT_ID,
@@ -213,4 +218,36 @@ test("client: a 302 keeps a PUT and its body; a redirect loop ends with TOO_MANY
   const error = await thrown(() => client.fetch(loop));
   assert.equal((error as KognicAuthError).code, "TOO_MANY_REDIRECTS");
   assert.equal(server.apiRequests.length - before, 21, "21 requests: the first and 20 redirects");
+});
+
+test("client: KognicClient is a class of @kognic/auth/core only, and every client is one", async () => {
+  // The main entry exports the type alone: createClient is the way to a client there.
+  assert.equal("KognicClient" in main, false);
+  const server = createKognicServer();
+  const fetcher = server.fetch as typeof fetch;
+  const provider = new TokenProvider({
+    credentials: new Credentials({ clientId: TEST_CLIENT_ID, clientSecret: CANARY_SECRET }),
+    authHost: AUTH_HOST,
+    fetch: fetcher,
+  });
+  const own = new KognicClient(provider, { baseUrl: API_BASE, fetch: fetcher });
+  assert.equal((await own.get<{ clientId: string }>("/v1/whoami")).clientId, TEST_CLIENT_ID);
+  assert.equal(own.provider, provider);
+  assert.ok(own instanceof KognicClient);
+  const created = await createClient({
+    auth: [TEST_CLIENT_ID, CANARY_SECRET],
+    runtime: memoryRuntime(),
+    authHost: AUTH_HOST,
+    baseUrl: API_BASE,
+    fetch: fetcher,
+  });
+  assert.ok(created instanceof KognicClient);
+  const env = { KOGNIC_CLIENT_ID: TEST_CLIENT_ID, KOGNIC_CLIENT_SECRET: CANARY_SECRET };
+  assert.ok(edgeClient(env, { baseUrl: API_BASE, fetch: fetcher }) instanceof KognicClient);
+  assert.equal({} instanceof KognicClient, false);
+  assert.equal(provider instanceof KognicClient, false);
+  // A class that extends it keeps the ordinary check.
+  class Mine extends KognicClient {}
+  assert.equal(created instanceof Mine, false);
+  assert.ok(new Mine(provider, { baseUrl: API_BASE, fetch: fetcher }) instanceof Mine);
 });

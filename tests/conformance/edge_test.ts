@@ -243,3 +243,17 @@ test("edge: two providers sharing a KV store make one token request between them
   assert.equal(server.tokenRequests.length, 1);
   assertNoSecrets([...kv.entries.keys()].join(" "));
 });
+
+test("edge: each edge entry exports its own feature (edgeClient does not re-export edgeFetch)", async () => {
+  const client = await import("../../src/edge/client.ts");
+  assert.deepEqual(Object.keys(client).sort(), ["HttpError", "edgeClient"]);
+  const edge = await import("../../src/edge/mod.ts");
+  assert.deepEqual(Object.keys(edge).sort(), [
+    "Credentials",
+    "KognicAuthError",
+    "TokenError",
+    "edgeFetch",
+    "edgeRuntime",
+    "kvTokenStore",
+  ]);
+});
