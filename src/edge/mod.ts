@@ -127,9 +127,9 @@ export type EdgeFetch =
  * @returns The authenticated `fetch`.
  */
 export function edgeFetch(env?: unknown, options: EdgeFetchOptions = {}): EdgeFetch {
-  const { provider, baseUrl, headers, fetch } = edgeConnect(env, options);
+  const connection = edgeConnect(env, options);
   // allowInsecureHttp and tokenOrigins as given; the other options are the connection's.
-  const { send } = bearerFetch(provider, { ...options, baseUrl, headers, fetch });
+  const { send } = bearerFetch(connection.provider, { ...options, ...connection });
   const edgeFetch = (input: Request | URL | string, init?: RequestInit) => send(input, init);
-  return Object.defineProperty(edgeFetch, "provider", { value: provider }) as EdgeFetch;
+  return Object.defineProperty(edgeFetch, "provider", { value: connection.provider }) as EdgeFetch;
 }
