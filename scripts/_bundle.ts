@@ -76,7 +76,9 @@ export async function closure(contents: string, dir: string): Promise<Closure> {
   const name = (path: string) => path.slice(path.lastIndexOf("/") + 1);
   const code = new Map(result.outputFiles.map((file) => [name(file.path), file.contents]));
   const outputs = result.metafile.outputs;
-  const entry = Object.keys(outputs).find((path) => outputs[path].entryPoint)!;
+  // The program's own chunk: with splitting, each module a dynamic import() loads is an entry
+  // point of its own too.
+  const entry = Object.keys(outputs).find((path) => outputs[path].entryPoint === "program.ts")!;
   const reached = new Set<string>();
   const walk = (path: string) => {
     if (reached.has(path)) return;

@@ -39,8 +39,11 @@ export interface Failure {
 export interface Network {
   /** The default `fetch`, taken when a client, a provider or a token request starts. */
   fetch(): typeof fetch;
-  /** Turns a failed `fetch` into a KognicAuthError, as specific as the runtime allows. */
-  failure(error: unknown, options: FailureOptions): Failure;
+  /**
+   * Turns a failed `fetch` into a KognicAuthError, as specific as the runtime allows; may load
+   * what it needs on the first failure.
+   */
+  failure(error: unknown, options: FailureOptions): Failure | Promise<Failure>;
 }
 
 /** The key of the {@linkcode Network} in the options of the core's functions and classes. */

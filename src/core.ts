@@ -26,7 +26,8 @@ export {
   TokenProvider,
 } from "./http/runtime_bound.ts";
 export { DEFAULT_BASE_URL } from "./http/auth_fetch.ts";
-export { assertNotExpired, parseCredentials } from "./credentials/credentials.ts";
+export { assertNotExpired } from "./credentials/credentials.ts";
+export { parseCredentials } from "./credentials/parse.ts";
 export {
   chooseEnvironment,
   DEFAULT_ENVIRONMENT,

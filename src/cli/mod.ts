@@ -42,6 +42,7 @@ import { type ArgSpec, HelpRequest, type Parsed, Parser } from "./_args.ts";
 import { type CliIo, connectClient, pyRepr, runCommand, verboseDebug } from "./_common.ts";
 import { dumpPython, PyNumber, PyObject } from "./_json.ts";
 import { decodeJwt } from "./_jwt.ts";
+import { explainRefusal } from "../credentials/refused.ts";
 
 export type { CliIo } from "./_common.ts";
 export { kog } from "./kog.ts";
@@ -255,7 +256,10 @@ async function getAccessToken(
     debug,
     io,
   });
-  const token = await client.provider.getToken();
+  // A refused client says what to check, as the client's requests do.
+  const token = await client.provider.getToken().catch((error: unknown) => {
+    throw explainRefusal(error, client.provider);
+  });
   await io.stdout(`${options.decode ? decodeJwt(token) : token}\n`);
   return 0;
 }

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { type Credentials, parseCredentials } from "./credentials.ts";
+import type { Credentials } from "./credentials.ts";
+import { parseCredentials } from "./parse.ts";
 import { keyringUnavailable, KognicAuthError } from "../errors.ts";
 import type { Runtime } from "../runtime/mod.ts";
 import { capitalize, quote } from "../_util.ts";

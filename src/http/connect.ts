@@ -35,10 +35,11 @@ export function connect(
   provider: (options: TokenProviderOptions & WithNetwork) => TokenProvider = sharedTokenProvider,
 ): Connection {
   const fetch = options.fetch ?? runtime.fetch;
-  const agent = [`kognic-auth-js/${VERSION}`];
-  if (runtime.version) agent.push(`${runtime.name}/${runtime.version}`);
-  if (options.clientName) agent.push(options.clientName);
-  const userAgent = agent.join(" ");
+  const userAgent = [
+    `kognic-auth-js/${VERSION}`,
+    runtime.version && `${runtime.name}/${runtime.version}`,
+    options.clientName,
+  ].filter(Boolean).join(" ");
   const tokens = provider({
     credentials,
     authHost: options.authHost,

@@ -12,6 +12,7 @@ import { type ClientEvent, defaultLogger, type Logger } from "./logging.ts";
 import { delayFor, policyOf, type RetryOptions } from "./retry.ts";
 import { type SunsetInfo, sunsetReporter } from "./sunset.ts";
 import { networkOf } from "../_transport.ts";
+import { explainRefusal } from "../credentials/refused.ts";
 import { type Deadline, type Deadlines, deadlinesOf } from "./_deadline.ts";
 import { abortReason, describeError, eitherSignal, isTransient, sleep } from "../_util.ts";
 
@@ -204,8 +205,11 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
         // Refusals of this library (an insecure URL, a token error, a proxy's refusal), an
         // untrusted certificate and what a token request gave up on are not transient; a proxy
         // that could not be reached is, like any failed connection.
-        if (error instanceof KognicAuthError && !isTransient(error)) throw error;
-        const failed = unreachable(error, input, init, attempts);
+        // A refused client says what to check (a hint that createClient gave its provider).
+        if (error instanceof KognicAuthError && !isTransient(error)) {
+          throw explainRefusal(error, tokens);
+        }
+        const failed = await unreachable(error, input, init, attempts);
         if (failed.final) throw failed.error;
         failure = signal?.aborted
           ? new KognicAuthError(
@@ -227,7 +231,9 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
         : undefined;
       if (delay === undefined || !retry) {
         // The error a failed connection ends in: it names the URL without its query.
-        const failed = response ? undefined : unreachable(failure, input, init, attempts).error;
+        const failed = response
+          ? undefined
+          : (await unreachable(failure, input, init, attempts)).error;
         if (!response) throw failed; // The error says it; a warning would say it twice.
         if (attempts > 1) {
           // The retries were logged at info level: the answer they ended in is a warning.
@@ -266,13 +272,16 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
     }
   } as typeof fetch;
 
-  /** A failed connection as a KognicAuthError naming method, URL (no query) and attempts. */
+  /**
+   * A failed connection as a KognicAuthError naming method, URL (no query) and attempts; the
+   * runtime's classifier of failures may load on the first.
+   */
   function unreachable(
     error: unknown,
     input: FetchInput,
     init: RequestInit | undefined,
     attempts: number,
-  ): { error: unknown; final: boolean } {
+  ): Unreachable | Promise<Unreachable> {
     if (error instanceof KognicAuthError) return { error, final: false };
     const url = new URL(bare(urlOf(input)));
     return networkOf(options).failure(error, {
@@ -283,6 +292,9 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
     });
   }
 }
+
+/** A failed connection as the error to throw, and whether another attempt cannot help. */
+type Unreachable = { error: unknown; final: boolean };
 
 /**
  * What went wrong, for a log line or an event: every URL in it without its query and fragment

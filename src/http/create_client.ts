@@ -3,12 +3,13 @@
 // the edge entries, which resolve from bindings, never import the runtime detection.
 import { buildClient, type ClientOptions, type KognicClient } from "./client.ts";
 import { debugLogger } from "./logging.ts";
-import { KognicAuthError, TokenError } from "../errors.ts";
+import { KognicAuthError } from "../errors.ts";
 import { refusedHint, resolveCredentials } from "../credentials/resolve.ts";
+import { hintRefusals } from "../credentials/refused.ts";
 import { detectRuntime } from "../runtime/mod.ts";
 import { connect } from "./connect.ts";
 import { sharedTokenProvider } from "../token/shared.ts";
-import type { TokenProvider, TokenProviderOptions } from "../token/provider.ts";
+import type { TokenProviderOptions } from "../token/provider.ts";
 import { runtimeNetwork } from "../runtime/network.ts";
 import { NETWORK } from "../_transport.ts";
 import { quote } from "../_util.ts";
@@ -100,15 +101,20 @@ export async function createClient(options: ClientOptions = {}): Promise<KognicC
     : runtime.fetchWith?.(proxy, { ca });
   const connectOptions = { ...options, fetch: options.fetch ?? proxied };
   // Each provider's refusals name the credentials it holds: rotated ones their own client id.
-  const shared = (provider: TokenProviderOptions) =>
-    withHint(
-      sharedTokenProvider({ ...provider, [NETWORK]: runtimeNetwork }),
-      refusedHint({ ...resolved, credentials: provider.credentials }, provider.authHost),
+  // The hint is added where a refusal surfaces (src/credentials/refused.ts), so that a token
+  // that is there costs nothing more.
+  const shared = (init: TokenProviderOptions) => {
+    const provider = sharedTokenProvider({ ...init, [NETWORK]: runtimeNetwork });
+    hintRefusals(
+      provider,
+      refusedHint({ ...resolved, credentials: init.credentials }, init.authHost),
     );
+    return provider;
+  };
   const connection = connect(resolved.credentials, runtime, connectOptions, shared);
   // Credentials that can rotate (a file, a keyring profile) or expire: warned of, picked up.
   // Loaded only here, so that the edge entries carry none of it. A refusal its source cannot
-  // mend becomes CREDENTIALS_REFUSED, whose cause is the hinted refusal below.
+  // mend becomes CREDENTIALS_REFUSED, whose cause is the hinted refusal.
   if (resolved.origin || resolved.credentials.expires) {
     const { watchCredentials } = await import("../token/rotating.ts");
     connection.provider = await watchCredentials(resolved, runtime, connection.provider, {
@@ -117,42 +123,4 @@ export async function createClient(options: ClientOptions = {}): Promise<KognicC
     });
   }
   return buildClient(connection, { ...options, [NETWORK]: runtimeNetwork });
-}
-
-/** The providers whose refusals say what to check (in the words of their first client). */
-const hinted = new WeakSet<TokenProvider>();
-
-/**
- * The hinted error of each refusal: every waiter of one refused token request gets the same
- * one, as it got the same refusal (rotation reads the source again once per refusal).
- */
-const hints = new WeakMap<TokenError, TokenError>();
-
-/**
- * Makes the provider's `invalid_client` refusals say what to check: the token endpoint's error
- * is thrown again with the same code, `hint` added to its message, and itself as the cause.
- * Here rather than in the token endpoint, which the edge entries share and which knows nothing
- * of where the credentials came from.
- */
-function withHint(provider: TokenProvider, hint: string): TokenProvider {
-  if (hinted.has(provider)) return provider;
-  hinted.add(provider);
-  const getToken = provider.getToken;
-  provider.getToken = (options) =>
-    getToken.call(provider, options).catch((error: unknown) => {
-      if (!(error instanceof TokenError && error.oauthError === "invalid_client")) throw error;
-      let told = hints.get(error);
-      if (!told) {
-        told = new TokenError(error.code, error.message + hint, {
-          source: error.source,
-          status: error.status,
-          oauthError: error.oauthError,
-          retryAfter: error.retryAfter,
-          cause: error,
-        });
-        hints.set(error, told);
-      }
-      throw told;
-    });
-  return provider;
 }

@@ -11,7 +11,7 @@ import {
   portOf,
   PROXY_HINT,
   tunnelStatus,
-} from "./network.ts";
+} from "./network_failure.ts";
 
 /** Reads an environment variable. */
 export type EnvReader = (name: string) => string | undefined;

@@ -23,7 +23,7 @@ import process from "node:process";
 import { KognicAuthError } from "../errors.ts";
 import type { Runtime } from "./mod.ts";
 import { PROXY_OPTION, proxyAwareFetch, type ProxyTransport } from "./_proxy.ts";
-import { hostPort } from "./network.ts";
+import { hostPort } from "./network_failure.ts";
 import { fileSystem, nodeMembers } from "./_node_fs.ts";
 
 // The parts of undici this adapter uses.

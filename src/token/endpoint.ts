@@ -268,7 +268,7 @@ export async function postToken(
         failure = error;
       } else {
         let made;
-        ({ error: made, final } = network.failure(error, {
+        ({ error: made, final } = await network.failure(error, {
           subject: `Token endpoint ${quote(url.href)}`,
           url,
           fallback: "TOKEN_REQUEST_FAILED",

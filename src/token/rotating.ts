@@ -25,6 +25,7 @@ import { emit, listen, type ListenerRef, SUBSCRIBE_WEAKLY } from "./events.ts";
 import { STATE, type TokenEvent, type TokenProviderOptions } from "./types.ts";
 import { type CredentialsEvent, DAY, expiryWarning } from "../credentials/expiry.ts";
 import { type CredentialsSource, credentialsSource } from "../credentials/source.ts";
+import { explainRefusal } from "../credentials/refused.ts";
 import type { ResolvedCredentials } from "../credentials/resolve.ts";
 import type { Runtime } from "../runtime/mod.ts";
 import { quote } from "../_util.ts";
@@ -205,7 +206,14 @@ class RotatingTokenProvider extends TokenProvider {
     try {
       access = await inner.getAccessToken(options);
     } catch (error) {
-      access = await this.#retry(error, inner, this.#reads !== reads, options);
+      // A refusal with what to check, as the client would surface it (and as the cause of
+      // CREDENTIALS_REFUSED): in the words of the provider that was refused.
+      access = await this.#retry(
+        explainRefusal(error, inner),
+        inner,
+        this.#reads !== reads,
+        options,
+      );
     }
     // A token again: the next refusal starts the pause over.
     if (this.#calm[1]) this.#calm = [-Infinity, 0];
@@ -304,9 +312,11 @@ class RotatingTokenProvider extends TokenProvider {
       this.#outcomes.set(error, outcome);
     }
     await outcome;
+    const retried = this.#inner;
     try {
-      return await this.#inner.getAccessToken(options);
-    } catch (again) {
+      return await retried.getAccessToken(options);
+    } catch (failed) {
+      const again = explainRefusal(failed, retried);
       if (!refusal(again)) throw again;
       throw this.#block(again);
     }

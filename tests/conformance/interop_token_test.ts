@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import type { Socket } from "node:net";
 import { Credentials } from "../../mod.ts";
 import { TokenProvider } from "../../src/core.ts";
-import { parseCredentials } from "../../src/credentials/credentials.ts";
+import { parseCredentials } from "../../src/credentials/parse.ts";
 import { createTokenStore } from "../../src/stores/mod.ts";
 import { fileTokenStore } from "../../src/stores/file.ts";
 import { detectRuntime } from "../../src/runtime/mod.ts";

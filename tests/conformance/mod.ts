@@ -35,3 +35,4 @@ import "./testing_test.ts";
 import "./rotation_test.ts";
 import "./next_step_test.ts";
 import "./otel_test.ts";
+import "./lazy_test.ts";

@@ -1,0 +1,118 @@
+// What createClient loads on first use (a credentials file's reader and rotation, the runtime's
+// classifier of failed requests, the invalid_client hint) is correct when the first uses come
+// concurrently: each case runs in a process of its own, so that the first use is really the
+// first, and fires two at once.
+import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { test } from "../support/harness.ts";
+import { entryCommand, repoPath, runProgram } from "../support/cli.ts";
+import { CANARY_SECRET } from "../support/fixtures.ts";
+import { createKognicServer, TEST_CLIENT_ID } from "../support/kognic_server.ts";
+import { serve } from "../support/serve.ts";
+import { freePort } from "../support/service.ts";
+
+const PROGRAM = `import process from "node:process";
+import { createClient } from ${JSON.stringify(repoPath("mod.ts"))};
+
+const url = process.env.KOGNIC_TEST_URL;
+const closed = process.env.KOGNIC_TEST_CLOSED;
+const out = {};
+const codeOf = (promise) =>
+  promise.then((response) => "status " + response.status, (error) => error);
+
+// Two clients at once from a credentials file: both read it and watch it for rotation.
+const fromFile = await Promise.all([
+  createClient({ auth: process.env.KOGNIC_TEST_FILE, baseUrl: url, authHost: url }),
+  createClient({ auth: process.env.KOGNIC_TEST_FILE, baseUrl: url, authHost: url }),
+]);
+out.file = await Promise.all(fromFile.map((client) => codeOf(client.fetch("/v1/items"))));
+out.fileShared = fromFile[0].provider === fromFile[1].provider;
+
+// Two first failed API calls at once: the classifier of failures loads for both.
+const env = await createClient({ baseUrl: closed, authHost: url, retry: { attempts: 1 } });
+const refused = await Promise.all([codeOf(env.fetch("/a")), codeOf(env.fetch("/b"))]);
+out.api = refused.map((error) => [error.code, error.message]);
+
+// Two first failed token requests at once, on a fresh client.
+const noAuth = await createClient({ baseUrl: url, authHost: closed, scopes: ["other"] });
+const tokenRefused = await Promise.all([codeOf(noAuth.fetch("/a")), codeOf(noAuth.fetch("/b"))]);
+out.token = tokenRefused.map((error) => [error.code, error.message]);
+
+// Two first refusals of the client at once: one hinted error for both.
+const wrong = await createClient({ auth: ["${TEST_CLIENT_ID}", "wrong-secret"], baseUrl: url, authHost: url });
+const refusals = await Promise.all([codeOf(wrong.fetch("/a")), codeOf(wrong.fetch("/b"))]);
+out.refusal = refusals.map((error) => [error.code, error.message]);
+out.sameRefusal = refusals[0] === refusals[1];
+out.refusalCause = refusals[0].cause?.message;
+console.log(JSON.stringify(out));
+`;
+
+test(
+  "lazy loading: concurrent first uses of what createClient loads on demand each work once",
+  async () => {
+    const server = createKognicServer();
+    const served = await serve(server.fetch);
+    const dir = await mkdtemp(join(tmpdir(), "kognic-auth-lazy-first-"));
+    try {
+      const file = join(dir, "credentials.json");
+      await writeFile(
+        file,
+        JSON.stringify({
+          clientId: TEST_CLIENT_ID,
+          clientSecret: CANARY_SECRET,
+          email: "",
+          userId: 0,
+          issuer: "",
+        }),
+      );
+      const script = join(dir, "main.mjs");
+      await writeFile(script, PROGRAM);
+      const closed = `http://127.0.0.1:${await freePort()}`;
+      const [command, args] = entryCommand(script);
+      const ran = await runProgram(command, args, {
+        env: {
+          PATH: process.env.PATH ?? "",
+          HOME: dir,
+          KOGNIC_TEST_URL: served.url,
+          KOGNIC_TEST_CLOSED: closed,
+          KOGNIC_TEST_FILE: file,
+          KOGNIC_CLIENT_ID: TEST_CLIENT_ID,
+          KOGNIC_CLIENT_SECRET: CANARY_SECRET,
+        },
+      });
+      assert.equal(ran.code, 0, ran.stderr);
+      assert.ok(!ran.stdout.includes(CANARY_SECRET) && !ran.stderr.includes(CANARY_SECRET));
+      const out = JSON.parse(ran.stdout);
+      assert.deepEqual(out.file, ["status 200", "status 200"]);
+      assert.equal(out.fileShared, true);
+      const port = closed.slice(closed.lastIndexOf(":") + 1);
+      for (const [code, message] of out.api) {
+        assert.equal(code, "CONNECTION_REFUSED", message);
+        assert.match(
+          message,
+          new RegExp(`^GET ".*/[ab]" failed: "127\\.0\\.0\\.1:${port}" refused`),
+        );
+      }
+      for (const [code, message] of out.token) {
+        assert.equal(code, "CONNECTION_REFUSED", message);
+        assert.match(message, new RegExp(`^Token endpoint ".*" failed: "127\\.0\\.0\\.1:${port}"`));
+      }
+      for (const [code, message] of out.refusal) {
+        assert.equal(code, "TOKEN_OAUTH_ERROR", message);
+        assert.match(
+          message,
+          /invalid_client: .*\. Check the client secret of client id "[^"]{4}…" \(from the auth option\): .*auth server is http:\/\/127\.0\.0\.1:\d+$/,
+        );
+      }
+      assert.equal(out.sameRefusal, true);
+      assert.ok(!out.refusalCause.includes("Check the client secret"), out.refusalCause);
+    } finally {
+      await served.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+  { needs: ["fs", "subprocess", "sockets"], timeout: 60_000 },
+);
