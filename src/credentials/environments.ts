@@ -7,7 +7,13 @@
 import { expandHome, xdgPath } from "./sources.ts";
 import { detectRuntime, type Runtime } from "../runtime/mod.ts";
 import { quote } from "../_util.ts";
-import { type EnvironmentsConfig, invalid, parseEnvironments } from "./environment_config.ts";
+import {
+  environmentOptions,
+  type EnvironmentsConfig,
+  invalid,
+  namedEnvironment,
+  parseEnvironments,
+} from "./environment_config.ts";
 import { readFileOrFail } from "./read_file.ts";
 
 export {
@@ -92,4 +98,28 @@ export async function loadEnvironments(
   );
   if (text === undefined) return { environments: {} };
   return parseEnvironments(text, `file ${quote(path)}`, (file) => expandHome(file, runtime));
+}
+
+/**
+ * The options of a client with the named `environment` of an `environments.json` applied: its
+ * hosts, scopes and credentials under the options given, as the commands take them. For
+ * `createClient`, which loads this module only when a program names an environment.
+ *
+ * @internal
+ */
+export async function withEnvironment<
+  T extends Parameters<typeof environmentOptions>[1] & {
+    environment?: string;
+    environmentsPath?: string;
+  },
+>(options: T & { environment: string }, runtime: Runtime): Promise<T> {
+  const path = options.environmentsPath === undefined
+    ? defaultEnvironmentsPath(runtime)
+    : expandHome(options.environmentsPath, runtime);
+  const config = await loadEnvironments({ runtime, path });
+  return environmentOptions(
+    namedEnvironment(config, options.environment, `file ${quote(path)}`),
+    options,
+    true,
+  );
 }

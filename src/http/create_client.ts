@@ -12,7 +12,6 @@ import { sharedTokenProvider } from "../token/shared.ts";
 import type { TokenProviderOptions } from "../token/provider.ts";
 import { runtimeNetwork } from "../runtime/network.ts";
 import { NETWORK } from "../_transport.ts";
-import { quote } from "../_util.ts";
 
 /**
  * Resolves credentials, checks them, and returns an authenticated client. No token is
@@ -67,22 +66,8 @@ export async function createClient(options: ClientOptions = {}): Promise<KognicC
   if (options.environment !== undefined) {
     // The hosts, scopes and credentials of a named environment, as the commands take them.
     // Loaded only here: most programs name no environment, and each module costs start-up time.
-    const [
-      { defaultEnvironmentsPath, environmentOptions, loadEnvironments, namedEnvironment },
-      { expandHome },
-    ] = await Promise.all([
-      import("../credentials/environments.ts"),
-      import("../credentials/sources.ts"),
-    ]);
-    const path = options.environmentsPath === undefined
-      ? defaultEnvironmentsPath(runtime)
-      : expandHome(options.environmentsPath, runtime);
-    const config = await loadEnvironments({ runtime, path });
-    options = environmentOptions(
-      namedEnvironment(config, options.environment, `file ${quote(path)}`),
-      options,
-      true,
-    );
+    const { withEnvironment } = await import("../credentials/environments.ts");
+    options = await withEnvironment({ ...options, environment: options.environment }, runtime);
   }
   const resolved = await resolveCredentials({
     ...options,

@@ -7,7 +7,7 @@
  */
 import type { TokenEvent, TokenProvider } from "../token/provider.ts";
 import type { SunsetInfo } from "./sunset.ts";
-import { credentialsMessage } from "../credentials/expiry.ts";
+import { MESSAGE } from "../token/events.ts";
 
 /**
  * Which loggers already wrote each token event: clients that share a provider (and a logger)
@@ -173,7 +173,8 @@ export function tokenEventListener(
         : event.level === "error"
         ? "error"
         : "warn";
-      logger[level](credentialsMessage(event));
+      // Worded by rotation, which emits these events (src/token/rotating.ts).
+      logger[level]((event as { [MESSAGE]?: string })[MESSAGE] ?? event.type);
     } else if (event.type === "lease_wait") {
       logger.debug(
         `Waited ${event.durationMs} ms for another process's token request to ` +

@@ -2,6 +2,7 @@
 // and Bun adapters: `secret-tool` (libsecret, the Secret Service) on Linux and `security` (the
 // Keychain) on macOS. The secret goes through standard input, never the command line.
 import type { CommandOutput, Keyring } from "./mod.ts";
+import { keyringKind } from "./_lazy_keyring.ts";
 import { KognicAuthError } from "../errors.ts";
 import { describeError, hex, redact } from "../_util.ts";
 
@@ -175,15 +176,16 @@ function explained(run: Run): Run {
 }
 
 /**
- * The keyring of this machine, or `undefined` where there is none: the Secret Service on Linux
- * when a D-Bus session is there (`DBUS_SESSION_BUS_ADDRESS`), the Keychain on macOS.
+ * The keyring of this machine, or `undefined` where there is none (see `keyringKind`): the
+ * Secret Service on Linux, the Keychain on macOS.
  */
 export function commandKeyring(
   os: string,
   env: (name: string) => string | undefined,
   run: Run,
 ): Keyring | undefined {
-  if (os === "darwin") return keychain(explained(run));
-  if (os === "linux" && env("DBUS_SESSION_BUS_ADDRESS")) return secretTool(explained(run));
+  const kind = keyringKind(os, env);
+  if (kind === "keychain") return keychain(explained(run));
+  if (kind === "secret-service") return secretTool(explained(run));
   return undefined;
 }

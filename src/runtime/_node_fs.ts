@@ -2,7 +2,7 @@
 // Node and Bun adapters (Bun implements these node: modules natively).
 import process from "node:process";
 import type { CommandOutput, Runtime } from "./mod.ts";
-import { commandKeyring } from "./_keyring.ts";
+import { lazyKeyring } from "./_lazy_keyring.ts";
 
 /**
  * `node:fs/promises`, imported on first use: a program that reads its credentials from the
@@ -69,6 +69,6 @@ export function nodeMembers(env: (name: string) => string | undefined): NodeMemb
       return { mtime: mtimeMs, size, ino };
     },
     run,
-    keyring: commandKeyring(os, env, run),
+    keyring: lazyKeyring(os, env, run),
   };
 }

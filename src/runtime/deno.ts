@@ -12,7 +12,7 @@
  * @module
  */
 import type { CommandOutput, Keyring, Runtime } from "./mod.ts";
-import { commandKeyring } from "./_keyring.ts";
+import { lazyKeyring } from "./_lazy_keyring.ts";
 import {
   decodeUserinfo,
   NO_PROXY_VARIABLES,
@@ -194,7 +194,7 @@ export function denoRuntime(): Runtime {
     get keyring() {
       if (keyring === null) {
         try {
-          keyring = commandKeyring(os, env, run);
+          keyring = lazyKeyring(os, env, run);
         } catch {
           keyring = undefined;
         }

@@ -10,6 +10,14 @@ import type { TokenEvent } from "./types.ts";
  */
 export const SUBSCRIBE_WEAKLY: unique symbol = Symbol();
 
+/**
+ * The key of the log line an event carries where its wording loads only with its emitter (the
+ * credentials events of rotation): a listener logs it without loading that wording itself.
+ *
+ * @internal
+ */
+export const MESSAGE: unique symbol = Symbol();
+
 /** How a provider holds a listener: strongly (`subscribe`) or through a `WeakRef`. @internal */
 export type ListenerRef = { deref(): ((event: TokenEvent) => void) | undefined };
 

@@ -21,9 +21,14 @@ import type { Credentials } from "../credentials/credentials.ts";
 import { KognicAuthError, TokenError } from "../errors.ts";
 import { type AccessToken, type Clock, type Renewals, TokenProvider } from "./provider.ts";
 import { deadlines, renew } from "./expiry.ts";
-import { emit, listen, type ListenerRef, SUBSCRIBE_WEAKLY } from "./events.ts";
+import { emit, listen, type ListenerRef, MESSAGE, SUBSCRIBE_WEAKLY } from "./events.ts";
 import { STATE, type TokenEvent, type TokenProviderOptions } from "./types.ts";
-import { type CredentialsEvent, DAY, expiryWarning } from "../credentials/expiry.ts";
+import {
+  type CredentialsEvent,
+  credentialsMessage,
+  DAY,
+  expiryWarning,
+} from "../credentials/expiry.ts";
 import { type CredentialsSource, credentialsSource } from "../credentials/source.ts";
 import { explainRefusal } from "../credentials/refused.ts";
 import type { ResolvedCredentials } from "../credentials/resolve.ts";
@@ -85,6 +90,11 @@ export async function watchCredentials(
     source,
     version: await source?.version(),
   });
+}
+
+/** A credentials event with its log line (under MESSAGE, not enumerable), for the loggers. */
+function told(event: CredentialsEvent): CredentialsEvent {
+  return Object.defineProperty(event, MESSAGE, { value: credentialsMessage(event) });
 }
 
 /** Whether the token endpoint refused the client itself. */
@@ -239,7 +249,7 @@ class RotatingTokenProvider extends TokenProvider {
     const warning = expiryWarning(this.#credentials, description, now, this.#warnedDay);
     if (warning) {
       this.#warnedDay = Math.floor(now / DAY);
-      emit(this.#listeners, warning);
+      emit(this.#listeners, told(warning));
     }
     if (!source) return;
     const version = await source.version();
@@ -284,12 +294,12 @@ class RotatingTokenProvider extends TokenProvider {
     this.#quietUntil = -Infinity;
     emit(
       this.#listeners,
-      {
+      told({
         type: "credentials_rotated",
         source: this.#options.description,
         reason,
         clientId: read.clientId,
-      } satisfies CredentialsEvent,
+      }),
     );
     return true;
   }
