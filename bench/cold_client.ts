@@ -1,11 +1,10 @@
 // Cold start, library: one authenticated request with credentials from the environment
 // (KOGNIC_CLIENT_ID, KOGNIC_CLIENT_SECRET), against KOGNIC_BENCH_URL. Prints "ok" when the
-// response is in. Loads the library from KOGNIC_BENCH_MODULE (a bundle) when set, otherwise
-// from the TypeScript source. Spawned by bench/main.ts.
+// response is in. A program as a user writes it: the library imported statically. Run from
+// source, or bundled with the library into one file (bench/_cold.ts); spawned by
+// bench/cold_start.ts and bench/main.ts.
 import process from "node:process";
-
-const module = process.env.KOGNIC_BENCH_MODULE;
-const { createClient }: typeof import("../mod.ts") = await import(module ?? "../mod.ts");
+import { createClient } from "../mod.ts";
 
 const url = process.env.KOGNIC_BENCH_URL!;
 const kognic = await createClient({ baseUrl: url, authHost: url });

@@ -1,21 +1,23 @@
 // Cold start alone, with an optional earlier checkout side by side: spawn to first authenticated
-// response of bench/cold_client.ts (library from source and bundled) and bench/cold_bare.ts,
-// rounds in rotated order so that load falls on every variant alike. Bench-only code.
+// response of the programs of bench/_cold.ts (the library from source and bundled, the bare
+// script as TypeScript and as JavaScript, each peer bundled), rounds in rotated order so that
+// load falls on every variant alike. Bench-only code.
 //
 // Usage: node bench/cold_start.ts [--rounds=20] [--runtimes=deno,bun,node24] [--before=DIR]
-//   --before  a checkout of an earlier version (e.g. `git archive <rev> | tar -x -C DIR`): its
-//             bench/cold_client.ts and mod.ts run as the variants "before source" and
-//             "before bundled" in the same rounds.
+//        [--no-peers]
+//   --before  a checkout of an earlier version (e.g. `git archive <rev> | tar -x -C DIR`): this
+//             bench/cold_client.ts with its mod.ts (copied into DIR/bench for the run) runs as
+//             "before source" and, bundled, "before bundled" in the same rounds.
 // Prints per runtime the median ms (min–max) of each variant and the median of the per-round
-// ratios to the bare script (wall time, and the CPU time the process reports up to the response,
-// which a loaded machine disturbs less), then one `bench scenario=cold-start…` line per wall-time
-// ratio.
+// ratios to the bare script of the same language (wall time, and the CPU time the process reports up to the response,
+// which a loaded machine disturbs less), then one `bench scenario=cold-start…` line per
+// wall-time ratio of a library variant to the bare script (`baseline=plain`) and to each peer
+// (median of the per-round ratios; above 1: the library is faster).
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import process from "node:process";
-import { build } from "esbuild";
 import {
   CANARY_SECRET,
   createKognicServer,
@@ -23,12 +25,15 @@ import {
 } from "../tests/support/kognic_server.ts";
 import { serve } from "../tests/support/serve.ts";
 import { fixed, median, spread } from "./_stats.ts";
+import { PEERS } from "./_peers.ts";
+import { bundleBare, bundleClient, bundlePeer } from "./_cold.ts";
 
 const arg = (name: string) =>
   process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const rounds = Number(arg("rounds") ?? 20);
 const only = arg("runtimes")?.split(",");
 const before = arg("before");
+const peers = !process.argv.includes("--no-peers");
 
 const bin = "node_modules/.bin";
 const runtimes = [
@@ -64,21 +69,8 @@ function timeToFirstLine(command: string[], env: Record<string, string | undefin
 }
 
 const dir = mkdtempSync(join(tmpdir(), "kognic-auth-cold-"));
-async function bundleOf(root: string, name: string): Promise<string> {
-  const outfile = join(dir, name);
-  await build({
-    entryPoints: [join(root, "mod.ts")],
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    target: "es2022",
-    external: ["node:*"],
-    outfile,
-    logLevel: "error",
-  });
-  return outfile;
-}
 
+let sameProgram: string | undefined;
 const server = createKognicServer();
 const served = await serve(server.fetch);
 const load = [loadavg()[0]];
@@ -100,25 +92,44 @@ try {
     KOGNIC_CLIENT_SECRET: CANARY_SECRET,
   };
   delete env.KOGNIC_CREDENTIALS;
-  const variants: Record<string, { script: string; env: typeof env }> = {
-    source: { script: "bench/cold_client.ts", env },
-    bundled: {
-      script: "bench/cold_client.ts",
-      env: { ...env, KOGNIC_BENCH_MODULE: await bundleOf(".", "after.mjs") },
-    },
+  // Each variant: its script and the bare script it is divided by (same language).
+  type Variant = { script: string; env: typeof env; bare?: "bare" | "bare js" };
+  const variants: Record<string, Variant> = {
+    source: { script: "bench/cold_client.ts", env, bare: "bare" },
+    bundled: { script: await bundleClient(".", join(dir, "after")), env, bare: "bare js" },
     bare: { script: "bench/cold_bare.ts", env },
+    "bare js": { script: await bundleBare(join(dir, "bare.mjs")), env },
   };
   if (before) {
     const root = resolve(before);
-    variants["before source"] = { script: join(root, "bench/cold_client.ts"), env };
+    // The same program beside the earlier checkout's mod.ts (written into that checkout).
+    sameProgram = join(root, "bench", "_cold_client_now.ts");
+    writeFileSync(sameProgram, readFileSync("bench/cold_client.ts"));
+    variants["before source"] = { script: sameProgram, env, bare: "bare" };
     variants["before bundled"] = {
-      script: join(root, "bench/cold_client.ts"),
-      env: { ...env, KOGNIC_BENCH_MODULE: await bundleOf(root, "before.mjs") },
+      script: await bundleClient(root, join(dir, "before")),
+      env,
+      bare: "bare js",
     };
   }
-  const names = Object.keys(variants);
+  const peerScripts = peers
+    ? await Promise.all(
+      PEERS.map((peer, index) => bundlePeer(peer.name, join(dir, `peer-${index}.mjs`))),
+    )
+    : [];
   const lines: string[] = [];
   for (const runtime of runtimes) {
+    const here = runtime.name === "node24" ? "node" : runtime.name;
+    const own: Record<string, Variant> = { ...variants };
+    PEERS.forEach((peer, index) => {
+      if (peers && peer.runsHere(here)) {
+        own[peer.name] = {
+          script: peerScripts[index],
+          env: { ...env, KOGNIC_BENCH_PEER: peer.name },
+        };
+      }
+    });
+    const names = Object.keys(own);
     const each = () => Object.fromEntries(names.map((name) => [name, [] as number[]]));
     const [times, ratios, cpus, cpuRatios] = [each(), each(), each(), each()];
     // One unmeasured round fills the caches (Deno's module cache, the OS's).
@@ -127,15 +138,16 @@ try {
       const order = [...names.slice(shift), ...names.slice(0, shift)];
       const took: Record<string, { wall: number; cpu: number }> = {};
       for (const name of order) {
-        const { script, env } = variants[name];
+        const { script, env } = own[name];
         took[name] = await timeToFirstLine([...runtime.run, script], env);
       }
       if (round < 0) continue;
       for (const name of names) {
         times[name].push(took[name].wall);
-        ratios[name].push(took[name].wall / took.bare.wall);
+        const bare = took[own[name].bare ?? "bare"];
+        ratios[name].push(took[name].wall / bare.wall);
         cpus[name].push(took[name].cpu);
-        cpuRatios[name].push(took[name].cpu / took.bare.cpu);
+        cpuRatios[name].push(took[name].cpu / bare.cpu);
       }
     }
     load.push(loadavg()[0]);
@@ -148,12 +160,20 @@ try {
           fixed(median(cpus[name]), 1).padStart(6)
         } ms  ÷ bare ${fixed(median(cpuRatios[name]))} (${spread(cpuRatios[name])})\n`,
       );
-      if (name !== "bare") {
+    }
+    // Per library variant: ÷ bare, and ÷ each peer (the median of the per-round ratios).
+    const library = names.filter((name) => variants[name]?.bare);
+    const others = names.filter((name) => !(name in variants));
+    for (const name of library) {
+      const subject = `library-${name.replace(" ", "-")}`;
+      const line = (baseline: string, ratio: number) =>
         lines.push(
-          `bench scenario=cold-start runtime=${runtime.name} subject=library-${
-            name.replace(" ", "-")
-          } baseline=plain ratio=${fixed(1 / median(ratios[name]), 3)}`,
+          `bench scenario=cold-start runtime=${runtime.name} subject=${subject} ` +
+            `baseline=${baseline} ratio=${fixed(ratio, 3)}`,
         );
+      line("plain", 1 / median(ratios[name]));
+      for (const peer of others) {
+        line(peer, median(times[peer].map((ms, round) => ms / times[name][round])));
       }
     }
   }
@@ -162,4 +182,5 @@ try {
 } finally {
   await served.close();
   rmSync(dir, { recursive: true, force: true });
+  if (sameProgram) rmSync(sameProgram, { force: true });
 }
