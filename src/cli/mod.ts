@@ -257,8 +257,8 @@ async function getAccessToken(
     io,
   });
   // A refused client says what to check, as the client's requests do.
-  const token = await client.provider.getToken().catch((error: unknown) => {
-    throw explainRefusal(error, client.provider);
+  const token = await client.provider.getToken().catch(async (error: unknown) => {
+    throw await explainRefusal(error, client.provider);
   });
   await io.stdout(`${options.decode ? decodeJwt(token) : token}\n`);
   return 0;

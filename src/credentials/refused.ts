@@ -1,49 +1,44 @@
 // What to check when the token endpoint refuses a client (`invalid_client`), added where the
 // refusal surfaces: the client's error path (src/http/create_auth_fetch.ts), the rotation in
-// front of a provider (src/token/rotating.ts) and the command line. A token source is given its
-// hint once, by the first client made over it; nothing runs for a request that succeeds. Not
-// part of the public API.
+// front of a provider (src/token/rotating.ts) and the command line. A token source is given
+// what the hint names once, by the first client made over it; nothing runs for a request that
+// succeeds, and the wording (./refusal_hint.ts) loads with the first refusal. Not part of the
+// public API.
 import { TokenError } from "../errors.ts";
 
-/** The hint of each token source that has one. */
-const hints = new WeakMap<object, string>();
+/** What a hint names: where the credentials came from, their client id and the auth server. */
+export interface RefusalContext {
+  /** Where the credentials were found, such as `KOGNIC_CLIENT_ID and KOGNIC_CLIENT_SECRET`. */
+  source: string;
+  /** The client id the token endpoint refused (only its start is shown). */
+  clientId: string;
+  /** The auth server. */
+  authHost: string;
+}
 
-/**
- * The hinted error of each refusal: every waiter of one refused token request gets the same
- * one, as it got the same refusal.
- */
-const hinted = new WeakMap<TokenError, TokenError>();
-/** The hinted errors themselves, which surface through more than one layer. */
-const told = new WeakSet<TokenError>();
+/** What the hint of each token source that has one names. */
+const contexts = new WeakMap<object, RefusalContext>();
+
+// The wording, one import shared by concurrent first refusals.
+let wording: Promise<typeof import("./refusal_hint.ts")> | undefined;
 
 /**
  * Gives `source` (a token provider) the hint its `invalid_client` refusals get; a source that
  * has one keeps it (the words of its first client).
  */
-export function hintRefusals(source: object, hint: string): void {
-  if (!hints.has(source)) hints.set(source, hint);
+export function hintRefusals(source: object, context: RefusalContext): void {
+  if (!contexts.has(source)) contexts.set(source, context);
 }
 
 /**
  * `error` as it should surface from `source`: an `invalid_client` refusal of a source with a
- * hint is thrown again with the same code, the hint added to its message, and itself as the
- * cause; anything else is returned as it is.
+ * hint becomes the same error with the hint added to its message and itself as the cause (the
+ * same one for every waiter of one refusal); anything else is `error` as it is, at once.
  */
 export function explainRefusal(error: unknown, source: object): unknown {
-  if (!(error instanceof TokenError && error.oauthError === "invalid_client")) return error;
-  const hint = hints.get(source);
-  if (hint === undefined || told.has(error)) return error;
-  let explained = hinted.get(error);
-  if (!explained) {
-    explained = new TokenError(error.code, error.message + hint, {
-      source: error.source,
-      status: error.status,
-      oauthError: error.oauthError,
-      retryAfter: error.retryAfter,
-      cause: error,
-    });
-    hinted.set(error, explained);
-    told.add(explained);
+  const context = contexts.get(source);
+  if (!context || !(error instanceof TokenError && error.oauthError === "invalid_client")) {
+    return error;
   }
-  return explained;
+  return (wording ??= import("./refusal_hint.ts")).then(({ hinted }) => hinted(error, context));
 }

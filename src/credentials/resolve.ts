@@ -5,13 +5,7 @@
  *
  * @module
  */
-import {
-  assertNotExpired,
-  type Credentials,
-  type CredentialsInit,
-  DEFAULT_AUTH_HOST,
-} from "./credentials.ts";
-import { quote } from "../_util.ts";
+import { assertNotExpired, type Credentials, type CredentialsInit } from "./credentials.ts";
 import { KognicAuthError } from "../errors.ts";
 import { detectRuntime, type Runtime } from "../runtime/mod.ts";
 import { resolveEnvPair, resolveGiven } from "./resolve_sync.ts";
@@ -98,19 +92,4 @@ async function find(options: ResolveOptions, runtime: Runtime): Promise<Resolved
     if (fromEnv && !(fromEnv instanceof KognicAuthError)) return fromEnv;
   }
   return (await (sources ??= import("./sources.ts"))).findElsewhere(options, runtime);
-}
-
-/**
- * What to check when the token endpoint refuses the client (`invalid_client`): where the
- * credentials came from, the start of the client id (never the secret) and the auth server.
- * `createClient` adds it to that error's message; the command line prints it on a line of its
- * own.
- *
- * @internal
- */
-export function refusedHint(found: ResolvedCredentials, authHost?: string): string {
-  return `. Check the client secret of client id ${
-    quote(found.credentials.clientId.slice(0, 4) + "…")
-  } (from ${found.source}): that it is the current one, has not expired, and belongs to ` +
-    `the environment whose auth server is ${new URL(authHost ?? DEFAULT_AUTH_HOST).origin}`;
 }

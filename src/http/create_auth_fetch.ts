@@ -207,7 +207,7 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
         // that could not be reached is, like any failed connection.
         // A refused client says what to check (a hint that createClient gave its provider).
         if (error instanceof KognicAuthError && !isTransient(error)) {
-          throw explainRefusal(error, tokens);
+          throw await explainRefusal(error, tokens);
         }
         const failed = await unreachable(error, input, init, attempts);
         if (failed.final) throw failed.error;

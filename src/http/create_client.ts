@@ -4,7 +4,7 @@
 import { buildClient, type ClientOptions, type KognicClient } from "./client.ts";
 import { debugLogger } from "./logging.ts";
 import { KognicAuthError } from "../errors.ts";
-import { refusedHint, resolveCredentials } from "../credentials/resolve.ts";
+import { resolveCredentials } from "../credentials/resolve.ts";
 import { hintRefusals } from "../credentials/refused.ts";
 import { detectRuntime } from "../runtime/mod.ts";
 import { connect } from "./connect.ts";
@@ -90,10 +90,11 @@ export async function createClient(options: ClientOptions = {}): Promise<KognicC
   // that is there costs nothing more.
   const shared = (init: TokenProviderOptions) => {
     const provider = sharedTokenProvider({ ...init, [NETWORK]: runtimeNetwork });
-    hintRefusals(
-      provider,
-      refusedHint({ ...resolved, credentials: init.credentials }, init.authHost),
-    );
+    hintRefusals(provider, {
+      source: resolved.source,
+      clientId: init.credentials.clientId,
+      authHost: provider.authHost,
+    });
     return provider;
   };
   const connection = connect(resolved.credentials, runtime, connectOptions, shared);

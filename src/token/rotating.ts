@@ -219,7 +219,7 @@ class RotatingTokenProvider extends TokenProvider {
       // A refusal with what to check, as the client would surface it (and as the cause of
       // CREDENTIALS_REFUSED): in the words of the provider that was refused.
       access = await this.#retry(
-        explainRefusal(error, inner),
+        await explainRefusal(error, inner),
         inner,
         this.#reads !== reads,
         options,
@@ -326,7 +326,7 @@ class RotatingTokenProvider extends TokenProvider {
     try {
       return await retried.getAccessToken(options);
     } catch (failed) {
-      const again = explainRefusal(failed, retried);
+      const again = await explainRefusal(failed, retried);
       if (!refusal(again)) throw again;
       throw this.#block(again);
     }
