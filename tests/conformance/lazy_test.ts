@@ -14,7 +14,9 @@ import { createKognicServer, TEST_CLIENT_ID } from "../support/kognic_server.ts"
 import { serve } from "../support/serve.ts";
 import { freePort } from "../support/service.ts";
 
-const PROGRAM = `import process from "node:process";
+/** The program, importing the library from this checkout (resolved when a case runs). */
+const program = () =>
+  `import process from "node:process";
 import { createClient } from ${JSON.stringify(repoPath("mod.ts"))};
 
 const url = process.env.KOGNIC_TEST_URL;
@@ -69,7 +71,7 @@ test(
         }),
       );
       const script = join(dir, "main.mjs");
-      await writeFile(script, PROGRAM);
+      await writeFile(script, program());
       const closed = `http://127.0.0.1:${await freePort()}`;
       const [command, args] = entryCommand(script);
       const ran = await runProgram(command, args, {
