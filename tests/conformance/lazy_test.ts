@@ -118,3 +118,40 @@ test(
   },
   { needs: ["fs", "subprocess", "sockets"], timeout: 60_000 },
 );
+
+test(
+  "lazy loading: concurrent first keyring calls load the keyring's code once and each work",
+  async () => {
+    const dir = await mkdtemp(join(tmpdir(), "kognic-auth-lazy-keyring-"));
+    const service = "kognic-auth-lazy-test";
+    try {
+      const script = join(dir, "main.mjs");
+      await writeFile(
+        script,
+        `import { detectRuntime } from ${JSON.stringify(repoPath("src/runtime/mod.ts"))};\n` +
+          `const { keyring } = await detectRuntime();\n` +
+          `await Promise.all([keyring.set(${JSON.stringify(service)}, "a", "secret-a"),\n` +
+          `  keyring.set(${JSON.stringify(service)}, "b", "secret-b")]);\n` +
+          `const got = await Promise.all([keyring.get(${JSON.stringify(service)}, "a"),\n` +
+          `  keyring.get(${JSON.stringify(service)}, "b"), keyring.get(${
+            JSON.stringify(service)
+          }, "none")]);\n` +
+          `const deleted = await Promise.all([keyring.delete(${JSON.stringify(service)}, "a"),\n` +
+          `  keyring.delete(${JSON.stringify(service)}, "b")]);\n` +
+          `console.log(JSON.stringify({ got, deleted }));\n`,
+      );
+      const [command, args] = entryCommand(script);
+      const ran = await runProgram(command, args, {
+        env: { ...process.env as Record<string, string>, HOME: dir },
+      });
+      assert.equal(ran.code, 0, ran.stderr);
+      assert.deepEqual(JSON.parse(ran.stdout), {
+        got: ["secret-a", "secret-b", null],
+        deleted: [true, true],
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+  { needs: ["keyring", "subprocess", "fs"], timeout: 60_000 },
+);
