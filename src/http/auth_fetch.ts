@@ -89,8 +89,8 @@ export function bearerFetch(tokens: TokenSource, options: BearerOptions): Bearer
   const origins = tokenOrigins(base, options.tokenOrigins, options.allowInsecureHttp);
   const ours = (url: URL) => origins.has(url.origin);
 
-  // Hot path: a repeated string URL is parsed once (the URL objects are never changed), and its
-  // origin checked once.
+  // Hot path: a repeated string URL is parsed once (the URL objects are never changed), and
+  // whether it may be sent (its scheme) and gets the token (its origin) decided once.
   let last: [string, URL] | undefined;
   let checked: [URL, boolean] | undefined;
   function urlOf(input: FetchInput): URL {
@@ -101,16 +101,18 @@ export function bearerFetch(tokens: TokenSource, options: BearerOptions): Bearer
   }
 
   /**
-   * Sends the request, following redirects; says whether the final answer saw the token. No
-   * token: the request goes to another origin, with the caller's own `Authorization` if any.
+   * Sends a request's first hop (no token: it goes to another origin, with the caller's own
+   * `Authorization` if any), and gives the headers it went with where its redirects are to be
+   * followed (by hand). Not async: an answer that is no redirect (the
+   * usual one) takes no further step.
    */
-  async function attempt(
+  function attempt(
     url: URL,
     input: FetchInput,
     init: RequestInit | undefined,
     token: string | undefined,
     signal: AbortSignal | undefined,
-  ): Promise<[Response, boolean]> {
+  ): [Promise<Response>, Record<string, string>?] {
     const own = init?.headers ?? (input instanceof Request ? input.headers : undefined);
     // A plain record (runtimes take it in faster than a Headers object), lower-case names: the
     // caller's headers win over the defaults, the token over both.
@@ -122,67 +124,15 @@ export function bearerFetch(tokens: TokenSource, options: BearerOptions): Bearer
     const follow =
       (init?.redirect ?? (input instanceof Request ? input.redirect : "follow")) === "follow";
     // A string is cheaper for the runtime's Request constructor than a URL object.
-    const target = input instanceof Request ? input : url.href;
-    let response = await send(target, {
-      ...init,
-      headers,
-      redirect: follow ? "manual" : init?.redirect,
-      signal,
-    });
-    let carried = !!token;
-    let hopHeaders: Headers | undefined;
-    // What the next hop sends: a 303 (or a 301/302 after a POST) turns the request into a GET
-    // without a body for every hop after it.
-    let method = methodOf(input, init);
-    let body = init?.body;
-    let bodyDropped = false;
-    let current = url;
-    for (let hops = 0; follow && isRedirect(response); hops++) {
-      const location = response.headers.get("location");
-      if (!location) break;
-      if (hops === MAX_REDIRECTS) {
-        throw new KognicAuthError(
-          "TOO_MANY_REDIRECTS",
-          `${JSON.stringify(bare(url))} redirected more than ${MAX_REDIRECTS} times`,
-          { source: bare(url) },
-        );
-      }
-      const next = new URL(location, response.url || current);
-      // As fetch does: only http and https (Deno's and Bun's fetch would read a file: URL).
-      assertSecureUrl(next, "the API", options.allowInsecureHttp);
-      // As the Fetch standard does: a 303 turns anything but GET and HEAD into a GET, a 301 or
-      // 302 turns only a POST into one; every other redirect keeps the method and the body.
-      const toGet = (response.status === 303 && method !== "GET" && method !== "HEAD") ||
-        ((response.status === 301 || response.status === 302) && method === "POST");
-      if (!toGet && !replayable(input, init) && method !== "GET" && method !== "HEAD") break;
-      await response.body?.cancel().catch(() => {});
-      if (toGet) {
-        method = "GET";
-        body = undefined;
-        bodyDropped = true;
-      }
-      const nextHeaders = hopHeaders ??= new Headers(headers);
-      // The token goes to a hop only if it is a token origin, and once dropped it stays
-      // dropped; a caller's own Authorization, as fetch does, only to the same origin.
-      if (token ? !ours(next) : next.origin !== current.origin) {
-        carried = false;
-        nextHeaders.delete("Authorization");
-      }
-      if (bodyDropped) {
-        nextHeaders.delete("Content-Type");
-        nextHeaders.delete("Content-Length");
-      }
-      response = await send(next, {
+    return [
+      send(input instanceof Request ? input : url.href, {
         ...init,
-        method,
-        headers: nextHeaders,
-        redirect: "manual",
-        body,
+        headers,
+        redirect: follow ? "manual" : init?.redirect,
         signal,
-      });
-      current = next;
-    }
-    return [response, carried];
+      }),
+      follow ? headers : undefined,
+    ];
   }
 
   return {
@@ -195,23 +145,88 @@ export function bearerFetch(tokens: TokenSource, options: BearerOptions): Bearer
       budget,
     ) {
       const url = urlOf(input);
-      assertSecureUrl(url, "the API", options.allowInsecureHttp);
-      if (checked?.[0] !== url) checked = [url, ours(url)];
-      // Another origin: no token, no token request, no renewal after a 401.
-      if (!checked[1]) return (await attempt(url, input, init, undefined, signal))[0];
-      // The budget is TokenProvider's, unknown to other token sources.
-      const token = await tokens.getToken({ signal, budget } as { signal?: AbortSignal });
-      sent?.push(token);
-      const [response, carried] = await attempt(url, input, init, token, signal);
-      if (response.status !== 401 || !carried || !replayable(input, init)) return response;
-      tokens.invalidate(token);
-      const next = await tokens.getToken({ signal, budget } as { signal?: AbortSignal });
-      // The provider would not renew it (a renewal after a 401 was too recent): the answer as
-      // it came.
-      if (next === token) return response;
-      await response.body?.cancel().catch(() => {});
-      sent?.push(next);
-      return (await attempt(url, input, init, next, signal))[0];
+      if (checked?.[0] !== url) {
+        assertSecureUrl(url, "the API", options.allowInsecureHttp);
+        checked = [url, ours(url)];
+      }
+      // Another origin: no token, no token request, no renewal after a 401. The budget is
+      // TokenProvider's, unknown to other token sources.
+      let token = checked[1]
+        ? await tokens.getToken({ signal, budget } as { signal?: AbortSignal })
+        : undefined;
+      for (let renewed = false;; renewed = true) {
+        if (token) sent?.push(token);
+        const [sending, headers] = attempt(url, input, init, token, signal);
+        let response = await sending;
+        let carried = !!token;
+        // Redirects, followed by hand.
+        if (headers && isRedirect(response)) {
+          let hopHeaders: Headers | undefined;
+          // What the next hop sends: a 303 (or a 301/302 after a POST) turns the request into a
+          // GET without a body for every hop after it.
+          let method = methodOf(input, init);
+          let body = init?.body;
+          let bodyDropped = false;
+          let current = url;
+          for (let hops = 0; isRedirect(response); hops++) {
+            const location = response.headers.get("location");
+            if (!location) break;
+            if (hops === MAX_REDIRECTS) {
+              throw new KognicAuthError(
+                "TOO_MANY_REDIRECTS",
+                `${JSON.stringify(bare(url))} redirected more than ${MAX_REDIRECTS} times`,
+                { source: bare(url) },
+              );
+            }
+            const next = new URL(location, response.url || current);
+            // As fetch does: only http and https (Deno's and Bun's fetch would read a file:
+            // URL).
+            assertSecureUrl(next, "the API", options.allowInsecureHttp);
+            // As the Fetch standard does: a 303 turns anything but GET and HEAD into a GET, a 301
+            // or 302 turns only a POST into one; every other redirect keeps the method and the
+            // body.
+            const toGet = (response.status === 303 && method !== "GET" && method !== "HEAD") ||
+              ((response.status === 301 || response.status === 302) && method === "POST");
+            if (!toGet && !replayable(input, init) && method !== "GET" && method !== "HEAD") break;
+            await response.body?.cancel().catch(() => {});
+            if (toGet) {
+              method = "GET";
+              body = undefined;
+              bodyDropped = true;
+            }
+            const nextHeaders = hopHeaders ??= new Headers(headers);
+            // The token goes to a hop only if it is a token origin, and once dropped it stays
+            // dropped; a caller's own Authorization, as fetch does, only to the same origin.
+            if (token ? !ours(next) : next.origin !== current.origin) {
+              carried = false;
+              nextHeaders.delete("Authorization");
+            }
+            if (bodyDropped) {
+              nextHeaders.delete("Content-Type");
+              nextHeaders.delete("Content-Length");
+            }
+            response = await send(next, {
+              ...init,
+              method,
+              headers: nextHeaders,
+              redirect: "manual",
+              body,
+              signal,
+            });
+            current = next;
+          }
+        }
+        if (renewed || response.status !== 401 || !carried || !replayable(input, init)) {
+          return response;
+        }
+        tokens.invalidate(token!);
+        const next = await tokens.getToken({ signal, budget } as { signal?: AbortSignal });
+        // The provider would not renew it (a renewal after a 401 was too recent): the answer
+        // as it came.
+        if (next === token) return response;
+        await response.body?.cancel().catch(() => {});
+        token = next;
+      }
     },
   };
 }

@@ -47,8 +47,9 @@ export function sunsetReporter(
     else logger.warn(message);
   });
   return function sunset(response: Response, input: FetchInput, init?: RequestInit): void {
+    if (onSunset === false && !onEvent) return;
     const header = response.headers.get("sunset-date");
-    if (header === null || (onSunset === false && !onEvent)) return;
+    if (header === null) return;
     const method = methodOf(input, init);
     const url = bare(urlOf(input));
     const date = parseIsoDate(header);

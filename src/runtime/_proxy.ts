@@ -338,18 +338,31 @@ export function proxyAwareFetch(
   // A repeated URL string (the API client sends the same one again and again) is parsed once,
   // and its proxy chosen once.
   let last: [string, URL, ProxyChoice | undefined] | undefined;
-  const proxied: typeof fetch = async function proxiedFetch(input, init) {
-    const href = input instanceof Request ? input.url : input;
-    let target: URL;
-    let choice: ProxyChoice | undefined;
-    if (last?.[0] === href) [, target, choice] = last;
-    else {
-      target = new URL(href);
-      choice = choose(target);
-      if (typeof href === "string") last = [href, target, choice];
+  // Not async: a direct request (the usual one) is the transport's own promise, without a
+  // further step.
+  const proxied: typeof fetch = function proxiedFetch(input, init) {
+    try {
+      const href = input instanceof Request ? input.url : input;
+      let target: URL;
+      let choice: ProxyChoice | undefined;
+      if (last?.[0] === href) [, target, choice] = last;
+      else {
+        target = new URL(href);
+        choice = choose(target);
+        if (typeof href === "string") last = [href, target, choice];
+      }
+      return choice ? viaProxy(choice, target, input, init) : transport.direct(input, init, ca);
+    } catch (error) {
+      // As fetch does: a rejected promise, never a throw.
+      return Promise.reject(error);
     }
-    if (!choice) return transport.direct(input, init, ca);
-    const proxy = choice;
+  };
+  async function viaProxy(
+    proxy: ProxyChoice,
+    target: URL,
+    input: Request | URL | string,
+    init: RequestInit | undefined,
+  ): Promise<Response> {
     let send = opened.get(proxy.url.href);
     if (!send) {
       send = Promise.resolve().then(() => transport.through(proxy.url, proxy.source, ca));
@@ -372,7 +385,7 @@ export function proxyAwareFetch(
       throw proxyAuthError(proxy, target);
     }
     return response;
-  };
+  }
   made.set(key, proxied);
   return proxied;
 }

@@ -44,13 +44,21 @@ interface BunNamespace {
 export function bunRuntime(): Runtime {
   const bun = (globalThis as unknown as { Bun: BunNamespace }).Bun;
   // Hides `names` from Bun while `send` starts a request; synchronous, so no other code sees it.
+  // Nothing to hide (the usual case): no array, no restoring.
   const without = (names: readonly string[], send: () => Promise<Response>) => {
-    const saved = names.map((name) => [name, bun.env[name]] as const);
-    for (const [name, value] of saved) if (value !== undefined) delete bun.env[name];
+    let saved: [string, string][] | undefined;
+    for (const name of names) {
+      const value = bun.env[name];
+      if (value !== undefined) {
+        (saved ??= []).push([name, value]);
+        delete bun.env[name];
+      }
+    }
+    if (!saved) return send();
     try {
       return send();
     } finally {
-      for (const [name, value] of saved) if (value !== undefined) bun.env[name] = value;
+      for (const [name, value] of saved) bun.env[name] = value;
     }
   };
   // Bun's `tls.ca` replaces its trusted roots: pass them along with the extra CA. `node:tls` is
@@ -60,7 +68,7 @@ export function bunRuntime(): Runtime {
   const transport: ProxyTransport = {
     env: (name) => bun.env[name],
     direct: (input, init, ca) =>
-      without(PROXY_VARIABLES, () => fetch(input, Object.assign({}, init, tls(ca)))),
+      without(PROXY_VARIABLES, () => fetch(input, ca ? Object.assign({}, init, tls(ca)) : init)),
     through: (proxy, _source, ca) => (input, init) =>
       without(
         NO_PROXY_VARIABLES,
