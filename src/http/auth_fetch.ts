@@ -103,10 +103,10 @@ export function bearerFetch(tokens: TokenSource, options: BearerOptions): Bearer
   /**
    * Sends a request's first hop (no token: it goes to another origin, with the caller's own
    * `Authorization` if any), and gives the headers it went with where its redirects are to be
-   * followed (by hand). Not async: an answer that is no redirect (the
-   * usual one) takes no further step.
+   * followed (by hand, in `send`). Not async: an answer that is no redirect (the usual one)
+   * takes no step of its own.
    */
-  function attempt(
+  function firstHop(
     url: URL,
     input: FetchInput,
     init: RequestInit | undefined,
@@ -156,7 +156,7 @@ export function bearerFetch(tokens: TokenSource, options: BearerOptions): Bearer
         : undefined;
       for (let renewed = false;; renewed = true) {
         if (token) sent?.push(token);
-        const [sending, headers] = attempt(url, input, init, token, signal);
+        const [sending, headers] = firstHop(url, input, init, token, signal);
         let response = await sending;
         let carried = !!token;
         // Redirects, followed by hand.
