@@ -46,9 +46,11 @@ const systemClock: Clock = { now: () => Date.now() };
 /** What a token request tells its events, filled in as it goes. */
 type Details = { -readonly [K in keyof TokenRequestDetails]: TokenRequestDetails[K] } & {
   grant?: "client_credentials" | "refresh_token";
-  tokenUrl: string;
   background: boolean;
 };
+/** An event without its `tokenUrl`, which {@linkcode TokenProvider} adds. */
+type Untargeted = TokenEvent extends infer E ? E extends TokenEvent ? Omit<E, "tokenUrl"> : never
+  : never;
 /** After a failed background refresh, the next waits this long, or half the token's time left. */
 const BACKGROUND_RETRY = 5_000;
 
@@ -197,7 +199,7 @@ export class TokenProvider implements TokenSource {
     const retryInMs = renew(this.#renewals, now);
     const refused = retryInMs > 0;
     if (refused) {
-      this.#emit({ type: "renewal_refused", tokenUrl: this.tokenUrl.href, retryInMs });
+      this.#emit({ type: "renewal_refused", retryInMs });
       if (!this.#options.store) return false;
       this.#kept = held;
     }
@@ -246,8 +248,11 @@ export class TokenProvider implements TokenSource {
     return [this.#held, this.#options];
   }
 
-  #emit(event: TokenEvent): void {
-    if (this.#listeners) emit(this.#listeners, event);
+  /** Tells the listeners, if any, of `event` at this provider's token URL. */
+  #emit(event: Untargeted): void {
+    if (this.#listeners) {
+      emit(this.#listeners, { ...event, tokenUrl: this.tokenUrl.href } as TokenEvent);
+    }
   }
 
   /**
@@ -270,7 +275,6 @@ export class TokenProvider implements TokenSource {
 
   #renew(background: boolean, budget?: Budget): Promise<Held> {
     const details: Details = {
-      tokenUrl: this.tokenUrl.href,
       background,
       attempts: 0,
       durationMs: 0,
@@ -322,7 +326,6 @@ export class TokenProvider implements TokenSource {
         this.#spent = this.#held;
         this.#emit({
           type: "lease_wait",
-          tokenUrl: this.tokenUrl.href,
           durationMs: this.#clock.now() - waiting,
           outcome: leased === FAILED
             ? "store_error"
@@ -377,7 +380,6 @@ export class TokenProvider implements TokenSource {
         this.#emit({
           type: "store_error",
           operation,
-          tokenUrl: this.tokenUrl.href,
           message: redact(describeError(error), [held?.accessToken, held?.refreshToken]),
         });
       }
