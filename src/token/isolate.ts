@@ -6,6 +6,7 @@
 // through http/edge_connect.ts; not part of the public API.
 import { TokenProvider } from "./provider.ts";
 import {
+  type Clock,
   type InternalOptions,
   type InternalStore,
   RENEWALS,
@@ -20,14 +21,20 @@ import { providerKey, sharedTokenProvider } from "./shared.ts";
 import { usable } from "./expiry.ts";
 import { sleep } from "../_util.ts";
 
-/** On workerd: the latest token of each registry key, for the whole isolate. */
-const isolateTokens = new Map<string, StoredToken>();
-/** On workerd: which request's store is fetching a key's token, and until when others wait (ms). */
-const fetching = new Map<string, { by: object; until: number }>();
-/** On workerd: the renewal limit of each key, so that a 401 loop spans requests too. */
-const renewals = new Map<string, Renewals>();
-/** On workerd: until when nobody waits after a key's last token request failed (ms). */
-const failed = new Map<string, number>();
+/**
+ * On workerd, for each registry key: the latest token, the request whose store is fetching it
+ * and until when others wait for that, until when nobody waits after its last token request
+ * failed (ms, by the provider's clock), and the renewal limit, so that a 401 loop spans
+ * requests too. The most recently used keys, at most {@linkcode MAX_KEYS}.
+ */
+const isolate = new Map<string, Entry>();
+interface Entry {
+  token?: StoredToken;
+  by?: object;
+  until?: number;
+  failed?: number;
+  renewals: Renewals;
+}
 /**
  * How long a request waits for another request's token before it asks for one itself: as long
  * as the provider's lease on a token request lasts (a token endpoint may take seconds).
@@ -49,14 +56,14 @@ const MAX_KEYS = 64;
  * those 10 s; a failed token request lets them go at once.
  */
 function isolateStore(
-  shared: string,
-  now: () => number,
+  entry: Entry,
+  clock: Clock,
   next: TokenStore | undefined,
 ): InternalStore & { listener(event: TokenEvent): void } {
   const self = {};
   // Until its expiry margin, as the provider takes a stored token without asking for one.
-  const fresh = (token?: StoredToken) => usable(token, now());
-  const release = () => fetching.get(shared)?.by === self && fetching.delete(shared);
+  const fresh = (token?: StoredToken) => usable(token, clock.now());
+  const release = () => entry.by === self && (entry.by = entry.until = undefined);
   return {
     async [WAIT]() {
       // Waits while another request's claim lasts (not for this request's own: with a lease it
@@ -65,33 +72,30 @@ function isolateStore(
       // claims: this request reads `next` and, without a fresh token there, asks for one; the
       // others wait. Not after a failure, and not for a server whose tokens do not say when
       // they expire (the provider takes no such token from a store).
-      for (let claim, copy; !fresh(copy = isolateTokens.get(shared)); await sleep(10)) {
-        if ((claim = fetching.get(shared))?.by === self || !(Date.now() < claim?.until!)) {
-          if (
-            !(Date.now() < failed.get(shared)!) && (!copy || typeof copy.expires_at == "number")
-          ) {
-            fetching.set(shared, { by: self, until: Date.now() + CLAIM_WAIT });
+      for (let copy; !fresh(copy = entry.token); await (clock.sleep ?? sleep)(10)) {
+        const now = clock.now();
+        if (entry.by === self || !(now < entry.until!)) {
+          if (!(now < entry.failed!) && (!copy || typeof copy.expires_at == "number")) {
+            entry.by = self;
+            entry.until = now + CLAIM_WAIT;
           }
           return;
         }
       }
     },
     async load(key) {
-      const copy = isolateTokens.get(shared);
+      const copy = entry.token;
       if (fresh(copy)) return copy;
       const token = (await next?.load(key)) ?? copy;
       if (fresh(token)) {
-        isolateTokens.set(shared, token!);
+        entry.token = token;
         release();
       }
       return token;
     },
     async save(key, token) {
-      isolateTokens.delete(shared);
-      isolateTokens.set(shared, token);
-      if (isolateTokens.size > MAX_KEYS) isolateTokens.delete(isolateTokens.keys().next().value!);
-      fetching.delete(shared);
-      failed.delete(shared);
+      entry.token = token;
+      entry.by = entry.until = entry.failed = undefined;
       await next?.save(key, token);
     },
     // Between isolates, the lease of `next` (such as a Durable Object's) decides who asks.
@@ -100,7 +104,7 @@ function isolateStore(
     // A failed token request lets the requests that wait for it go on at once, all of them.
     listener(event) {
       if (event.type !== "token_error") return;
-      failed.set(shared, Date.now() + FAILED_WAIT);
+      entry.failed = clock.now() + FAILED_WAIT;
       release();
     },
   };
@@ -117,15 +121,14 @@ export function edgeTokenProvider(options: TokenProviderOptions): TokenProvider 
   }
   // Without the store's identity: a worker makes its KV store anew on every request, and every
   // request's store still gets the token, through `next`.
-  const clock = options.clock;
   const shared = JSON.stringify(providerKey(options));
-  const store = isolateStore(shared, () => clock ? clock.now() : Date.now(), options.store);
-  let limit = renewals.get(shared);
-  if (!limit) {
-    renewals.set(shared, limit = [-Infinity, 0]);
-    if (renewals.size > MAX_KEYS) renewals.delete(renewals.keys().next().value!);
-  }
-  const internal: InternalOptions = { ...options, store, [RENEWALS]: limit };
+  const entry: Entry = isolate.get(shared) ?? { renewals: [-Infinity, 0] };
+  // Most recently used last; the least recently used goes beyond MAX_KEYS.
+  isolate.delete(shared);
+  isolate.set(shared, entry);
+  if (isolate.size > MAX_KEYS) isolate.delete(isolate.keys().next().value!);
+  const store = isolateStore(entry, options.clock ?? { now: () => Date.now() }, options.store);
+  const internal: InternalOptions = { ...options, store, [RENEWALS]: entry.renewals };
   const provider = new TokenProvider(internal);
   provider.subscribe(store.listener);
   return provider;
