@@ -42,6 +42,8 @@
  * @module
  */
 import type { StoredToken, TokenStore } from "../token/provider.ts";
+import { coordinate } from "../token/coordinate.ts";
+import { COORDINATE, type InternalStore } from "../token/types.ts";
 import { KognicAuthError } from "../errors.ts";
 
 /**
@@ -183,8 +185,10 @@ export function durableObjectTokenStore(
     }
     return response.json();
   };
-  return {
+  const store: InternalStore = {
     name: "durable-object",
+    // The lease coordination comes with the store: edgeFetch carries none of its own.
+    [COORDINATE]: coordinate,
     async load(key) {
       return (await ask(key, { op: "load" })) ?? undefined;
     },
@@ -198,4 +202,5 @@ export function durableObjectTokenStore(
       await ask(key, { op: "release", owner });
     },
   };
+  return store;
 }

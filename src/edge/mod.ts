@@ -99,7 +99,9 @@ export type EdgeFetch =
  *   token is shared through an isolate-wide store, where a burst of cold requests waits for
  *   the one token request the first makes). Pass `store` (such as {@linkcode kvTokenStore}) to
  *   share the token between isolates as well; outside Workers, make it once per isolate (a
- *   store is part of what makes options the same).
+ *   store is part of what makes options the same). With `durableObjectTokenStore` (or another
+ *   of the library's stores that lease) only one isolate asks at a time; a store of your own
+ *   with `lease` is coordinated by `edgeClient`, not here.
  * - The token goes only to the origin of `baseUrl` and those listed in `tokenOrigins`: a
  *   request to another origin (a signed storage URL, say) goes out without it and makes no
  *   token request. After a 401 the token is renewed (at most once per 10 seconds or more, see

@@ -3,8 +3,9 @@
 // it. Not part of the public API.
 import type { Credentials } from "../credentials/credentials.ts";
 import type { Runtime } from "../runtime/mod.ts";
-import type { TokenProvider, TokenProviderOptions } from "../token/provider.ts";
+import type { TokenProvider } from "../token/provider.ts";
 import { sharedTokenProvider } from "../token/shared.ts";
+import { COORDINATE, type InternalOptions } from "../token/types.ts";
 import type { WithNetwork } from "../_transport.ts";
 import { VERSION } from "../version.ts";
 import { assertSecureUrl } from "../_util.ts";
@@ -32,7 +33,7 @@ export function connect(
   credentials: Credentials,
   runtime: Runtime,
   options: ClientOptions,
-  provider: (options: TokenProviderOptions & WithNetwork) => TokenProvider = sharedTokenProvider,
+  provider: (options: InternalOptions & WithNetwork) => TokenProvider = sharedTokenProvider,
 ): Connection {
   const fetch = options.fetch ?? runtime.fetch;
   const userAgent = [
@@ -51,6 +52,8 @@ export function connect(
     clock: options.clock,
     store: options.store,
     allowInsecureHttp: options.allowInsecureHttp,
+    // The lease coordination, where the options bring it.
+    [COORDINATE]: (options as InternalOptions)[COORDINATE],
   });
   const headers = new Headers({ Accept: "application/json", "User-Agent": userAgent });
   if (options.organizationId !== undefined) {

@@ -12,6 +12,7 @@ import { sharedTokenProvider } from "../token/shared.ts";
 import type { TokenProviderOptions } from "../token/provider.ts";
 import { runtimeNetwork } from "../runtime/network.ts";
 import { NETWORK } from "../_transport.ts";
+import { COORDINATE, type Coordinate } from "../token/types.ts";
 
 /**
  * Resolves credentials, checks them, and returns an authenticated client. No token is
@@ -85,11 +86,18 @@ export async function createClient(options: ClientOptions = {}): Promise<KognicC
     ? undefined
     : runtime.fetchWith?.(proxy, { ca });
   const connectOptions = { ...options, fetch: options.fetch ?? proxied };
+  // The lease coordination loads when a store first leases.
+  const coordinate: Coordinate = async (...args) =>
+    (await import("../token/coordinate.ts")).coordinate(...args);
   // Each provider's refusals name the credentials it holds: rotated ones their own client id.
   // The hint is added where a refusal surfaces (src/credentials/refused.ts), so that a token
   // that is there costs nothing more.
   const shared = (init: TokenProviderOptions) => {
-    const provider = sharedTokenProvider({ ...init, [NETWORK]: runtimeNetwork });
+    const provider = sharedTokenProvider({
+      ...init,
+      [NETWORK]: runtimeNetwork,
+      [COORDINATE]: coordinate,
+    });
     hintRefusals(provider, {
       source: resolved.source,
       clientId: init.credentials.clientId,

@@ -9,6 +9,8 @@ import {
   parseEnvironments,
 } from "../credentials/environment_config.ts";
 import { debugLogger } from "./logging.ts";
+import { coordinate } from "../token/coordinate.ts";
+import { COORDINATE } from "../token/types.ts";
 
 /** The options of the full edge client: those of `createClient`, and a named environment. */
 export type EdgeOptions = ClientOptions & { environment?: string };
@@ -38,5 +40,7 @@ export function edgeClientOf(env: unknown, options: EdgeOptions): KognicClient {
   const logger = options.logger ??
     debugLogger((name) => typeof bindings[name] === "string" ? bindings[name] : undefined);
   if (logger) options = { ...options, logger };
-  return buildClient(edgeConnect(env, bindingsEnvironment(bindings, options)), options);
+  // The lease coordination, for a store of the caller's own that leases (the library's bring it).
+  const connected = { ...bindingsEnvironment(bindings, options), [COORDINATE]: coordinate };
+  return buildClient(edgeConnect(env, connected), options);
 }

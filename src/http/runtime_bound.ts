@@ -8,6 +8,8 @@
  * @module
  */
 import { NETWORK } from "../_transport.ts";
+import { coordinate } from "../token/coordinate.ts";
+import { COORDINATE, type InternalOptions } from "../token/types.ts";
 import type { Credentials } from "../credentials/credentials.ts";
 import { runtimeNetwork } from "../runtime/network.ts";
 import {
@@ -80,7 +82,7 @@ export class TokenProvider extends Provider {
    * @param options The credentials, the auth host and the transport.
    */
   constructor(options: TokenProviderOptions) {
-    super(bound(options));
+    super({ [COORDINATE]: coordinate, ...bound(options) } as InternalOptions);
   }
 }
 

@@ -6,6 +6,8 @@
  * @module
  */
 import type { StoredToken, TokenStore } from "../token/provider.ts";
+import { coordinate } from "../token/coordinate.ts";
+import { COORDINATE, type InternalStore } from "../token/types.ts";
 import { sleep } from "../_util.ts";
 import { backoff } from "../_backoff.ts";
 
@@ -185,11 +187,14 @@ export function denoKvTokenStore(
         .commit();
     },
   };
-  return {
+  const retrying: InternalStore = {
     name: "deno-kv",
+    // The lease coordination comes with the store, for providers that do not carry it.
+    [COORDINATE]: coordinate,
     load: (key) => retried(() => store.load(key)),
     save: (key, token) => retried(() => store.save(key, token)),
     lease: (key, owner, ttl) => retried(() => store.lease!(key, owner, ttl)),
     release: (key, owner) => retried(() => store.release!(key, owner)),
   };
+  return retrying;
 }

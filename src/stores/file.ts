@@ -16,6 +16,8 @@ import { KognicAuthError } from "../errors.ts";
 import { hex, isObject, sleep } from "../_util.ts";
 import { backoff } from "../_backoff.ts";
 import { usable } from "../token/expiry.ts";
+import { coordinate } from "../token/coordinate.ts";
+import { COORDINATE, type InternalStore } from "../token/types.ts";
 
 /**
  * The default location of the token cache file: `$XDG_CACHE_HOME/kognic-auth/tokens.json`, or
@@ -70,7 +72,10 @@ function errorCode(error: unknown): string | undefined {
  * @returns The store.
  */
 export function fileTokenStore(options: FileTokenStoreOptions = {}): FileTokenStore {
-  return new FileTokenStore(options);
+  // The lease coordination comes with the store, for providers that do not carry it.
+  const store: FileTokenStore & InternalStore = new FileTokenStore(options);
+  store[COORDINATE] = coordinate;
+  return store;
 }
 
 /**

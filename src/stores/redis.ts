@@ -7,6 +7,8 @@
  * @module
  */
 import type { StoredToken, TokenStore } from "../token/provider.ts";
+import { coordinate } from "../token/coordinate.ts";
+import { COORDINATE, type InternalStore } from "../token/types.ts";
 
 /**
  * Sends one Redis command, such as `["SET", "key", "value", "NX", "PX", "5000"]`, and returns
@@ -95,8 +97,10 @@ export function redisTokenStore(
       : reply instanceof Uint8Array
       ? new TextDecoder().decode(reply)
       : undefined;
-  return {
+  const store: InternalStore = {
     name: "redis",
+    // The lease coordination comes with the store, for providers that do not carry it.
+    [COORDINATE]: coordinate,
     async load(key) {
       const reply = text(await command(["GET", prefix + key]));
       try {
@@ -121,4 +125,5 @@ export function redisTokenStore(
       await command(["EVAL", RELEASE, "1", `${prefix}lease:${key}`, owner]);
     },
   };
+  return store;
 }

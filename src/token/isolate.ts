@@ -7,6 +7,7 @@
 import { TokenProvider } from "./provider.ts";
 import {
   type Clock,
+  COORDINATE,
   type InternalOptions,
   type InternalStore,
   RENEWALS,
@@ -101,6 +102,7 @@ function isolateStore(
     // Between isolates, the lease of `next` (such as a Durable Object's) decides who asks.
     lease: next?.lease?.bind(next),
     release: next?.release?.bind(next),
+    [COORDINATE]: (next as InternalStore | undefined)?.[COORDINATE],
     // A failed token request lets the requests that wait for it go on at once, all of them.
     listener(event) {
       if (event.type !== "token_error") return;

@@ -20,8 +20,10 @@ import {
   type AccessToken,
   type Budget,
   type Clock,
+  COORDINATE,
   type InternalOptions,
   type InternalStore,
+  type Leasing,
   RENEWALS,
   type Renewals,
   STATE,
@@ -33,11 +35,12 @@ import {
   type TokenStore,
   WAIT,
 } from "./types.ts";
-import { assertSecureUrl, describeError, redact, withSignal } from "../_util.ts";
+import { assertSecureUrl, describeError, redact, sleep, withSignal } from "../_util.ts";
+import { backoff } from "../_backoff.ts";
 import { networkOf } from "../_transport.ts";
 import { type Held, hold, renew, toStore } from "./expiry.ts";
 import { emit, listen, type ListenerRef, SUBSCRIBE_WEAKLY } from "./events.ts";
-import { awaitLease, FAILED, LEASE_TTL, STORE_TIMEOUT, storeKey } from "./lease.ts";
+import { FAILED, STORE_TIMEOUT, storeKey } from "./lease.ts";
 
 export type * from "./types.ts";
 
@@ -96,12 +99,8 @@ export class TokenProvider implements TokenSource {
   #listeners?: Set<ListenerRef>;
   /** The store operations failing now: each is reported once until it works again. */
   readonly #failing = new Set<StoreOperation>();
-  #owner?: string;
-  /**
-   * A token whose refresh token another leaseholder may have spent: renewed by client
-   * credentials, without a refresh the server would refuse.
-   */
-  #spent?: Held;
+  /** What the lease coordination borrows, made when a store first leases. */
+  #leasing?: Leasing<Held>;
 
   /**
    * Creates a provider. No request is made until the first {@linkcode TokenProvider.getToken}.
@@ -307,45 +306,33 @@ export class TokenProvider implements TokenSource {
     let held = store && !this.#held ? await this.#load(store, key) : undefined;
     if (!held && kept && this.#clock.now() < kept.expireAt) held = kept;
     // With a lease, only the leaseholder of all that share the store asks (./lease.ts); without
-    // one, or while the store fails, each process asks.
-    const owner = store?.lease && (this.#owner ??= crypto.randomUUID());
-    let leased: boolean | typeof FAILED = false;
-    if (owner && !held) {
-      const ttl = Math.min(this.#options.timeout || LEASE_TTL, LEASE_TTL);
-      const waiting = this.#clock.now();
-      let contested;
-      [held, leased, contested] = await awaitLease(
-        () => this.#call("lease", () => store.lease!(key, owner, ttl)),
-        () => this.#load(store, key),
-        ttl,
-        this.#clock,
-        this.#options.random,
+    // one, or while the store fails, each process asks. The coordination comes with the options
+    // or with the store.
+    const coordinate = store?.lease &&
+      ((this.#options as InternalOptions)[COORDINATE] ?? (store as InternalStore)[COORDINATE]);
+    let release;
+    if (coordinate && !held) {
+      [held, release] = await coordinate(
+        this.#leasing ??= {
+          store: store!,
+          options: this.#options,
+          clock: this.#clock,
+          call: this.#call.bind(this),
+          look: (key) => this.#load(store!, key),
+          emit: this.#emit.bind(this),
+          sleep: this.#clock.sleep?.bind(this.#clock) ?? sleep,
+          backoff,
+          current: () => this.#held,
+          retryLater: this.#retryLater.bind(this),
+        },
+        key,
+        details,
       );
-      // Another holds the lease, or nobody can tell: the refresh token may be spent.
-      if (contested) {
-        this.#spent = this.#held;
-        this.#emit({
-          type: "lease_wait",
-          durationMs: this.#clock.now() - waiting,
-          outcome: leased === FAILED
-            ? "store_error"
-            : held
-            ? "token"
-            : leased
-            ? "lease"
-            : "timeout",
-        });
-      }
-      details.leased = leased === true;
-      // The current token is still good: a background refresh tries again later, shared.
-      if (leased === FAILED && details.background && (held = this.#held)) this.#retryLater(held);
     }
     try {
       return held ? this.#held = held : await this.#request(details, store, key, budget);
     } finally {
-      if (leased === true && store!.release) {
-        await this.#call("lease", () => store!.release!(key, owner!));
-      }
+      await release?.();
     }
   }
 
@@ -408,7 +395,7 @@ export class TokenProvider implements TokenSource {
       budget,
     };
     let response: TokenResponse | undefined;
-    const refreshToken = this.#held !== this.#spent && this.#held?.refreshToken;
+    const refreshToken = this.#held !== this.#leasing?.spent && this.#held?.refreshToken;
     try {
       if (refreshToken) {
         details.grant = "refresh_token";

@@ -2,6 +2,7 @@
 // anybody uses it: every client with the same options shares its token and its single token
 // request. Private: the clients' connection (src/http/connect.ts) uses it; nothing else needs to.
 import { TokenProvider, type TokenProviderOptions } from "./provider.ts";
+import type { InternalOptions } from "./types.ts";
 import { DEFAULT_AUTH_HOST, DEFAULT_TOKEN_PATH } from "./endpoint.ts";
 import { NETWORK, type WithNetwork } from "../_transport.ts";
 
@@ -55,7 +56,7 @@ export function providerKey(options: TokenProviderOptions & WithNetwork): unknow
  * {@linkcode providerKey} and the store's identity. Providers are held weakly: one that no
  * client references any more can be collected.
  */
-export function sharedTokenProvider(options: TokenProviderOptions & WithNetwork): TokenProvider {
+export function sharedTokenProvider(options: InternalOptions & WithNetwork): TokenProvider {
   const key = JSON.stringify([...providerKey(options), idOf(options.store)]);
   const live = providers.get(key)?.deref();
   if (live) return live;

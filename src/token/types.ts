@@ -65,7 +65,10 @@ export interface TokenStore {
    * Takes a short lease on `key` for `owner`, if nobody else holds it. Optional: with it, of
    * everything that shares the store only the leaseholder asks the token endpoint while the
    * others wait for the token to show up in the store; a lease left by a dead owner ends with
-   * its time to live. Stores without it let every process ask for its own token.
+   * its time to live. Stores without it let every process ask for its own token. The library's
+   * stores that lease bring the coordination with them; for a store of your own, `createClient`,
+   * `edgeClient`, the Hono shell and the core's `TokenProvider` provide it, `edgeFetch` (which
+   * stays small) does not: there every process asks.
    *
    * @param key The cache key.
    * @param owner Who takes the lease: one id per provider.
@@ -298,6 +301,12 @@ export const WAIT: unique symbol = Symbol();
 /** The key of a provider's shared renewal limit: see {@linkcode InternalOptions}. */
 export const RENEWALS: unique symbol = Symbol();
 /**
+ * The key of the lease coordination (./lease.ts) in a provider's options or on a store that
+ * leases: a provider without it lets every process ask, so that code which never meets a
+ * leasing store (an edge function over Workers KV) does not carry it.
+ */
+export const COORDINATE: unique symbol = Symbol();
+/**
  * The key of a provider's method that tells what it holds, without a request: its current token
  * (if any) and its options (for the credentials' expiry). For `@kognic/auth/otel`'s gauges.
  */
@@ -311,10 +320,58 @@ export interface InternalStore extends TokenStore {
    * store's operations.
    */
   [WAIT]?(): Promise<void>;
+  /** The lease coordination, from a store that leases. */
+  [COORDINATE]?: Coordinate;
 }
 
 /** The options of a provider as this package may give them. */
 export interface InternalOptions extends TokenProviderOptions {
   /** The renewal limit's state, when providers share it (on Workers, every request's). */
   [RENEWALS]?: Renewals;
+  /** The lease coordination, for stores that lease without bringing it. */
+  [COORDINATE]?: Coordinate;
 }
+
+/** A provider's part in the lease on a token request: see ./lease.ts. */
+export interface Leasing<T> {
+  /** The store, which has `lease`. */
+  store: TokenStore;
+  /** This provider's id as a leaseholder, made by the coordination on first use. */
+  owner?: string;
+  /**
+   * A token whose refresh token another leaseholder may have spent: renewed by client
+   * credentials, without a refresh the server would refuse.
+   */
+  spent?: T;
+  /** The provider's current token. */
+  current(): T | undefined;
+  /** After a failed background refresh: the next one waits. */
+  retryLater(held: T): void;
+  /** The provider's options, for `timeout` and `random`. */
+  options: TokenProviderOptions;
+  /** The provider's clock. */
+  clock: Clock;
+  /** A store call bounded in time, a failure (reported once) the symbol `failed`. */
+  call<R>(operation: StoreOperation, call: () => Promise<R>): Promise<R | symbol>;
+  /** A look in the store for a token to take. */
+  look(key: string): Promise<T | undefined>;
+  /** Waits, by the provider's clock. */
+  sleep(ms: number): Promise<void>;
+  /** The backoff rule (../_backoff.ts). */
+  backoff(attempt: number, base: number, cap: number, random?: () => number): number;
+  /** Tells the provider's listeners. */
+  emit(event: Omit<Extract<TokenEvent, { type: "lease_wait" }>, "tokenUrl">): void;
+}
+
+/**
+ * Takes the lease on the token request for `key` or waits for the leaseholder's token, and
+ * notes in `details` whether this provider held the lease (./coordinate.ts).
+ *
+ * @returns The token found (or, after the store failed during a background refresh, the current
+ * one), if any, and what releases the lease when this provider holds it.
+ */
+export type Coordinate = <T>(
+  leasing: Leasing<T>,
+  key: string,
+  details: { leased?: boolean; background: boolean },
+) => Promise<[found: T | undefined, release?: () => unknown]>;

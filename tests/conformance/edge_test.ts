@@ -9,6 +9,8 @@ import { API_BASE, assertNoSecrets, CANARY_SECRET, thrown } from "../support/fix
 import { FakeClock } from "../support/clock.ts";
 import { createKognicServer } from "../support/kognic_server.ts";
 import { MemoryKv } from "../support/memory_kv.ts";
+import { createClient, type StoredToken, type TokenStore } from "../../mod.ts";
+import { durableObjectTokenStore, KognicTokenCoordinator } from "../../src/edge/durable_object.ts";
 
 // Providers are shared per isolate: every case uses an auth host of its own.
 let hosts = 0;
@@ -243,6 +245,79 @@ test("edge: two providers sharing a KV store make one token request between them
   assert.equal(server.tokenRequests.length, 1);
   assertNoSecrets([...kv.entries.keys()].join(" "));
 });
+
+test(
+  "edge: with a store that leases, a cold burst of providers makes one token request: the " +
+    "Durable Object store under edgeFetch, a store of one's own under edgeClient and createClient",
+  async () => {
+    const server = createKognicServer({ clientId: "lease-id" });
+    // A slow token endpoint, so that the providers' token requests would overlap.
+    const slow = async (input: Request | URL | string, init?: RequestInit) => {
+      if (String(input instanceof Request ? input.url : input).endsWith("/token")) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      return await server.fetch(input, init);
+    };
+    /** A store of one's own: a map and a lease, no coordination of the library's. */
+    const ownStore = (): TokenStore => {
+      const tokens = new Map<string, StoredToken>();
+      let held: { owner: string; until: number } | undefined;
+      return {
+        load: (key) => Promise.resolve(tokens.get(key)),
+        save: (key, token) => Promise.resolve(void tokens.set(key, token)),
+        lease: (_key, owner, ttl) => {
+          if (held && held.owner !== owner && held.until > Date.now()) {
+            return Promise.resolve(false);
+          }
+          held = { owner, until: Date.now() + ttl };
+          return Promise.resolve(true);
+        },
+        release: (_key, owner) => {
+          if (held?.owner === owner) held = undefined;
+          return Promise.resolve();
+        },
+      };
+    };
+    const coordinator = new KognicTokenCoordinator();
+    const namespace = {
+      idFromName: (name: string) => name,
+      get: () => ({
+        fetch: (url: string, init?: RequestInit) => coordinator.fetch(new Request(url, init)),
+      }),
+    };
+    const env = { KOGNIC_CLIENT_ID: "lease-id", KOGNIC_CLIENT_SECRET: CANARY_SECRET };
+    const makers: [string, (store: TokenStore, authHost: string) => Promise<Response>][] = [
+      ["edgeFetch", (store, authHost) =>
+        // A `fetch` of its own each: a provider of its own each.
+        edgeFetch(env, { store, authHost, baseUrl: API_BASE, fetch: (i, o) => slow(i, o) })(
+          "/v1/whoami",
+        )],
+      [
+        "edgeClient",
+        (store, authHost) =>
+          edgeClient(env, { store, authHost, baseUrl: API_BASE, fetch: (i, o) => slow(i, o) })
+            .fetch("/v1/whoami"),
+      ],
+      ["createClient", async (store, authHost) =>
+        (await createClient({
+          clientId: "lease-id",
+          clientSecret: CANARY_SECRET,
+          store,
+          authHost,
+          baseUrl: API_BASE,
+          fetch: (i, o) => slow(i, o),
+        })).fetch("/v1/whoami")],
+    ];
+    for (const [name, make] of makers) {
+      const store = name === "edgeFetch" ? durableObjectTokenStore(namespace) : ownStore();
+      const authHost = uniqueAuthHost();
+      const before = server.tokenRequests.length;
+      const responses = await Promise.all(Array.from({ length: 6 }, () => make(store, authHost)));
+      for (const response of responses) assert.equal(response.status, 200, name);
+      assert.equal(server.tokenRequests.length - before, 1, `${name}: one token request`);
+    }
+  },
+);
 
 test("edge: each edge entry exports its own feature (edgeClient does not re-export edgeFetch)", async () => {
   const client = await import("../../src/edge/client.ts");
