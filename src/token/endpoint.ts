@@ -169,8 +169,12 @@ export function requestToken(
   return withSignal(
     postToken(credentials, {
       ...options,
+      // An attempt without a timeout (`timeout: 0`) has no signal of its own.
       fetch: (input, init) =>
-        fetcher(input, { ...init, signal: eitherSignal(caller, init!.signal!) }),
+        fetcher(input, {
+          ...init,
+          signal: init!.signal ? eitherSignal(caller, init!.signal) : caller,
+        }),
       sleep: (ms) => wait(ms, caller),
     }),
     caller,
@@ -229,8 +233,8 @@ export async function postToken(
     });
 
   for (let attempt = 1;; attempt++) {
-    const timeout = new AbortController();
-    const timer = limit > 0 ? setTimeout(() => timeout.abort(), limit) : undefined;
+    // The whole attempt, answer body included: the signal stays with the response's body.
+    const signal = limit > 0 ? AbortSignal.timeout(limit) : undefined;
     let failure: KognicAuthError;
     let retryAfter: number | undefined;
     let final = false;
@@ -241,7 +245,7 @@ export async function postToken(
         headers,
         body,
         redirect: "manual",
-        signal: timeout.signal,
+        signal,
       });
       const status = details.status = response.status;
       if (!RETRIED.test(String(status))) {
@@ -259,7 +263,7 @@ export async function postToken(
         )
         : fail("TOKEN_HTTP_ERROR", `answered ${status}${after}`, { status });
     } catch (error) {
-      if (timeout.signal.aborted) throw fail("TIMEOUT", `did not answer within ${limit} ms`);
+      if (signal?.aborted) throw fail("TIMEOUT", `did not answer within ${limit} ms`);
       // Refusals are final (a 407 from a proxy, an untrusted certificate, the library's own);
       // proxy failures the runtime's fetch explains itself (PROXY_*) and network failures (a
       // body cut off mid-way too) are retried like a 503.
@@ -277,8 +281,6 @@ export async function postToken(
         }));
         failure = new TokenError(made.code, made.message, { source: url.href, cause: made.cause });
       }
-    } finally {
-      clearTimeout(timer);
     }
     const delay = retryAfter ?? backoff(attempt, 250, 2_000, options.random);
     if (final || delay > (options.maxRetryAfter ?? 30_000) || --budget.retries < 0) {
