@@ -27,6 +27,7 @@ import {
   RENEWALS,
   type Renewals,
   STATE,
+  type StoredToken,
   type StoreOperation,
   type TokenEvent,
   type TokenProviderOptions,
@@ -341,9 +342,10 @@ export class TokenProvider implements TokenSource {
     await (store as InternalStore)[WAIT]?.();
     const stored = await this.#call("load", () => store.load(key));
     const now = this.#clock.now();
-    // Only a stored token that says when it expires is taken, whatever the store.
-    const held = stored !== FAILED && typeof stored?.expires_at === "number" &&
-      hold(stored, now, this.#options, this.scopes);
+    // Only a stored token that says when it expires is taken, whatever the store (FAILED, a
+    // symbol, has no `expires_at`).
+    const held = typeof (stored as StoredToken)?.expires_at === "number" &&
+      hold(stored as StoredToken, now, this.#options, this.scopes);
     if (
       !held || now >= held.expireAt || held.accessToken === this.#rejected ||
       held.accessToken === this.#held?.accessToken
