@@ -5,7 +5,13 @@
 // not lease carries none of it. Private to the token layer.
 // It imports no code, and takes the backoff rule and the clock's wait from the provider: a
 // program that loads it on first use shares no module with it.
-import type { Leasing } from "./types.ts";
+import type {
+  Clock,
+  StoreOperation,
+  TokenEvent,
+  TokenProviderOptions,
+  TokenStore,
+} from "./types.ts";
 
 /**
  * The longest lease on the token request: a leaseholder that dies blocks nobody longer. A lease
@@ -15,20 +21,35 @@ import type { Leasing } from "./types.ts";
 const LEASE_TTL = 10_000;
 
 /**
- * The lease coordination of a provider whose store leases (a `Coordinate`): tries
- * the lease and, while another holds it, looks in the store after a backoff pause (by the
- * provider's clock), for at most twice the lease's time to live (for the lease to end, and for
- * the next holder's request). The last leaseholder may have saved its token since the last look:
- * one found is taken at once. When another held the lease at some point (its refresh token may
- * be spent by now) or nobody could tell, the provider's listeners hear how the wait ended.
+ * The lease coordination of a provider whose store leases: tries the lease on `key` and, while
+ * another holds it, looks in the store after a backoff pause (by the provider's clock), for at
+ * most twice the lease's time to live (for the lease to end, and for the next holder's request).
+ * The last leaseholder may have saved its token since the last look: one found is taken at once.
+ * When another held the lease at some point (its refresh token may be spent by now) or nobody
+ * could tell, `spent` is called and the provider's listeners hear how the wait ended. The
+ * provider lends its options, clock, wait, the backoff rule, its bounded store call, its look in
+ * the store and its events; `failed`, called when the store failed, gives the token to keep
+ * instead of a request, if any. Notes in `details` whether the provider held the lease.
+ *
+ * @returns The token found, if any, and what releases the lease when the provider holds it.
  */
 export async function coordinate<T>(
-  leasing: Leasing<T>,
+  store: TokenStore,
   key: string,
-  details: { leased?: boolean; background: boolean },
+  details: { leased?: boolean },
+  options: TokenProviderOptions,
+  clock: Clock,
+  sleep: (ms: number) => Promise<void>,
+  backoff: (attempt: number, base: number, cap: number, random?: () => number) => number,
+  call: <R>(operation: StoreOperation, call: () => Promise<R>) => Promise<R | symbol>,
+  look: () => Promise<T | undefined>,
+  emit: (event: Omit<Extract<TokenEvent, { type: "lease_wait" }>, "tokenUrl">) => void,
+  spent: () => unknown,
+  failed: () => T | undefined,
 ): Promise<[found: T | undefined, release?: () => unknown]> {
-  const { store, clock, options, call, emit } = leasing;
-  const owner = leasing.owner ??= crypto.randomUUID();
+  // One id per provider as a leaseholder: the provider's options object is its own.
+  let owner = owners.get(options);
+  if (!owner) owners.set(options, owner = crypto.randomUUID());
   const ttl = Math.min(options.timeout || LEASE_TTL, LEASE_TTL);
   const started = clock.now();
   let contested = false;
@@ -39,14 +60,13 @@ export async function coordinate<T>(
     contested ||= leased !== true;
     // The store failed (a symbol): nobody can tell who holds the lease.
     if (typeof leased == "symbol") break;
-    found = await leasing.look(key);
+    found = await look();
     if (found || leased || clock.now() >= started + 2 * ttl) break;
-    await leasing.sleep(leasing.backoff(attempt, 20, 250, options.random));
+    await sleep(backoff(attempt, 20, 250, options.random));
   }
   details.leased = leased === true;
   if (contested) {
-    // Another held the lease, or nobody can tell: the refresh token may be spent.
-    leasing.spent = leasing.current();
+    spent();
     emit({
       type: "lease_wait",
       durationMs: clock.now() - started,
@@ -59,14 +79,13 @@ export async function coordinate<T>(
         : "timeout",
     });
   }
-  // The store failed, the current token is still good: a background refresh tries again later.
-  if (typeof leased == "symbol" && details.background && (found = leasing.current())) {
-    leasing.retryLater(found);
-  }
   return [
-    found,
+    typeof leased == "symbol" ? failed() : found,
     leased === true && store.release
       ? () => call("lease", () => store.release!(key, owner))
       : undefined,
   ];
 }
+
+/** Each provider's id as a leaseholder, by the provider's options. */
+const owners = new WeakMap<object, string>();

@@ -23,7 +23,6 @@ import {
   COORDINATE,
   type InternalOptions,
   type InternalStore,
-  type Leasing,
   RENEWALS,
   type Renewals,
   STATE,
@@ -100,8 +99,11 @@ export class TokenProvider implements TokenSource {
   #listeners?: Set<ListenerRef>;
   /** The store operations failing now: each is reported once until it works again. */
   readonly #failing = new Set<StoreOperation>();
-  /** What the lease coordination borrows, made when a store first leases. */
-  #leasing?: Leasing<Held>;
+  /**
+   * A token whose refresh token another leaseholder may have spent: renewed by client
+   * credentials, without a refresh the server would refuse.
+   */
+  #spent?: Held;
 
   /**
    * Creates a provider. No request is made until the first {@linkcode TokenProvider.getToken}.
@@ -313,21 +315,22 @@ export class TokenProvider implements TokenSource {
       ((this.#options as InternalOptions)[COORDINATE] ?? (store as InternalStore)[COORDINATE]);
     let release;
     if (coordinate && !held) {
+      // What the coordination needs of this provider, lent as arguments (./coordinate.ts).
       [held, release] = await coordinate(
-        this.#leasing ??= {
-          store: store!,
-          options: this.#options,
-          clock: this.#clock,
-          call: this.#call.bind(this),
-          look: (key) => this.#load(store!, key),
-          emit: this.#emit.bind(this),
-          sleep: this.#clock.sleep?.bind(this.#clock) ?? sleep,
-          backoff,
-          current: () => this.#held,
-          retryLater: this.#retryLater.bind(this),
-        },
+        store!,
         key,
         details,
+        this.#options,
+        this.#clock,
+        this.#clock.sleep?.bind(this.#clock) ?? sleep,
+        backoff,
+        this.#call.bind(this),
+        () => this.#load(store!, key),
+        this.#emit.bind(this),
+        () => this.#spent = this.#held,
+        // The current token is still good: a background refresh tries again later, shared.
+        () =>
+          details.background && (held = this.#held) ? (this.#retryLater(held), held) : undefined,
       );
     }
     try {
@@ -397,7 +400,7 @@ export class TokenProvider implements TokenSource {
       budget,
     };
     let response: TokenResponse | undefined;
-    const refreshToken = this.#held !== this.#leasing?.spent && this.#held?.refreshToken;
+    const refreshToken = this.#held !== this.#spent && this.#held?.refreshToken;
     try {
       if (refreshToken) {
         details.grant = "refresh_token";

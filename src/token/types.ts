@@ -332,46 +332,5 @@ export interface InternalOptions extends TokenProviderOptions {
   [COORDINATE]?: Coordinate;
 }
 
-/** A provider's part in the lease on a token request: see ./lease.ts. */
-export interface Leasing<T> {
-  /** The store, which has `lease`. */
-  store: TokenStore;
-  /** This provider's id as a leaseholder, made by the coordination on first use. */
-  owner?: string;
-  /**
-   * A token whose refresh token another leaseholder may have spent: renewed by client
-   * credentials, without a refresh the server would refuse.
-   */
-  spent?: T;
-  /** The provider's current token. */
-  current(): T | undefined;
-  /** After a failed background refresh: the next one waits. */
-  retryLater(held: T): void;
-  /** The provider's options, for `timeout` and `random`. */
-  options: TokenProviderOptions;
-  /** The provider's clock. */
-  clock: Clock;
-  /** A store call bounded in time, a failure (reported once) the symbol `failed`. */
-  call<R>(operation: StoreOperation, call: () => Promise<R>): Promise<R | symbol>;
-  /** A look in the store for a token to take. */
-  look(key: string): Promise<T | undefined>;
-  /** Waits, by the provider's clock. */
-  sleep(ms: number): Promise<void>;
-  /** The backoff rule (../_backoff.ts). */
-  backoff(attempt: number, base: number, cap: number, random?: () => number): number;
-  /** Tells the provider's listeners. */
-  emit(event: Omit<Extract<TokenEvent, { type: "lease_wait" }>, "tokenUrl">): void;
-}
-
-/**
- * Takes the lease on the token request for `key` or waits for the leaseholder's token, and
- * notes in `details` whether this provider held the lease (./coordinate.ts).
- *
- * @returns The token found (or, after the store failed during a background refresh, the current
- * one), if any, and what releases the lease when this provider holds it.
- */
-export type Coordinate = <T>(
-  leasing: Leasing<T>,
-  key: string,
-  details: { leased?: boolean; background: boolean },
-) => Promise<[found: T | undefined, release?: () => unknown]>;
+/** The lease coordination (./coordinate.ts), as the provider calls it. */
+export type Coordinate = typeof import("./coordinate.ts").coordinate;
