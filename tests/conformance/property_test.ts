@@ -110,6 +110,18 @@ test("property: Retry-After gives undefined or a non-negative number of millisec
   );
 });
 
+test("property: Retry-After reads both GMT forms of an HTTP date, and nothing else as a date", () => {
+  const now = Date.UTC(1994, 10, 6, 8, 49, 30);
+  assert.equal(parseRetryAfter("Sun, 06 Nov 1994 08:49:37 GMT", now), 7000);
+  assert.equal(parseRetryAfter("Sunday, 06-Nov-94 08:49:37 GMT", now), 7000);
+  assert.equal(parseRetryAfter("Sun, 06 Nov 1994 08:49:00 GMT", now), 0);
+  for (
+    const junk of ["1 GMT", "06 Nov 1994 08:49:37 GMT", "Sun, 99 Foo 1994 08:49:37 GMT", "soon"]
+  ) {
+    assert.equal(parseRetryAfter(junk, now), undefined, junk);
+  }
+});
+
 test("property: ISO dates with any number of fractional digits parse to the millisecond; junk gives undefined", () => {
   fc.assert(
     fc.property(
