@@ -118,26 +118,24 @@ export async function readText(
   response: Response,
   limit: number,
 ): Promise<{ text: string; truncated: boolean }> {
-  if (!response.body) return { text: "", truncated: false };
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let text = "";
+  const reader = response.body?.getReader();
+  const chunks: Uint8Array[] = [];
   let size = 0;
+  let truncated = false;
   try {
-    while (true) {
-      const { done, value } = await reader.read();
-      if (done) return { text: text + decoder.decode(), truncated: false };
-      if (size + value.byteLength > limit) {
-        text += decoder.decode(value.subarray(0, limit - size));
+    for (let chunk; reader && !(chunk = await reader.read()).done;) {
+      chunks.push(chunk.value.subarray(0, limit - size));
+      size += chunk.value.byteLength;
+      if (size > limit) {
+        truncated = true;
         await reader.cancel().catch(() => {});
-        return { text, truncated: true };
+        break;
       }
-      size += value.byteLength;
-      text += decoder.decode(value, { stream: true });
     }
   } finally {
-    reader.releaseLock();
+    reader?.releaseLock();
   }
+  return { text: await new Blob(chunks as BlobPart[]).text(), truncated };
 }
 
 const ISO = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?)(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?$/i;

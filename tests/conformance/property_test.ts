@@ -5,7 +5,7 @@ import fc from "fast-check";
 import { Credentials, KognicAuthError, TokenError } from "../../mod.ts";
 import { parseCredentials, requestToken, resolveCredentials } from "../../src/core.ts";
 import { memoryRuntime } from "../../src/runtime/memory.ts";
-import { parseIsoDate, parseRetryAfter } from "../../src/_util.ts";
+import { parseIsoDate, parseRetryAfter, readText } from "../../src/_util.ts";
 import { test } from "../support/harness.ts";
 import { assertNoSecrets, CANARY_SECRET } from "../support/fixtures.ts";
 
@@ -120,6 +120,24 @@ test("property: Retry-After reads both GMT forms of an HTTP date, and nothing el
   ) {
     assert.equal(parseRetryAfter(junk, now), undefined, junk);
   }
+});
+
+test("property: a body read to a byte limit keeps characters split across chunks, and says when it cut", async () => {
+  const bytes = new TextEncoder().encode("\uFEFFå∂ç ok");
+  const body = () =>
+    new Response(
+      new ReadableStream({
+        start(controller) {
+          for (const byte of bytes) controller.enqueue(new Uint8Array([byte]));
+          controller.close();
+        },
+      }),
+    );
+  assert.deepEqual(await readText(body(), 100), { text: "å∂ç ok", truncated: false });
+  assert.deepEqual(await readText(body(), bytes.length), { text: "å∂ç ok", truncated: false });
+  // Cut inside "∂" (three bytes, after the BOM and "å"): what was cut is one replacement character.
+  assert.deepEqual(await readText(body(), 6), { text: "å\uFFFD", truncated: true });
+  assert.deepEqual(await readText(new Response(null), 10), { text: "", truncated: false });
 });
 
 test("property: ISO dates with any number of fractional digits parse to the millisecond; junk gives undefined", () => {
