@@ -28,9 +28,7 @@ export function quote(value: unknown): string {
 
 /** Whether a URL's host is a loopback address (`localhost`, `127.0.0.0/8`, `[::1]`). */
 export function isLoopback(url: URL): boolean {
-  const host = url.hostname;
-  return host === "localhost" || host.endsWith(".localhost") || host === "[::1]" ||
-    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+  return /^((.*\.)?localhost|\[::1\]|127\.\d{1,3}\.\d{1,3}\.\d{1,3})$/.test(url.hostname);
 }
 
 /**
@@ -181,7 +179,7 @@ export function capitalize(text: string): string {
 export function describeError(error: unknown): string {
   const parts: string[] = [];
   for (let item = error, depth = 0; item !== undefined && depth < 4; depth++) {
-    if (item instanceof Error || (typeof item === "object" && item !== null)) {
+    if (item && typeof item === "object") {
       const { code, message } = item as { code?: unknown; message?: unknown };
       if (typeof message === "string" && message && !parts.includes(message)) parts.push(message);
       if (typeof code === "string" && !parts.some((part) => part.includes(code))) parts.push(code);
