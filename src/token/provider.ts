@@ -281,13 +281,9 @@ export class TokenProvider implements TokenSource {
       attempts: 0,
       durationMs: 0,
     };
-    return this.#flight ??= this.#fetch(details, budget).then(
-      (held) => {
-        this.#flight = undefined;
-        return held;
-      },
-      (error) => {
-        this.#flight = undefined;
+    // The flight ends before anybody hears of its failure.
+    return this.#flight ??= this.#fetch(details, budget).finally(() => this.#flight = undefined)
+      .catch((error) => {
         this.#emit({
           ...details,
           type: "token_error",
@@ -295,8 +291,7 @@ export class TokenProvider implements TokenSource {
           message: error instanceof Error ? error.message : String(error),
         });
         throw error;
-      },
-    );
+      });
   }
 
   async #fetch(details: Details, budget?: Budget): Promise<Held> {
