@@ -119,13 +119,11 @@ export async function readText(
   const reader = response.body?.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
-  let truncated = false;
   try {
     for (let chunk; reader && !(chunk = await reader.read()).done;) {
       chunks.push(chunk.value.subarray(0, limit - size));
       size += chunk.value.byteLength;
       if (size > limit) {
-        truncated = true;
         await reader.cancel().catch(() => {});
         break;
       }
@@ -133,7 +131,11 @@ export async function readText(
   } finally {
     reader?.releaseLock();
   }
-  return { text: await new Blob(chunks as BlobPart[]).text(), truncated };
+  // Without a byte order mark, as TextDecoder reads it (workerd's Blob.text() keeps it).
+  return {
+    text: (await new Blob(chunks as BlobPart[]).text()).replace(/^\uFEFF/, ""),
+    truncated: size > limit,
+  };
 }
 
 const ISO = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?)(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?$/i;
