@@ -57,7 +57,7 @@ export function connect(
   });
   const headers = new Headers({ Accept: "application/json", "User-Agent": userAgent });
   if (options.organizationId !== undefined) {
-    headers.set("X-Organization-Id", String(options.organizationId));
+    headers.set("X-Organization-Id", `${options.organizationId}`);
   }
   for (const [name, value] of new Headers(options.headers)) headers.set(name, value);
   const baseUrl = new URL(options.baseUrl ?? DEFAULT_BASE_URL);

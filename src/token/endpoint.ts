@@ -225,9 +225,10 @@ export async function postToken(
   const limit = options.timeout ?? 30_000;
   const budget = options.budget ?? { retries: options.retries ?? 2 };
   const details = options.details ?? { attempts: 0 };
+  const subject = `Token endpoint ${quote(url.href)}`;
   /** An error that names the token endpoint; the caller redacts what the server said. */
   const fail: Fail = (code, detail, extra) =>
-    new TokenError(code, `Token endpoint ${quote(url.href)} ${detail}`, {
+    new TokenError(code, `${subject} ${detail}`, {
       source: url.href,
       ...extra,
     });
@@ -273,7 +274,7 @@ export async function postToken(
       } else {
         let made;
         ({ error: made, final } = await network.failure(error, {
-          subject: `Token endpoint ${quote(url.href)}`,
+          subject,
           url,
           fallback: "TOKEN_REQUEST_FAILED",
           attempts: attempt,
