@@ -33,6 +33,7 @@
  * | `ENVIRONMENTS_INVALID` | an `environments.json` that is not valid JSON or has the wrong shape |
  * | `ENVIRONMENT_NOT_FOUND` | an environment name that `environments.json` does not define |
  * | `JWT_INVALID` | `get-access-token --decode` got a token that is not a JWT |
+ * | `CLI_USAGE` | `kognic-auth` or `kog` refuses the command line (an unknown command or option, a missing or invalid argument); the command prints its usage and exits with 2 |
  * | `INVALID_OPTIONS` | options that contradict each other or have the wrong shape |
  * | `INSECURE_URL` | a plain `http://` URL for a host that is not loopback |
  * | `TOKEN_REQUEST_FAILED` | the token endpoint could not be reached, for a reason the runtime does not name |
@@ -76,6 +77,7 @@ export type KognicAuthErrorCode =
   | "ENVIRONMENTS_INVALID"
   | "ENVIRONMENT_NOT_FOUND"
   | "JWT_INVALID"
+  | "CLI_USAGE"
   | "INVALID_OPTIONS"
   | "INSECURE_URL"
   | "TOKEN_REQUEST_FAILED"

@@ -3,10 +3,11 @@
 // command lines, refuse the same ones with the same message and exit code 2, and print the same
 // help byte for byte (argparse's layout and line wrapping, Python 3.11).
 
-/** An argument of a command: an option (`names` start with `-`) or a positional. */
 import { help, isOption, metavar, subName, usage } from "./_help.ts";
 import { pyRepr } from "./_python.ts";
+import { KognicAuthError } from "../errors.ts";
 
+/** An argument of a command: an option (`names` start with `-`) or a positional. */
 export interface ArgSpec {
   /** Option spellings such as `["-d", "--data"]`, or `[]` for a positional. */
   names: string[];
@@ -44,16 +45,19 @@ export interface ParserInit {
   commands?: Commands;
 }
 
-/** A refused command line: printed as usage plus `PROG: error: MESSAGE`, exit code 2. */
-export class UsageError extends Error {
+/**
+ * A refused command line (code `CLI_USAGE`): printed as usage plus `PROG: error: MESSAGE`, exit
+ * code 2.
+ */
+export class UsageError extends KognicAuthError {
   readonly parser: Parser;
   constructor(parser: Parser, message: string) {
-    super(message);
+    super("CLI_USAGE", message, { source: parser.prog });
     this.parser = parser;
   }
 }
 
-/** `-h`/`--help` was given: print that parser's help and exit 0. */
+/** `-h`/`--help` was given: print that parser's help and exit 0. Not a failure. */
 export class HelpRequest extends Error {
   readonly parser: Parser;
   constructor(parser: Parser) {

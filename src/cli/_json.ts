@@ -3,6 +3,7 @@
 // keys first), numbers by their lexeme (`1.0` stays a float), non-ASCII escaped
 // (`ensure_ascii`), Python's separators. The reading side is src/_json.ts.
 import { pyRepr } from "./_python.ts";
+import { KognicAuthError } from "../errors.ts";
 import { PyNumber, PyObject, type PyValue } from "../_json.ts";
 
 export { parsePython, PyJsonError, PyNumber, PyObject, type PyValue } from "../_json.ts";
@@ -69,7 +70,10 @@ export function dumpPython(
     const text = numberText(value);
     // requests sends bodies with allow_nan=False.
     if (!allowNan && /[IN]/.test(text)) {
-      throw new Error("Out of range float values are not JSON compliant");
+      throw new KognicAuthError(
+        "INVALID_OPTIONS",
+        "Out of range float values are not JSON compliant",
+      );
     }
     return text;
   }

@@ -1,5 +1,6 @@
 // The output formats of `kog`, byte for byte as the Python `kog` prints them:
 // pretty JSON, JSON lines, CSV/TSV as Python's csv module writes them, and a Markdown table.
+import { KognicAuthError } from "../errors.ts";
 import { dumpPython, parsePython, PyObject, type PyValue, strPython } from "./_json.ts";
 
 /** The output formats of `kog --format`. */
@@ -51,8 +52,10 @@ function delimited(items: PyValue[], delimiter: string): string {
     }
     const extra = record.entries.map(([key]) => key).filter((key) => !names.includes(key));
     if (extra.length) {
-      throw new Error(
+      throw new KognicAuthError(
+        "INVALID_OPTIONS",
         `dict contains fields not in fieldnames: ${extra.map((key) => `'${key}'`).join(", ")}`,
+        { source: "--format" },
       );
     }
     const values = new Map(record.entries.map(([key, value]) => [key, strPython(value)]));

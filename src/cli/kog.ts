@@ -28,6 +28,7 @@ import {
 } from "../credentials/environments.ts";
 import { detectRuntime, type Runtime } from "../runtime/mod.ts";
 import { readText } from "../_util.ts";
+import { KognicAuthError } from "../errors.ts";
 import { type Parsed, Parser } from "./_args.ts";
 import {
   type CliIo,
@@ -135,16 +136,16 @@ export function kog(args: readonly string[], io: CliIo): Promise<number> {
   return runCommand(io, "kog", async () => {
     const runtime = io.runtime ?? await detectRuntime();
     const { options } = kogParser(runtime).parse(args);
-    return await request(options, { ...io, runtime });
+    return await request(options, io, runtime);
   });
 }
 
 /** Runs a parsed `kog` command line. */
 async function request(
   options: Parsed["options"],
-  io: CliIo & { runtime: Runtime },
+  io: CliIo,
+  runtime: Runtime,
 ): Promise<number> {
-  const { runtime } = io;
   const method = (options.method as string).toUpperCase();
   const url = options.url as string;
   const debug = verboseDebug(io, options.verbose === true);
@@ -153,7 +154,13 @@ async function request(
   const headers = new Headers();
   for (const header of options.headers as string[] | undefined ?? []) {
     const split = header.indexOf(": ");
-    if (split < 0) throw new Error(`Invalid header format '${header}'. Expected 'Key: Value'.`);
+    if (split < 0) {
+      throw new KognicAuthError(
+        "INVALID_OPTIONS",
+        `Invalid header format '${header}'. Expected 'Key: Value'.`,
+        { source: "--header" },
+      );
+    }
     headers.set(header.slice(0, split), header.slice(split + 2));
   }
   let body: string | undefined;
@@ -163,17 +170,26 @@ async function request(
     try {
       parsed = parsePython(data);
     } catch (error) {
-      throw new Error(`Invalid JSON data: ${messageOf(error)}`);
+      throw new KognicAuthError("INVALID_OPTIONS", `Invalid JSON data: ${messageOf(error)}`, {
+        source: "--data",
+        cause: error,
+      });
     }
-    if (typeof parsed === "string") throw new Error("str and bytes data is not supported");
+    if (typeof parsed === "string") {
+      throw new KognicAuthError("INVALID_OPTIONS", "str and bytes data is not supported", {
+        source: "--data",
+      });
+    }
     if (!headers.has("content-type")) headers.set("Content-Type", "application/json");
     // requests sends json.dumps(data): Python's separators and escapes, so the same bytes.
     if (parsed !== null) body = dumpPython(parsed, undefined, 0, false);
   }
   if (body !== undefined && (method === "GET" || method === "HEAD")) {
-    throw new Error(
+    throw new KognicAuthError(
+      "INVALID_OPTIONS",
       `A ${method} request cannot carry a body here (fetch refuses one): ` +
         "send the data with post, put or patch",
+      { source: "--data" },
     );
   }
 
@@ -184,14 +200,18 @@ async function request(
   let target: URL;
   try {
     target = new URL(url);
-  } catch {
-    throw new Error(
+  } catch (error) {
+    throw new KognicAuthError(
+      "INVALID_OPTIONS",
       `Invalid URL ${pyRepr(url)}: No scheme supplied. Perhaps you meant http://${url}?`,
+      { source: url, cause: error },
     );
   }
   const name = options.env as string | undefined;
   if (name && !Object.hasOwn(config.environments, name)) {
-    throw new Error(`Unknown environment: ${name}`);
+    throw new KognicAuthError("ENVIRONMENT_NOT_FOUND", `Unknown environment: ${name}`, {
+      source: name,
+    });
   }
   const environment = chooseEnvironment(config, target, name);
   debug(`Environment ${environment.name} for host ${target.hostname}`);
