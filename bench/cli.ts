@@ -1,6 +1,20 @@
-// Wall time of `kog get URL` with a cached token next to a bare one-request fetch script, on
-// Deno, Bun and Node 24, each against the Kognic-compatible test server on loopback. Prints
-// medians and the ratio per runtime; no assertions. Run: npm run bench:cli [-- runs]
+// `kog` and `kognic-auth` with a cached token, the whole process, side by side with Kognic's
+// Python tools on the same files: wall time and max RSS per runtime, paired round by round.
+// Bench-only code; no assertions.
+//
+// Usage: npm run bench:cli [-- rounds]   (default 10; Python from the oracle, see below)
+//
+// Each round runs every command once, in an order that rotates from round to round, against
+// the Kognic test server on loopback, in a sandbox HOME whose token cache file already holds the
+// token (no D-Bus session, so `--token-cache auto` is the file for both tools):
+// - `kog get <server>/v1/projects` and `kognic-auth get-access-token --env local`;
+// - as users start them: Deno `deno run -A src/cli/….ts` (what `deno run -A jsr:…` and
+//   `deno install` run), Bun and Node the bin shims (`bunx`/`npx` after `bun link`/`npm install`);
+// - Python: `/usr/bin/python3` (KOGNIC_AUTH_PYTHON) with KOGNIC_AUTH_ORACLE on PYTHONPATH, the
+//   console scripts' own entry points, bytecode cached as an installed package has it.
+// Wall time is spawn to exit as this process sees it; max RSS comes from GNU time (`/usr/bin/time`,
+// Debian package `time`) where it is installed. Ratios: per round Python ÷ this library, then
+// the median (> 1: the library is faster); memory: Python's median MiB ÷ the library's.
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,101 +23,308 @@ import { createKognicServer } from "../tests/support/kognic_server.ts";
 import { serve } from "../tests/support/serve.ts";
 import { repoPath, runProgram, sandbox } from "../tests/support/cli.ts";
 import { credentialsDocument } from "../tests/support/fixtures.ts";
+import { oracle } from "../tests/support/capabilities.ts";
 
-const RUNS = Number(process.argv[2] ?? 15);
-const KOG = repoPath("src/cli/kog.ts");
-const BARE = repoPath("bench/_bare_fetch.ts");
-const DENO = repoPath("node_modules/.bin/deno");
-const NODE24 = repoPath("node_modules/node24/bin/node");
-
-// Node strips the types of every .ts module it loads, which dominates a short run from the
-// repository; npm users get JavaScript from JSR instead. The extra row runs kog and the bare
-// script each bundled to one JavaScript file (deno bundle), to show that difference.
-const bundleDir = await mkdtemp(join(tmpdir(), "kognic-bench-"));
-async function bundle(entry: string, name: string): Promise<string> {
-  const out = join(bundleDir, name);
-  const ran = await runProgram(DENO, ["bundle", "--quiet", "--platform", "node", entry, "-o", out]);
-  if (ran.code !== 0) throw new Error(`deno bundle ${entry} failed: ${ran.stderr}`);
-  return out;
+/** One command line to time, and what the figures are held to. */
+interface Subject {
+  /** The runtime label of the machine-readable lines (`node` is Node 24). */
+  runtime: string;
+  /** The label of the table row. */
+  label: string;
+  /** The program and arguments before the tool's own arguments, per tool. */
+  command: Record<Tool, string[]>;
+  /** Extra environment variables. */
+  env?: Record<string, string>;
+  /** The least time ratio (Python ÷ library), and whether memory must not exceed Python's. */
+  target?: { speed: number; memory: boolean };
 }
 
-// [label, runtime, arguments before the script, the kog script, the bare script]
-const RUNTIMES: [string, string, string[], string, string][] = [
-  ["deno", DENO, ["run", "-A", "--quiet", "--no-lock"], KOG, BARE],
-  ["bun", repoPath("node_modules/.bin/bun"), [], KOG, BARE],
-  ["node24", NODE24, [], KOG, BARE],
-  [
-    "node24, both bundled to .mjs",
-    NODE24,
-    [],
-    await bundle(KOG, "kog.mjs"),
-    await bundle(BARE, "bare.mjs"),
-  ],
+type Tool = "kog" | "kognic-auth";
+
+/** The figures of one subject in one scenario. */
+export interface CliFigures {
+  label: string;
+  runtime: string;
+  ms: number[];
+  mib: number[];
+  /** Per round, Python's time ÷ this subject's. */
+  ratios: number[];
+  target?: { speed: number; memory: boolean };
+}
+
+/** What {@linkcode cliBench} measured. */
+export interface CliBenchResult {
+  /** Per tool: Python's figures and every subject's. */
+  scenarios: { tool: Tool; python: { ms: number[]; mib: number[] }; rows: CliFigures[] }[];
+  /** Markdown lines: the tables. */
+  lines: string[];
+  /** `bench scenario=cli-… runtime=… subject=library baseline=python ratio=…` lines. */
+  machine: string[];
+}
+
+const DENO = repoPath("node_modules/.bin/deno");
+const BUN = repoPath("node_modules/.bin/bun");
+const NODE24 = repoPath("node_modules/node24/bin/node");
+const NODE22 = repoPath("node_modules/node22/bin/node");
+
+const SUBJECTS: Subject[] = [
+  {
+    runtime: "deno",
+    label: "Deno (deno run -A)",
+    command: {
+      kog: [DENO, "run", "-A", "--quiet", "--no-lock", repoPath("src/cli/kog.ts")],
+      "kognic-auth": [DENO, "run", "-A", "--quiet", "--no-lock", repoPath("src/cli/mod.ts")],
+    },
+    target: { speed: 4, memory: true },
+  },
+  {
+    runtime: "bun",
+    label: "Bun (bin shim)",
+    command: {
+      kog: [BUN, repoPath("bin/kog.mjs")],
+      "kognic-auth": [BUN, repoPath("bin/kognic-auth.mjs")],
+    },
+    target: { speed: 8, memory: true },
+  },
+  {
+    runtime: "node",
+    label: "Node 24 (bin shim)",
+    command: {
+      kog: [NODE24, repoPath("bin/kog.mjs")],
+      "kognic-auth": [NODE24, repoPath("bin/kognic-auth.mjs")],
+    },
+    target: { speed: 1, memory: false },
+  },
+  {
+    runtime: "node22",
+    label: "Node 22 (bin shim)",
+    command: {
+      kog: [NODE22, repoPath("bin/kog.mjs")],
+      "kognic-auth": [NODE22, repoPath("bin/kognic-auth.mjs")],
+    },
+    target: { speed: 1, memory: false },
+  },
+  {
+    // Not a target: what the compile cache saves, and a first start after installing.
+    runtime: "node-no-compile-cache",
+    label: "Node 24, NODE_DISABLE_COMPILE_CACHE=1",
+    command: {
+      kog: [NODE24, repoPath("bin/kog.mjs")],
+      "kognic-auth": [NODE24, repoPath("bin/kognic-auth.mjs")],
+    },
+    env: { NODE_DISABLE_COMPILE_CACHE: "1" },
+  },
 ];
 
-const median = (values: number[]) => {
+const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 };
 
-async function timed(command: string, args: string[], env: Record<string, string>) {
-  const started = performance.now();
-  const ran = await runProgram(command, args, { env });
-  const elapsed = performance.now() - started;
-  if (ran.code !== 0) throw new Error(`${command} ${args.join(" ")} failed: ${ran.stderr}`);
-  return elapsed;
+/** Whether GNU time is there to report the max RSS (`%M`, KiB). */
+async function gnuTime(): Promise<boolean> {
+  try {
+    const ran = await runProgram("/usr/bin/time", ["--version"]);
+    return /GNU/.test(ran.stdout + ran.stderr);
+  } catch {
+    return false;
+  }
 }
 
-const kognic = createKognicServer();
-const served = await serve(kognic.fetch);
-const box = await sandbox();
-const rows: string[][] = [];
-try {
-  const credentials = await box.write("credentials.json", JSON.stringify(credentialsDocument()));
-  await box.write(
-    "config/kognic/environments.json",
-    JSON.stringify({
-      environments: { local: { host: "127.0.0.1", auth_server: served.url, credentials } },
-    }),
-  );
-  const url = `${served.url}/v1/whoami`;
-  for (const [name, command, base, script, bareScript] of RUNTIMES) {
-    // Fill the cache (and the runtime's own compile cache) once.
-    await timed(command, [...base, script, "get", url, "--token-cache", "file"], box.env);
-    const cache = JSON.parse(await readFile(box.cachePath, "utf8"));
-    const token = cache[`${served.url}:${credentialsDocument().clientId}`].access_token as string;
-    const bareEnv = { ...box.env, BENCH_URL: url, BENCH_TOKEN: token };
-    await timed(command, [...base, bareScript], bareEnv);
-    const kog: number[] = [];
-    const bare: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      kog.push(
-        await timed(command, [...base, script, "get", url, "--token-cache", "file"], box.env),
-      );
-      bare.push(await timed(command, [...base, bareScript], bareEnv));
-    }
-    const [k, b] = [median(kog), median(bare)];
-    rows.push([name, k.toFixed(0), b.toFixed(0), (k / b).toFixed(2)]);
+/** Whether the Python oracle runs here. */
+async function pythonRuns(): Promise<boolean> {
+  const { python, env } = oracle();
+  try {
+    const ran = await runProgram(python, ["-c", "import kognic.auth.cli.api_request"], {
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env },
+    });
+    return ran.code === 0;
+  } catch {
+    return false;
   }
-  const tokenRequests = kognic.tokenRequests.length;
-  const header = ["runtime", "kog get, cached token (ms)", "bare fetch script (ms)", "ratio"];
-  const widths = header.map((title, i) =>
-    Math.max(title.length, ...rows.map((row) => row[i].length))
-  );
-  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i])).join("  ");
-  // deno-lint-ignore no-console
-  console.log(
-    [
-      `median of ${RUNS} runs each, wall time of the whole process`,
-      line(header),
-      ...rows.map(line),
-      `token requests during the run: ${tokenRequests} ` +
-      "(the first call fills the cache file that every later call reads)",
-    ].join("\n"),
-  );
-} finally {
-  await rm(bundleDir, { recursive: true, force: true });
-  await box.close();
-  await served.close();
+}
+
+/**
+ * Times `kog` and `kognic-auth` with a cached token against Python's, `rounds` rounds.
+ * Returns undefined (after `log`ging why) where the Python oracle does not run.
+ */
+export async function cliBench(
+  rounds: number,
+  log: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+): Promise<CliBenchResult | undefined> {
+  if (!await pythonRuns()) {
+    log("cli: Kognic's Python kognic-auth not found (set KOGNIC_AUTH_ORACLE): not applicable");
+    return undefined;
+  }
+  const withRss = await gnuTime();
+  if (!withRss) log("cli: no GNU time (/usr/bin/time, Debian package time): no max RSS");
+  const kognic = createKognicServer();
+  const served = await serve(kognic.fetch);
+  const box = await sandbox();
+  const scratch = await mkdtemp(join(tmpdir(), "kognic-bench-cli-"));
+  try {
+    const credentials = await box.write("credentials.json", JSON.stringify(credentialsDocument()));
+    await box.write(
+      "config/kognic/environments.json",
+      JSON.stringify({
+        environments: { local: { host: "127.0.0.1", auth_server: served.url, credentials } },
+      }),
+    );
+    const args: Record<Tool, string[]> = {
+      kog: ["get", `${served.url}/v1/projects`],
+      "kognic-auth": ["get-access-token", "--env", "local"],
+    };
+    const { python, env: pythonVariables } = oracle();
+    const entry = {
+      kog: "from kognic.auth.cli.api_request import main",
+      "kognic-auth": "from kognic.auth.cli import main",
+    };
+    const pythonCommand = (tool: Tool) => [
+      python,
+      "-c",
+      `import sys; sys.argv[0] = ${JSON.stringify(tool)}; ${entry[tool]}; sys.exit(main())`,
+    ];
+    // Bytecode cached outside the oracle's folder, as an installed package has its own.
+    const pythonEnv = {
+      ...box.env,
+      ...pythonVariables,
+      PYTHONPYCACHEPREFIX: join(scratch, "pycache"),
+    };
+
+    let at = 0;
+    const rssFile = join(scratch, "rss");
+    const time = async (command: string[], env: Record<string, string>) => {
+      const full = withRss ? ["/usr/bin/time", "-f", "%M", "-o", rssFile, ...command] : command;
+      const started = performance.now();
+      const ran = await runProgram(full[0], full.slice(1), { env });
+      const ms = performance.now() - started;
+      if (ran.code !== 0) {
+        throw new Error(`${command.join(" ")} failed (${ran.code}): ${ran.stderr.slice(-500)}`);
+      }
+      const mib = withRss
+        ? Number((await readFile(rssFile, "utf8")).trim().split("\n").at(-1)) / 1024
+        : NaN;
+      at++;
+      return { ms, mib };
+    };
+
+    const scenarios: CliBenchResult["scenarios"] = [];
+    for (const tool of ["kog", "kognic-auth"] as Tool[]) {
+      log(`cli: ${tool}, ${rounds} rounds`);
+      type Run = { name: string; command: string[]; env: Record<string, string> };
+      const runs: Run[] = [
+        { name: "python", command: [...pythonCommand(tool), ...args[tool]], env: pythonEnv },
+        ...SUBJECTS.map((subject) => ({
+          name: subject.label,
+          command: [...subject.command[tool], ...args[tool]],
+          env: { ...box.env, ...subject.env },
+        })),
+      ];
+      // Warm-up: fills the token cache and each runtime's own caches.
+      for (const run of runs) await time(run.command, run.env);
+      const figures = new Map(
+        runs.map((run) => [run.name, { ms: [] as number[], mib: [] as number[] }]),
+      );
+      for (let round = 0; round < rounds; round++) {
+        for (let i = 0; i < runs.length; i++) {
+          const run = runs[(i + round) % runs.length];
+          const { ms, mib } = await time(run.command, run.env);
+          figures.get(run.name)!.ms.push(ms);
+          figures.get(run.name)!.mib.push(mib);
+        }
+      }
+      const py = figures.get("python")!;
+      scenarios.push({
+        tool,
+        python: py,
+        rows: SUBJECTS.map((subject) => {
+          const own = figures.get(subject.label)!;
+          return {
+            label: subject.label,
+            runtime: subject.runtime,
+            ms: own.ms,
+            mib: own.mib,
+            ratios: own.ms.map((ms, round) => py.ms[round] / ms),
+            target: subject.target,
+          };
+        }),
+      });
+    }
+    log(`cli: ${at} processes; token requests during the run: ${kognic.tokenRequests.length}`);
+    return { scenarios, ...report(scenarios, rounds) };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+    await box.close();
+    await served.close();
+  }
+}
+
+function report(
+  scenarios: CliBenchResult["scenarios"],
+  rounds: number,
+): { lines: string[]; machine: string[] } {
+  const lines: string[] = [];
+  const machine: string[] = [];
+  const ms = (values: number[]) => median(values).toFixed(0);
+  const mib = (values: number[]) =>
+    Number.isNaN(median(values)) ? "n/a" : median(values).toFixed(1);
+  for (const { tool, python, rows } of scenarios) {
+    const what = tool === "kog" ? "`kog get URL`" : "`kognic-auth get-access-token --env NAME`";
+    lines.push(
+      `${what} with a cached token, whole process: median of ${rounds} paired rounds. Python ` +
+        `(${tool}): ${ms(python.ms)} ms, ${mib(python.mib)} MiB max RSS.`,
+      "",
+      "| runtime | ms | max RSS MiB | Python ÷ this, time (min–max) | target | met | memory ≤ Python's |",
+      "|---|--:|--:|--:|--:|:-:|:-:|",
+    );
+    for (const row of rows) {
+      const ratio = median(row.ratios);
+      const memory = median(python.mib) / median(row.mib);
+      const spread = `${Math.min(...row.ratios).toFixed(2)}–${Math.max(...row.ratios).toFixed(2)}`;
+      const target = row.target ? `≥ ${row.target.speed}×` : "—";
+      const met = row.target ? (ratio >= row.target.speed ? "yes" : "**no**") : "—";
+      const memoryMet = row.target?.memory
+        ? (Number.isNaN(memory) ? "n/a" : memory >= 1 ? "yes" : "**no**")
+        : "—";
+      lines.push(
+        `| ${row.label} | ${ms(row.ms)} | ${mib(row.mib)} | ${ratio.toFixed(2)} (${spread}) | ` +
+          `${target} | ${met} | ${memoryMet} |`,
+      );
+      if (!row.target) continue;
+      const scenario = `cli-${tool}`;
+      machine.push(
+        `bench scenario=${scenario} runtime=${row.runtime} subject=library baseline=python ` +
+          `ratio=${ratio.toFixed(3)}`,
+      );
+      if (!Number.isNaN(memory)) {
+        machine.push(
+          `bench scenario=${scenario}-memory runtime=${row.runtime} subject=library ` +
+            `baseline=python ratio=${memory.toFixed(3)}`,
+        );
+      }
+    }
+    lines.push("");
+  }
+  return { lines, machine };
+}
+
+if (import.meta.main) {
+  const rounds = Number(process.argv[2] ?? 10);
+  const load = () =>
+    readFile("/proc/loadavg", "utf8").then((text) => text.split(" ").slice(0, 3).join(", "))
+      .catch(() => "unknown");
+  const before = await load();
+  const result = await cliBench(rounds);
+  if (result) {
+    const out = [
+      ...result.lines,
+      `Load (1, 5, 15 min) before: ${before}; after: ${await load()}.`,
+      "",
+      "```",
+      ...result.machine,
+      "```",
+    ];
+    process.stdout.write(`${out.join("\n")}\n`);
+  }
 }

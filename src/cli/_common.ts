@@ -1,6 +1,6 @@
 // What `kognic-auth` and `kog` share: the I/O they are given, debug logging, and building a
 // client with the token cache the way the Python tools do.
-import { createTokenStore, type TokenCacheMode } from "../stores/mod.ts";
+import { createTokenStore, type TokenCacheMode } from "../stores/cache_mode.ts";
 import type { KognicClient } from "../http/client.ts";
 import { createClient } from "../http/create_client.ts";
 import { detectRuntime, type Runtime } from "../runtime/mod.ts";

@@ -1,6 +1,6 @@
 // `kognic-auth`: its command line as the Python tool declares it, and `get-access-token`; the
 // `credentials` commands load on first use (./_credentials.ts). The public entry is ./mod.ts.
-import { TOKEN_CACHE_MODES, type TokenCacheMode } from "../stores/mod.ts";
+import { TOKEN_CACHE_MODES, type TokenCacheMode } from "../stores/cache_mode.ts";
 import { defaultEnvironmentsPath, loadEnvironments } from "../credentials/environments.ts";
 import { KognicAuthError } from "../errors.ts";
 import { detectRuntime, type Runtime } from "../runtime/mod.ts";

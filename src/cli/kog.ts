@@ -20,7 +20,7 @@
  *
  * @module
  */
-import { TOKEN_CACHE_MODES, type TokenCacheMode } from "../stores/mod.ts";
+import { TOKEN_CACHE_MODES, type TokenCacheMode } from "../stores/cache_mode.ts";
 import {
   chooseEnvironment,
   defaultEnvironmentsPath,

@@ -11,7 +11,7 @@
  */
 import { expandHome, xdgPath } from "../credentials/sources.ts";
 import { detectRuntime, type Runtime } from "../runtime/mod.ts";
-import type { StoredToken, TokenStore } from "../token/provider.ts";
+import type { Clock, StoredToken, TokenStore } from "../token/types.ts";
 import { KognicAuthError } from "../errors.ts";
 import { hex, isObject, sleep } from "../_util.ts";
 import { backoff } from "../_backoff.ts";
@@ -45,15 +45,32 @@ export interface FileTokenStoreOptions {
   path?: string;
   /** The runtime to read and write through; detected by default. */
   runtime?: Runtime;
-  /** The current time in milliseconds; default `Date.now()`. */
-  now?: () => number;
+  /**
+   * The clock: `now` for the tokens' expiry and the lock's and the lease's times, `sleep` between
+   * polls of a held lock; the system's by default. Pass the provider's clock (its `clock`
+   * option), so that both keep one time.
+   */
+  clock?: Clock;
   /** How long to wait for another process's lock before breaking it, in ms; default 2 000. */
   lockTimeout?: number;
 }
 
+const systemClock: Clock = { now: () => Date.now() };
+
 function errorCode(error: unknown): string | undefined {
   const { code, name } = (error ?? {}) as { code?: string; name?: string };
   return code ?? name;
+}
+
+/** A failed read or write of the cache or lease file, with the runtime's error as its cause. */
+function storeFailed(doing: string, path: string, error: unknown): KognicAuthError {
+  if (error instanceof KognicAuthError) return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new KognicAuthError(
+    "TOKEN_STORE_FAILED",
+    `Could not ${doing} the token cache ${JSON.stringify(path)}: ${reason}`,
+    { source: path, cause: error },
+  );
 }
 
 /**
@@ -89,6 +106,7 @@ export class FileTokenStore implements TokenStore {
   /** The store's name in telemetry. */
   readonly name = "file";
   readonly #options: FileTokenStoreOptions;
+  readonly #clock: Clock;
   #runtime?: Promise<Runtime>;
   /** Lease files seen without a time in them, and since when (ms). */
   readonly #unwritten = new Map<string, number>();
@@ -100,6 +118,7 @@ export class FileTokenStore implements TokenStore {
    */
   constructor(options: FileTokenStoreOptions = {}) {
     this.#options = options;
+    this.#clock = options.clock ?? systemClock;
   }
 
   /**
@@ -122,7 +141,7 @@ export class FileTokenStore implements TokenStore {
    */
   async load(key: string): Promise<StoredToken | undefined> {
     const entries = await this.#read(await this.path());
-    const now = this.#options.now?.() ?? Date.now();
+    const now = this.#clock.now();
     return Object.hasOwn(entries, key) ? usable(entries[key], now) : undefined;
   }
 
@@ -163,8 +182,8 @@ export class FileTokenStore implements TokenStore {
     const runtime = await this.#getRuntime();
     const file = await this.#leaseFile(key);
     await this.#mkdir(runtime);
-    // Real time, as the provider's wait: the lease ends for everybody at once.
-    const now = Date.now();
+    // The provider's time (the same clock), which its wait for the leaseholder counts in.
+    const now = this.#clock.now();
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         await runtime.writeTextFile!(file, `${now + ttl} ${owner}`, {
@@ -174,7 +193,9 @@ export class FileTokenStore implements TokenStore {
         return true;
       } catch (error) {
         const code = errorCode(error);
-        if (code !== "EEXIST" && code !== "AlreadyExists") throw error;
+        if (code !== "EEXIST" && code !== "AlreadyExists") {
+          throw storeFailed("take the lease beside", await this.path(), error);
+        }
       }
       const held = await runtime.readTextFile!(file).catch(() => undefined);
       if (held === undefined) return false;
@@ -221,7 +242,11 @@ export class FileTokenStore implements TokenStore {
   async #mkdir(runtime: Runtime): Promise<void> {
     const path = await this.path();
     const slash = path.search(/[\\/][^\\/]*$/);
-    await runtime.mkdir!(slash < 0 ? "." : path.slice(0, slash) || "/", { mode: 0o700 });
+    await runtime.mkdir!(slash < 0 ? "." : path.slice(0, slash) || "/", { mode: 0o700 }).catch(
+      (error) => {
+        throw storeFailed("create the folder of", path, error);
+      },
+    );
   }
 
   async #leaseFile(key: string): Promise<string> {
@@ -249,7 +274,7 @@ export class FileTokenStore implements TokenStore {
     } catch (error) {
       const code = errorCode(error);
       if (!strict || code === "ENOENT" || code === "NotFound") return {};
-      throw error;
+      throw storeFailed("read", path, error);
     }
     try {
       const data = JSON.parse(text);
@@ -290,7 +315,7 @@ export class FileTokenStore implements TokenStore {
         await rename(temporary, path);
       } catch (error) {
         await remove(temporary).catch(() => {});
-        throw error;
+        throw storeFailed("write", path, error);
       }
     } finally {
       await this.#unlock(runtime, lock, nonce);
@@ -303,7 +328,8 @@ export class FileTokenStore implements TokenStore {
    */
   async #lock(runtime: Runtime, lock: string, nonce: string): Promise<boolean> {
     const timeout = this.#options.lockTimeout ?? 2_000;
-    let deadline = Date.now() + timeout;
+    const clock = this.#clock;
+    let deadline = clock.now() + timeout;
     let owner: string | undefined;
     let broken = false;
     for (let polls = 1;; polls++) {
@@ -317,15 +343,16 @@ export class FileTokenStore implements TokenStore {
       const current = await runtime.readTextFile?.(lock).catch(() => undefined);
       if (current !== owner) {
         owner = current;
-        deadline = Date.now() + timeout;
-      } else if (Date.now() >= deadline) {
+        deadline = clock.now() + timeout;
+      } else if (clock.now() >= deadline) {
         if (broken) return false;
         broken = true;
         await runtime.remove!(lock).catch(() => {});
-        deadline = Date.now() + timeout;
+        deadline = clock.now() + timeout;
         continue;
       }
-      await sleep(backoff(polls, 10, 50));
+      const pause = backoff(polls, 10, 50);
+      await (clock.sleep ? clock.sleep(pause) : sleep(pause));
     }
   }
 

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Credentials, type StoredToken } from "../../mod.ts";
+import { Credentials, KognicAuthError, type StoredToken } from "../../mod.ts";
 import { TokenProvider } from "../../src/core.ts";
 import {
   createTokenStore,
@@ -47,7 +47,7 @@ test("token cache: the file store keeps foreign entries and uses a token until 3
     [PATH]: JSON.stringify({ "https://other:id": { access_token: "foreign", extra: [1] } }),
   };
   let now = NOW;
-  const store = fileTokenStore({ runtime: memoryRuntime({ files }), now: () => now });
+  const store = fileTokenStore({ runtime: memoryRuntime({ files }), clock: { now: () => now } });
   await store.save("k", token("mine"));
   const saved = JSON.parse(files[PATH]);
   assert.deepEqual(saved, {
@@ -69,7 +69,7 @@ test("token cache: the file store keeps foreign entries and uses a token until 3
 test("token cache: a corrupt or non-object file reads as empty and is replaced", async () => {
   for (const text of ["{corrupt", "[1, 2]", "null", ""]) {
     const files: Record<string, string> = { [PATH]: text };
-    const store = fileTokenStore({ runtime: memoryRuntime({ files }), now: () => NOW });
+    const store = fileTokenStore({ runtime: memoryRuntime({ files }), clock: { now: () => NOW } });
     assert.equal(await store.load("k"), undefined);
     await store.save("k", token("t"));
     assert.deepEqual(JSON.parse(files[PATH]), { k: token("t") });
@@ -148,7 +148,7 @@ test("token cache: modes auto, keyring, file and none", async () => {
   };
   const store = await createTokenStore("auto", {
     runtime: { ...broken, keyring: failing },
-    now: () => NOW,
+    clock: { now: () => NOW },
   });
   await store!.save("k", token("via-file"));
   assert.equal((await store!.load("k"))?.access_token, "via-file");
@@ -167,7 +167,7 @@ test("token cache: a TokenProvider with the file store shares its token with the
       scopes: ["api:read"],
       fetch: server.fetch as typeof fetch,
       clock,
-      store: fileTokenStore({ runtime, now: () => clock.now() }),
+      store: fileTokenStore({ runtime, clock }),
     });
   const first = await provider().getToken();
   const second = await provider().getToken();
@@ -185,7 +185,10 @@ test("token cache: a relative path is written beside the working directory, not 
     ...memoryRuntime({ files }),
     mkdir: (path: string) => (made.push(path), Promise.resolve()),
   };
-  await fileTokenStore({ path: "tokens.json", runtime, now: () => NOW }).save("k", token("t"));
+  await fileTokenStore({ path: "tokens.json", runtime, clock: { now: () => NOW } }).save(
+    "k",
+    token("t"),
+  );
   assert.deepEqual(made, ["."]);
   assert.equal(JSON.parse(files["tokens.json"]).k.access_token, "t");
 });
@@ -227,7 +230,7 @@ test("token cache: in auto mode a token the keyring refused is found in the file
       delete: () => Promise.resolve(false),
     },
   };
-  const store = await createTokenStore("auto", { runtime, now: () => NOW });
+  const store = await createTokenStore("auto", { runtime, clock: { now: () => NOW } });
   await store!.save("k", token("t"));
   assert.equal((await store!.load("k"))?.access_token, "t");
 });
@@ -314,4 +317,41 @@ test("token cache: two stores that find the same lease file stale do not both ta
   assert.equal(await byB, false, "B, which read the stale lease before, leaves A's alone");
   const file = Object.keys(files).find((name) => name.endsWith(".lease"))!;
   assert.match(files[file], / a$/);
+});
+
+test("token cache: the file store's lock and lease run on the injected clock, and a failed write is a TOKEN_STORE_FAILED with its cause", async () => {
+  const files: Record<string, string> = {};
+  const runtime = memoryRuntime({ files });
+  const clock = new FakeClock(NOW);
+  const store = fileTokenStore({ runtime, clock });
+  // A lock left by a dead process is waited for by the clock's sleep, then broken.
+  files[`${PATH}.lock`] = "left by a dead process";
+  const started = Date.now();
+  await store.save("k", token("t"));
+  assert.ok(Date.now() - started < 1_000, "no real waiting");
+  assert.ok(clock.sleeps.length > 0 && clock.sleeps.every((ms) => ms >= 0 && ms <= 50));
+  assert.ok(clock.now() - NOW >= 2_000, "broken after the lock timeout of the clock's time");
+  assert.equal(JSON.parse(files[PATH]).k.access_token, "t");
+  // The lease holds until the clock's time plus its time to live.
+  const at = clock.now();
+  assert.equal(await store.lease("k", "a", 10_000), true);
+  const lease = Object.keys(files).find((name) => name.endsWith(".lease"))!;
+  assert.equal(files[lease], `${at + 10_000} a`);
+  const other = fileTokenStore({ runtime, clock });
+  assert.equal(await other.lease("k", "b", 10_000), false);
+  clock.advance(10_001);
+  assert.equal(await other.lease("k", "b", 10_000), true, "past its time by the clock: broken");
+  // The runtime's own error is the cause.
+  const denied = Object.assign(new Error("denied"), { code: "EACCES" });
+  const failing = fileTokenStore({
+    runtime: { ...runtime, rename: () => Promise.reject(denied) },
+    clock,
+  });
+  const error = await thrown(() => failing.save("k2", token("t2")));
+  assert.ok(error instanceof KognicAuthError);
+  assert.equal(error.code, "TOKEN_STORE_FAILED");
+  assert.equal(error.cause, denied);
+  assert.match(error.message, /^Could not write the token cache ".*tokens\.json": denied$/);
+  assert.deepEqual(Object.keys(JSON.parse(files[PATH])), ["k"], "the file is as it was");
+  assert.deepEqual(Object.keys(files).filter((name) => name.endsWith(".tmp")), []);
 });
