@@ -21,6 +21,7 @@ import { serve } from "../tests/support/serve.ts";
 import { oracle } from "../tests/support/capabilities.ts";
 import { PEERS } from "./_peers.ts";
 import { bundleBare, bundleClient, bundlePeer } from "./_cold.ts";
+import { cliBench } from "./cli.ts";
 import type { Results, StampedeResult } from "./run.ts";
 import { fixed, int, median, spread } from "./_stats.ts";
 
@@ -247,6 +248,8 @@ let pythonHot: number[] = [];
     rmSync(bundleDir, { recursive: true, force: true });
   }
 }
+/** `kog` and `kognic-auth` beside Kognic's Python tools (bench/cli.ts), where the oracle runs. */
+const cli = python ? await cliBench(COLD_PAIRS, log) : undefined;
 
 /** The Python oracle's interpreter and environment, or undefined where it does not run. */
 async function pythonOracle() {
@@ -591,6 +594,15 @@ if (pythonCold.length > 0) {
       median(pythonCold) / median(deno ? row.source : row.bundle),
     );
   }
+}
+if (cli) {
+  out();
+  out(
+    "### `kog` and `kognic-auth` with a cached token beside Kognic's Python tools (bench/cli.ts)",
+  );
+  out();
+  for (const line of cli.lines) out(line);
+  machine.push(...cli.machine);
 }
 out();
 out(
