@@ -4,7 +4,7 @@
 // folder is outside it), on whichever runtime runs this file.
 import { fastStart } from "./_start.mjs";
 
-fastStart();
+await fastStart();
 const [{ kog }, { runMain }] = await Promise.all([
   import("../src/cli/kog.ts"),
   import("../src/cli/_main.ts"),

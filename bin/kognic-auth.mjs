@@ -4,7 +4,7 @@
 // linked folder is outside it), on whichever runtime runs this file.
 import { fastStart } from "./_start.mjs";
 
-fastStart();
+await fastStart();
 const [{ main }, { runMain }] = await Promise.all([
   import("../src/cli/_kognic_auth.ts"),
   import("../src/cli/_main.ts"),
