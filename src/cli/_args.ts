@@ -3,7 +3,6 @@
 // command lines, refuse the same ones with the same message and exit code 2, and print the same
 // help byte for byte (argparse's layout and line wrapping, Python 3.11).
 
-import { help, isOption, metavar, subName, usage } from "./_help.ts";
 import { pyRepr } from "./_python.ts";
 import { KognicAuthError } from "../errors.ts";
 
@@ -21,6 +20,21 @@ export interface ArgSpec {
   help?: string;
   /** The allowed values. */
   choices?: readonly string[];
+}
+
+/** Whether an argument is an option (`--name`) rather than a positional. */
+export const isOption = (spec: ArgSpec): boolean => spec.names.length > 0;
+
+/** The placeholder of an argument's value in usage and help. */
+export function metavar(spec: ArgSpec): string {
+  if (spec.metavar) return spec.metavar;
+  if (spec.choices) return `{${spec.choices.join(",")}}`;
+  return isOption(spec) ? spec.key.toUpperCase() : spec.key;
+}
+
+/** The name of a subcommand's parser: its `prog` less the parent's. */
+export function subName(self: Parser, parser: Parser): string {
+  return parser.prog.slice(self.prog.length + 1);
 }
 
 /** A command with subcommands: `{a,b} ...` (argparse's `add_subparsers`). */
@@ -93,16 +107,6 @@ export class Parser {
     this.description = init.description;
     this.args = [HELP, ...init.args];
     this.commands = init.commands;
-  }
-
-  /** The usage text without `usage: ` (argparse's wrapping at `width`). */
-  usage(width: number): string {
-    return usage(this, width);
-  }
-
-  /** The `-h` text, byte for byte as argparse formats it for a terminal `columns` wide. */
-  help(columns: number): string {
-    return help(this, columns);
   }
 
   /** Parses `args` (without the program name); throws {@linkcode UsageError}/{@linkcode HelpRequest}. */

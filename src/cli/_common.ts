@@ -37,13 +37,14 @@ export async function runCommand(
     if (error instanceof HelpRequest || error instanceof UsageError) {
       const runtime = io.runtime ?? await detectRuntime();
       const columns = terminalColumns(runtime.env("COLUMNS"), io.columns);
+      const { help, usage } = await import("./_help.ts");
       if (error instanceof HelpRequest) {
-        await io.stdout(error.parser.help(columns));
+        await io.stdout(help(error.parser, columns));
         return 0;
       }
       await io.stderr(
         `usage: ${
-          error.parser.usage(columns - 2)
+          usage(error.parser, columns - 2)
         }\n${error.parser.prog}: error: ${error.message}\n`,
       );
       return 2;

@@ -1,18 +1,8 @@
 // The help layout of the command-line parser: argparse's usage line and `-h` text, byte for
 // byte as Python 3.11 formats them (its wrapping and column rules). Apart from the parser, which
-// only reads command lines.
-import type { ArgSpec, Parser } from "./_args.ts";
+// only reads command lines: loaded only to print help or a refused command line's usage.
+import { type ArgSpec, isOption, metavar, type Parser, subName } from "./_args.ts";
 import { wrap } from "./_python.ts";
-
-/** Whether an argument is an option (`--name`) rather than a positional. */
-export const isOption = (spec: ArgSpec): boolean => spec.names.length > 0;
-
-/** The placeholder of an argument's value in usage and help. */
-export function metavar(spec: ArgSpec): string {
-  if (spec.metavar) return spec.metavar;
-  if (spec.choices) return `{${spec.choices.join(",")}}`;
-  return isOption(spec) ? spec.key.toUpperCase() : spec.key;
-}
 
 function valuePart(spec: ArgSpec): string {
   const value = metavar(spec);
@@ -22,11 +12,6 @@ function valuePart(spec: ArgSpec): string {
 
 function commandsMetavar(self: Parser): string {
   return `{${self.commands!.parsers.map(({ parser }) => subName(self, parser)).join(",")}}`;
-}
-
-/** The name of a subcommand's parser: its `prog` less the parent's. */
-export function subName(self: Parser, parser: Parser): string {
-  return parser.prog.slice(self.prog.length + 1);
 }
 
 /** The usage text without `usage: ` (argparse's wrapping at `width`). */

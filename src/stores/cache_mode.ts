@@ -1,9 +1,9 @@
 // The token cache modes of the CLI's `--token-cache` and the store each one picks: the file and
-// the keyring only, so that a command loads no other store. Re-exported by ./mod.ts.
+// the keyring only (the keyring's where there is one), so that a command loads no other store.
+// Re-exported by ./mod.ts.
 import { detectRuntime, type Runtime } from "../runtime/mod.ts";
 import type { Clock, StoredToken, TokenStore } from "../token/types.ts";
 import { fileTokenStore } from "./file.ts";
-import { keyringTokenStore } from "./keyring.ts";
 
 /**
  * Where tokens are cached: `auto` (the keyring when there is one, else the file), `keyring`,
@@ -70,10 +70,10 @@ export async function createTokenStore(
   const file = () => fileTokenStore({ runtime, path: options.path, clock });
   const now = clock && (() => clock.now());
   if (mode === "file") return file();
-  if (mode === "keyring") return keyringTokenStore(runtime.keyring, { now });
-  if (runtime.keyring) {
-    const keyring = keyringTokenStore(runtime.keyring, { now });
-    return runtime.writeTextFile ? new FallbackTokenStore(keyring, file()) : keyring;
-  }
-  return runtime.writeTextFile ? file() : undefined;
+  if (mode !== "keyring" && !runtime.keyring) return runtime.writeTextFile ? file() : undefined;
+  // Loaded only where a keyring may be used.
+  const { keyringTokenStore } = await import("./keyring.ts");
+  const keyring = keyringTokenStore(runtime.keyring, { now });
+  if (mode === "keyring") return keyring;
+  return runtime.writeTextFile ? new FallbackTokenStore(keyring, file()) : keyring;
 }
