@@ -12,7 +12,12 @@ import {
   CANARY_SECRET,
   credentialsDocument,
   TEST_CLIENT_ID,
+  thrown,
 } from "../support/fixtures.ts";
+import { KognicAuthError } from "../../mod.ts";
+import { kog, main } from "../../src/cli/mod.ts";
+import { Parser } from "../../src/cli/_args.ts";
+import { memoryRuntime } from "../../src/runtime/memory.ts";
 
 const NEEDS = { needs: ["subprocess", "sockets", "fs"] as const, timeout: 60_000 };
 
@@ -450,3 +455,48 @@ test(
   },
   NEEDS,
 );
+
+test("cli: a refused command line is a KognicAuthError CLI_USAGE; in-process kog and main return 2 for it, 1 for a bad -H, -d or URL", async () => {
+  const parser = new Parser({
+    prog: "tool",
+    args: [{ names: ["--n"], key: "n", kind: "value", choices: ["a", "b"] }],
+  });
+  for (const args of [["--n", "c"], ["--x"], ["--n"], ["extra"]]) {
+    const error = await thrown(() => parser.parse(args));
+    assert.ok(error instanceof KognicAuthError, String(error));
+    assert.equal(error.code, "CLI_USAGE");
+    assert.equal(error.source, "tool");
+  }
+  const runtime = memoryRuntime({ env: { COLUMNS: "80" } });
+  const run = async (command: typeof kog, args: string[]) => {
+    let out = "";
+    let err = "";
+    const code = await command(args, {
+      stdout: (text) => void (out += text),
+      stderr: (text) => void (err += text),
+      runtime,
+    });
+    return { code, out, err };
+  };
+  let ran = await run(kog, ["fetch", "http://127.0.0.1:1/"]);
+  assert.equal(ran.code, 2);
+  assert.match(ran.err, /^usage: kog \[-h\][^]*\nkog: error: argument METHOD: invalid choice/);
+  ran = await run(main, ["frobnicate"]);
+  assert.equal(ran.code, 2);
+  assert.match(ran.err, /\nkognic-auth: error: argument command: invalid choice: 'frobnicate'/);
+  ran = await run(kog, ["get", "http://127.0.0.1:1/", "-H", "Bad"]);
+  assert.deepEqual(ran, {
+    code: 1,
+    out: "",
+    err: "Error: Invalid header format 'Bad'. Expected 'Key: Value'.\n",
+  });
+  ran = await run(kog, ["post", "http://127.0.0.1:1/", "-d", "[1e999]"]);
+  assert.deepEqual(ran, {
+    code: 1,
+    out: "",
+    err: "Error: Out of range float values are not JSON compliant\n",
+  });
+  ran = await run(kog, ["get", "127.0.0.1/x"]);
+  assert.equal(ran.code, 1);
+  assert.match(ran.err, /^Error: Invalid URL '127\.0\.0\.1\/x': No scheme supplied/);
+});
