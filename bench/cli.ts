@@ -6,8 +6,9 @@
 //
 // Each round runs every command once, in an order that rotates from round to round, against
 // the Kognic test server on loopback, in a sandbox HOME whose token cache file already holds the
-// token (no D-Bus session, so `--token-cache auto` is the file for both tools):
-// - `kog get <server>/v1/projects` and `kognic-auth get-access-token --env local`;
+// token (no D-Bus session):
+// - `kog get <server>/v1/projects` and `kognic-auth get-access-token --env local`, both with
+//   `--token-cache file`;
 // - as users start them: Deno `deno run -A src/cli/….ts` (what `deno run -A jsr:…` and
 //   `deno install` run), Bun and Node the bin shims (`bunx`/`npx` after `bun link`/`npm install`);
 // - Python: `/usr/bin/python3` (KOGNIC_AUTH_PYTHON) with KOGNIC_AUTH_ORACLE on PYTHONPATH, the
@@ -171,9 +172,11 @@ export async function cliBench(
         environments: { local: { host: "127.0.0.1", auth_server: served.url, credentials } },
       }),
     );
+    // `--token-cache file`: without a keyring Python's `auto` mode caches nothing (it asks for
+    // a token at every start), so the file is the cache both tools share here.
     const args: Record<Tool, string[]> = {
-      kog: ["get", `${served.url}/v1/projects`],
-      "kognic-auth": ["get-access-token", "--env", "local"],
+      kog: ["get", `${served.url}/v1/projects`, "--token-cache", "file"],
+      "kognic-auth": ["get-access-token", "--env", "local", "--token-cache", "file"],
     };
     const { python, env: pythonVariables } = oracle();
     const entry = {
@@ -251,6 +254,7 @@ export async function cliBench(
         }),
       });
     }
+    // Two expected: the first warm-up run of each tool fills the cache.
     log(`cli: ${at} processes; token requests during the run: ${kognic.tokenRequests.length}`);
     return { scenarios, ...report(scenarios, rounds) };
   } finally {
@@ -270,7 +274,9 @@ function report(
   const mib = (values: number[]) =>
     Number.isNaN(median(values)) ? "n/a" : median(values).toFixed(1);
   for (const { tool, python, rows } of scenarios) {
-    const what = tool === "kog" ? "`kog get URL`" : "`kognic-auth get-access-token --env NAME`";
+    const what = tool === "kog"
+      ? "`kog get URL --token-cache file`"
+      : "`kognic-auth get-access-token --env NAME --token-cache file`";
     lines.push(
       `${what} with a cached token, whole process: median of ${rounds} paired rounds. Python ` +
         `(${tool}): ${ms(python.ms)} ms, ${mib(python.mib)} MiB max RSS.`,
