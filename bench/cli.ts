@@ -254,7 +254,7 @@ export async function cliBench(
         }),
       });
     }
-    // Two expected: the first warm-up run of each tool fills the cache.
+    // One expected: the first warm-up run fills the cache file that every later run reads.
     log(`cli: ${at} processes; token requests during the run: ${kognic.tokenRequests.length}`);
     return { scenarios, ...report(scenarios, rounds) };
   } finally {
