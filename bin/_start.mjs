@@ -6,8 +6,10 @@ import process from "node:process";
 /**
  * On Node, turns on its on-disk compile cache (Node ≥ 22.1) for the modules loaded after this
  * call, so that the next start reads their compiled code instead of compiling it again. It lives
- * in `NODE_COMPILE_CACHE` or the system's temporary folder, never in the install folder (which
- * may be read-only); a cache that cannot be written is skipped. Node 24 keeps the TypeScript
+ * in `NODE_COMPILE_CACHE` or the user's own cache folder (`$XDG_CACHE_HOME/kognic-auth-js/`,
+ * not Node's default in the shared temporary folder, where another user could plant entries),
+ * never in the install folder (which may be read-only); a cache that cannot be written is
+ * skipped. Node 24 keeps the TypeScript
  * modules with their types stripped in it too; Node 22 strips them again at every start, loading
  * its type stripper each time, so for Node 22 the stripped text of this package's own modules is
  * kept as well (see {@linkcode keepStripped}). `NODE_DISABLE_COMPILE_CACHE=1` turns both off.
@@ -15,12 +17,23 @@ import process from "node:process";
 // deno-lint-ignore explicit-module-boundary-types -- JavaScript: no return type to write
 export async function fastStart() {
   if (globalThis.Bun || globalThis.Deno || process.env.NODE_DISABLE_COMPILE_CACHE) return;
+  const compiled = process.env.NODE_COMPILE_CACHE || cacheFolder("compile");
   try {
-    module.enableCompileCache?.();
+    if (compiled) module.enableCompileCache?.(compiled);
   } catch {
     // Starts as without the cache.
   }
   if (Number(process.versions.node.split(".")[0]) < 24) await keepStripped();
+}
+
+/**
+ * A folder of this package's caches in the user's own cache folder (`$XDG_CACHE_HOME`, else
+ * `~/.cache`), or undefined without either.
+ */
+function cacheFolder(name) {
+  const base = process.env.XDG_CACHE_HOME ||
+    (process.env.HOME && `${process.env.HOME}/.cache`);
+  return base ? `${base}/kognic-auth-js/${name}` : undefined;
 }
 
 /** FNV-1a, 32 bits: tells a changed module from the one whose stripped text was kept. */
@@ -45,10 +58,8 @@ async function keepStripped() {
     import("node:path"),
     import("node:url"),
   ]);
-  const home = process.env.HOME;
-  const base = process.env.XDG_CACHE_HOME || (home && path.join(home, ".cache"));
-  if (!base) return;
-  const dir = path.join(base, "kognic-auth-js", `node-${process.versions.node}`);
+  const dir = cacheFolder(`node-${process.versions.node}`);
+  if (!dir) return;
   const root = new URL("../src/", import.meta.url).href;
   module.registerHooks({
     load(href, context, nextLoad) {
