@@ -380,7 +380,7 @@ async function parseTokenResponse(
   }
   if (
     expiresIn != null &&
-    (typeof expiresIn !== "number" || !Number.isFinite(expiresIn) || expiresIn < 0)
+    !(Number.isFinite(expiresIn) && (expiresIn as number) >= 0)
   ) {
     invalid(`an "expires_in" that is not a number of seconds`);
   }
