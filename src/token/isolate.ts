@@ -5,18 +5,16 @@
 // store in front of the caller's store (such as KV). Used by the edge entries and the Hono shell
 // through http/edge_connect.ts; not part of the public API.
 import { TokenProvider } from "./provider.ts";
-import {
-  type Clock,
-  COORDINATE,
-  type InternalOptions,
-  type InternalStore,
-  RENEWALS,
-  type Renewals,
-  type StoredToken,
-  type TokenEvent,
-  type TokenProviderOptions,
-  type TokenStore,
-  WAIT,
+import { COORDINATE, RENEWALS, WAIT } from "./types.ts";
+import type {
+  Clock,
+  InternalOptions,
+  InternalStore,
+  Renewals,
+  StoredToken,
+  TokenEvent,
+  TokenProviderOptions,
+  TokenStore,
 } from "./types.ts";
 import { providerKey, sharedTokenProvider } from "./shared.ts";
 import { usable } from "./expiry.ts";
