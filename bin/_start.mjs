@@ -17,7 +17,8 @@ import process from "node:process";
 // deno-lint-ignore explicit-module-boundary-types -- JavaScript: no return type to write
 export async function fastStart() {
   if (globalThis.Bun || globalThis.Deno || process.env.NODE_DISABLE_COMPILE_CACHE) return;
-  const compiled = process.env.NODE_COMPILE_CACHE || cacheFolder("compile");
+  // A folder the user named is taken as it is; ours only when no one else can write to it.
+  const compiled = process.env.NODE_COMPILE_CACHE || ownFolder(cacheFolder("compile"));
   try {
     if (compiled) module.enableCompileCache?.(compiled);
   } catch {
@@ -34,6 +35,27 @@ function cacheFolder(name) {
   const base = process.env.XDG_CACHE_HOME ||
     (process.env.HOME && `${process.env.HOME}/.cache`);
   return base ? `${base}/kognic-auth-js/${name}` : undefined;
+}
+
+/**
+ * `dir`, created (0700) if missing, when it and its parent belong to this user and no one else
+ * may write to them: what another user could plant there would run as this user. Undefined
+ * otherwise, and then no cache is used.
+ */
+function ownFolder(dir) {
+  if (!dir) return undefined;
+  try {
+    const fs = process.getBuiltinModule("node:fs");
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (!process.getuid) return dir;
+    for (const folder of [dir, `${dir}/..`]) {
+      const { uid, mode } = fs.statSync(folder);
+      if (uid !== process.getuid() || (mode & 0o022) !== 0) return undefined;
+    }
+    return dir;
+  } catch {
+    return undefined;
+  }
 }
 
 /** FNV-1a, 32 bits: tells a changed module from the one whose stripped text was kept. */
@@ -58,7 +80,7 @@ async function keepStripped() {
     import("node:path"),
     import("node:url"),
   ]);
-  const dir = cacheFolder(`node-${process.versions.node}`);
+  const dir = ownFolder(cacheFolder(`node-${process.versions.node}`));
   if (!dir) return;
   const root = new URL("../src/", import.meta.url).href;
   module.registerHooks({
@@ -91,7 +113,6 @@ async function keepStripped() {
         process.emitWarning = warn;
       }
       try {
-        fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
         const temporary = `${file}.${process.pid}.tmp`;
         fs.writeFileSync(temporary, source, { mode: 0o600 });
         fs.renameSync(temporary, file);

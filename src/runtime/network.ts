@@ -1,7 +1,8 @@
 // The network of Deno, Bun and Node: the adapter's `fetch` where the options give none, and
-// failed requests turned into KognicAuthErrors by the classifier of ./network_failure.ts, which
-// loads on the first failure (a program whose requests succeed never loads it). Not part of the
-// public API; the edge entries never load it.
+// failed requests turned into KognicAuthErrors by the classifier of ./network_failure.ts. The
+// classifier is imported here on the first failure, so that it is not in what `createClient`
+// loads before its runtime is known; the adapters' proxy layer, loaded with the runtime, imports
+// it too. Not part of the public API; the edge entries never load it.
 import type { Failure, FailureOptions, Network } from "../_transport.ts";
 import { detectRuntime, type Runtime } from "./mod.ts";
 

@@ -71,7 +71,11 @@ function isolateStore(
       // claims: this request reads `next` and, without a fresh token there, asks for one; the
       // others wait. Not after a failure, and not for a server whose tokens do not say when
       // they expire (the provider takes no such token from a store).
-      for (let copy; !fresh(copy = entry.token); await (clock.sleep ?? sleep)(10)) {
+      for (
+        let copy;
+        !fresh(copy = entry.token);
+        await (clock.sleep?.(10) ?? sleep(10))
+      ) {
         const now = clock.now();
         if (entry.by === self || !(now < entry.until!)) {
           if (!(now < entry.failed!) && (!copy || typeof copy.expires_at == "number")) {
