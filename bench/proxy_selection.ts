@@ -3,7 +3,7 @@
 // included.
 // Usage: <runtime> bench/proxy_selection.ts
 import process from "node:process";
-import { proxyAwareFetch } from "../src/runtime/_proxy.ts";
+import { proxyAwareFetch } from "../src/runtime/_proxy_fetch.ts";
 
 const ok = Promise.resolve(new Response(null));
 const transport = {

@@ -222,3 +222,18 @@ export function isObject(value: unknown): value is Record<string, unknown> {
 export function hex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
+
+/**
+ * Loading a part on first use: returns a function that calls `load` on its first call and hands
+ * every caller the same promise (one `import()` shared by concurrent first uses), until that
+ * promise rejects: a module that could not be fetched or evaluated is loaded again on the next
+ * call, not kept failed.
+ */
+export function lazily<T>(load: () => Promise<T>): () => Promise<T> {
+  let loading: Promise<T> | undefined;
+  return () =>
+    loading ??= load().catch((error) => {
+      loading = undefined;
+      throw error;
+    });
+}

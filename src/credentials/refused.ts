@@ -5,6 +5,7 @@
 // succeeds, and the wording (./refusal_hint.ts) loads with the first refusal. Not part of the
 // public API.
 import { TokenError } from "../errors.ts";
+import { lazily } from "../_util.ts";
 
 /** What a hint names: where the credentials came from, their client id and the auth server. */
 export interface RefusalContext {
@@ -19,8 +20,8 @@ export interface RefusalContext {
 /** What the hint of each token source that has one names. */
 const contexts = new WeakMap<object, RefusalContext>();
 
-// The wording, one import shared by concurrent first refusals.
-let wording: Promise<typeof import("./refusal_hint.ts")> | undefined;
+// The wording, one import shared by concurrent first refusals; a failed one is tried again.
+const wording = lazily(() => import("./refusal_hint.ts"));
 
 /**
  * Gives `source` (a token provider) the hint its `invalid_client` refusals get; a source that
@@ -40,5 +41,5 @@ export function explainRefusal(error: unknown, source: object): unknown {
   if (!context || !(error instanceof TokenError && error.oauthError === "invalid_client")) {
     return error;
   }
-  return (wording ??= import("./refusal_hint.ts")).then(({ hinted }) => hinted(error, context));
+  return wording().then(({ hinted }) => hinted(error, context));
 }

@@ -2,6 +2,7 @@
 // tools' command lines and their errors) loaded on the first call: a program that never uses
 // the keyring never loads it. Which keyring a machine has is decided here, without loading it.
 import type { Keyring, Runtime } from "./mod.ts";
+import { lazily } from "../_util.ts";
 
 /** Runs a program and waits for it, as `Runtime.run`. */
 export type Run = NonNullable<Runtime["run"]>;
@@ -29,9 +30,10 @@ export function lazyKeyring(
   run: Run,
 ): Keyring | undefined {
   if (!keyringKind(os, env)) return undefined;
-  let loaded: Promise<Keyring> | undefined;
-  const keyring = () =>
-    loaded ??= import("./_keyring.ts").then(({ commandKeyring }) => commandKeyring(os, env, run)!);
+  // One import for concurrent first calls; a failed one is tried again on the next call.
+  const keyring = lazily(() =>
+    import("./_keyring.ts").then(({ commandKeyring }) => commandKeyring(os, env, run)!)
+  );
   return {
     get: async (service, account) => await (await keyring()).get(service, account),
     set: async (service, account, secret) => await (await keyring()).set(service, account, secret),

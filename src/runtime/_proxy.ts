@@ -1,8 +1,18 @@
-// Proxy selection shared by the Deno, Bun and Node adapters: reading HTTPS_PROXY, HTTP_PROXY and
-// NO_PROXY, matching NO_PROXY, choosing the proxy for a target URL, and wrapping a runtime's
-// proxied fetch so its failures name the proxy and never its password. Pure: Web APIs only.
-// Private to src/runtime/.
+// Proxy selection shared by the Deno, Bun and Node adapters: matching NO_PROXY, choosing the
+// proxy for a target URL, and wrapping a runtime's proxied fetch so its failures name the proxy
+// and never its password. Pure: Web APIs only. Loaded by ./_proxy_fetch.ts on the first request
+// where a proxy is configured. Private to src/runtime/.
 import { KognicAuthError } from "../errors.ts";
+import {
+  decodeUserinfo,
+  type EnvReader,
+  NO_PROXY_VARIABLES,
+  parseProxyUrl,
+  PROXY_OPTION,
+  type ProxyTransport,
+  redactProxyUrl,
+  VARIABLES,
+} from "./_proxy_fetch.ts";
 import { capitalize, describeError, final, redact } from "../_util.ts";
 import {
   hostPort,
@@ -13,9 +23,6 @@ import {
   tunnelStatus,
 } from "./network_failure.ts";
 
-/** Reads an environment variable. */
-export type EnvReader = (name: string) => string | undefined;
-
 /** The proxy chosen for one request and where the choice came from. */
 export interface ProxyChoice {
   /** The proxy URL, credentials included. */
@@ -24,79 +31,12 @@ export interface ProxyChoice {
   source: string;
 }
 
-// Lower case first: where both are set, the lower-case one wins (curl, Python, undici, Bun).
-const VARIABLES: Record<string, readonly string[]> = {
-  "http:": ["http_proxy", "HTTP_PROXY"],
-  "https:": ["https_proxy", "HTTPS_PROXY"],
-};
-const NO_PROXY = ["no_proxy", "NO_PROXY"] as const;
-
-/** Every proxy variable, for adapters that must hide them from their runtime's own handling. */
-export const PROXY_VARIABLES: readonly string[] = [...VARIABLES["http:"], ...VARIABLES["https:"]];
-/** The `NO_PROXY` variables. */
-export const NO_PROXY_VARIABLES: readonly string[] = NO_PROXY;
-const ALL_VARIABLES = [...PROXY_VARIABLES, ...NO_PROXY];
-
-/** A reader that treats a throwing `env` (no permission to read the environment) as empty. */
-function readSafely(env: EnvReader): EnvReader {
-  return (name) => {
-    try {
-      return env(name);
-    } catch {
-      return undefined; // No permission to read the environment: no proxy from it.
-    }
-  };
-}
-
-/** The option's name in messages. */
-export const PROXY_OPTION = "the proxy option";
-
 function first(env: EnvReader, names: readonly string[]): [string, string] | undefined {
   for (const name of names) {
     const value = env(name)?.trim();
     if (value) return [name, value];
   }
   return undefined;
-}
-
-/**
- * A proxy URL with its password replaced by `***`, for messages. It works on text that does not
- * parse: everything up to the last `@` counts as user information, and without a `:` in it all
- * of it is hidden.
- */
-export function redactProxyUrl(text: string): string {
-  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)?(.*)@/is, (_, scheme = "", userinfo: string) => {
-    const colon = userinfo.indexOf(":");
-    return `${scheme}${colon < 0 ? "***" : `${userinfo.slice(0, colon)}:***`}@`;
-  });
-}
-
-/**
- * Parses a proxy URL. A value without a scheme (`proxy.corp:3128`) means `http://`. Throws
- * `PROXY_INVALID` naming `source` and the value without its password.
- */
-export function parseProxyUrl(text: string, source: string): URL {
-  const value = text.trim();
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
-  let url: URL | undefined;
-  try {
-    url = new URL(withScheme);
-  } catch {
-    // Reported below.
-  }
-  const problem = !url || !url.hostname
-    ? "not a valid URL"
-    : url.protocol !== "http:" && url.protocol !== "https:"
-    ? `unsupported protocol "${url.protocol}" (use http:// or https://)`
-    : undefined;
-  if (problem || !url) {
-    throw new KognicAuthError(
-      "PROXY_INVALID",
-      `Proxy URL from ${source} is ${problem}: ${JSON.stringify(redactProxyUrl(value))}`,
-      { source },
-    );
-  }
-  return url;
 }
 
 function hostOf(url: URL): string {
@@ -150,7 +90,7 @@ export function selectProxy(
   const names = VARIABLES[target.protocol];
   const found = names && first(env, names);
   if (!found) return undefined;
-  const noProxy = first(env, NO_PROXY);
+  const noProxy = first(env, NO_PROXY_VARIABLES);
   if (noProxy && bypassesProxy(target, noProxy[1])) return undefined;
   return { url: parseProxyUrl(found[1], found[0]), source: found[0] };
 }
@@ -158,15 +98,6 @@ export function selectProxy(
 // Failures to open a connection to the proxy, as Node (undici), Deno and Bun word them.
 const UNREACHABLE =
   /ECONNREFUSED|ConnectionRefused|Connection refused|ENOTFOUND|EAI_AGAIN|getaddrinfo|dns error|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|UND_ERR_CONNECT_TIMEOUT|Unable to connect|tcp connect|FailedToOpenSocket/i;
-
-/** `decodeURIComponent` that leaves malformed escapes as they are. */
-export function decodeUserinfo(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}
 
 /**
  * A message with the proxy's URL, password or lone user name hidden, and the Basic credentials
@@ -270,59 +201,21 @@ export function proxyError(error: unknown, choice: ProxyChoice, target: URL): Ko
     );
 }
 
-/** How an adapter sends requests: directly, or through one proxy. */
-export interface ProxyTransport {
-  /**
-   * Reads the environment, when {@linkcode proxyAwareFetch} makes a `fetch`; a throwing reader
-   * counts as an empty environment.
-   */
-  env: EnvReader;
-  /**
-   * Sends a request directly, ignoring any proxy in the environment; with `ca` (PEM), trusting
-   * that CA too.
-   */
-  direct(input: Request | URL | string, init?: RequestInit, ca?: string): Promise<Response>;
-  /**
-   * Returns a `fetch` that sends every request through `proxy` (credentials in its URL), chosen
-   * by `source` (a variable's name or {@linkcode PROXY_OPTION}); with `ca` (PEM), trusting that
-   * CA too. Called once per distinct proxy URL; the result is reused.
-   */
-  through(proxy: URL, source: string, ca?: string): typeof fetch | Promise<typeof fetch>;
-}
-
-/** The functions proxyAwareFetch made, per transport, explicit proxy, CA and variables' values. */
-const madeFor = new WeakMap<ProxyTransport, Map<string, typeof fetch>>();
-
 /** Decisions kept per origin before the cache starts over (a client talks to a handful). */
 const ORIGINS = 64;
 
 /**
- * Builds an adapter's `fetch`: each request goes through the proxy {@linkcode selectProxy}
- * chooses for its URL, or directly. `explicit` overrides the environment; `ca` (PEM) is a CA to
- * trust besides the runtime's own.
- *
- * Without `explicit`, the proxy variables are read here, once, and the returned `fetch` keeps
- * using those values, as undici's `EnvHttpProxyAgent` (at construction) and Node's
- * `NODE_USE_ENV_PROXY` (at startup) do; Python's `requests` reads them per request instead. A
- * later change of the variables applies to the `fetch` made after it. The choice per request
- * URL (its scheme, `NO_PROXY`) is still made per request, and kept per origin.
+ * The `fetch` that {@linkcode proxyAwareFetch} of ./_proxy_fetch.ts makes where a proxy may be
+ * used: each request goes through the proxy {@linkcode selectProxy} chooses for its URL (from
+ * `env`, the variables as they were read there, or `explicit`), or directly. The choice per
+ * request URL is made per request, and kept per origin.
  */
-export function proxyAwareFetch(
+export function proxiedFetch(
   transport: ProxyTransport,
+  env: EnvReader,
   explicit?: string,
   ca?: string,
 ): typeof fetch {
-  const values = explicit === undefined ? ALL_VARIABLES.map(readSafely(transport.env)) : [];
-  // One function per transport, proxy and variables' values: a fetch's identity is part of what
-  // makes clients share a token provider, and each function opens its own proxy connections.
-  let made = madeFor.get(transport);
-  if (!made) madeFor.set(transport, made = new Map());
-  const key = JSON.stringify([explicit ?? null, ca ?? null, ...values]);
-  const known = made.get(key);
-  if (known) return known;
-  const snapshot = new Map(ALL_VARIABLES.map((name, i) => [name, values[i]]));
-  const env: EnvReader = (name) => snapshot.get(name);
-  if (explicit !== undefined) parseProxyUrl(explicit, PROXY_OPTION);
   const opened = new Map<string, Promise<typeof fetch>>();
   // The choice per origin (scheme, host, port: all selectProxy looks at); `null` is direct.
   const choices = new Map<string, ProxyChoice | null>();
@@ -386,6 +279,5 @@ export function proxyAwareFetch(
     }
     return response;
   }
-  made.set(key, proxied);
   return proxied;
 }

@@ -17,7 +17,7 @@ import {
   PROXY_VARIABLES,
   proxyAwareFetch,
   type ProxyTransport,
-} from "./_proxy.ts";
+} from "./_proxy_fetch.ts";
 import { nodeMembers } from "./_node_fs.ts";
 
 const KEEP_BOM = new TextDecoder("utf-8", { ignoreBOM: true });

@@ -19,7 +19,7 @@ import {
   PROXY_VARIABLES,
   proxyAwareFetch,
   type ProxyTransport,
-} from "./_proxy.ts";
+} from "./_proxy_fetch.ts";
 
 interface HttpClient {
   close(): void;

@@ -22,8 +22,7 @@
 import process from "node:process";
 import { KognicAuthError } from "../errors.ts";
 import type { Runtime } from "./mod.ts";
-import { PROXY_OPTION, proxyAwareFetch, type ProxyTransport } from "./_proxy.ts";
-import { hostPort } from "./network_failure.ts";
+import { PROXY_OPTION, proxyAwareFetch, type ProxyTransport } from "./_proxy_fetch.ts";
 import { fileSystem, nodeMembers } from "./_node_fs.ts";
 
 // The parts of undici this adapter uses.
@@ -148,9 +147,11 @@ function direct(
   return fetch(input, init);
 }
 
-function through(proxy: URL, source: string, ca?: string): typeof fetch {
+async function through(proxy: URL, source: string, ca?: string): Promise<typeof fetch> {
   // Node's own support applies the same variable to the same URL: let it.
   if (source !== PROXY_OPTION && builtInProxy() && !ca) return (input, init) => fetch(input, init);
+  // Already loaded by the proxy layer, which calls this.
+  const { hostPort } = await import("./network_failure.ts");
   const undici = needUndici(
     `A proxy ("${hostPort(proxy)}", from ${source}) is configured` +
       (source === PROXY_OPTION || ca

@@ -1,7 +1,7 @@
 // What createClient loads on first use (a credentials file's reader and rotation, the runtime's
-// classifier of failed requests, the invalid_client hint) is correct when the first uses come
-// concurrently: each case runs in a process of its own, so that the first use is really the
-// first, and fires two at once.
+// classifier of failed requests, the invalid_client hint, the adapters' proxy layer) is correct
+// when the first uses come concurrently: each case runs in a process of its own, so that the
+// first use is really the first, and fires two at once. A failed load is tried again.
 import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -13,6 +13,8 @@ import { CANARY_SECRET } from "../support/fixtures.ts";
 import { createKognicServer, TEST_CLIENT_ID } from "../support/kognic_server.ts";
 import { serve } from "../support/serve.ts";
 import { freePort } from "../support/service.ts";
+import { startForwardProxy } from "../support/forward_proxy.ts";
+import { lazily } from "../../src/_util.ts";
 
 /** The program, importing the library from this checkout (resolved when a case runs). */
 const program = () =>
@@ -155,3 +157,75 @@ test(
   },
   { needs: ["keyring", "subprocess", "fs"], timeout: 60_000 },
 );
+
+test(
+  "lazy loading: concurrent first requests through a proxy load the proxy layer once and each go through it",
+  async () => {
+    const server = createKognicServer();
+    const served = await serve(server.fetch);
+    const proxy = await startForwardProxy();
+    const dir = await mkdtemp(join(tmpdir(), "kognic-auth-lazy-proxy-"));
+    try {
+      const script = join(dir, "main.mjs");
+      // Without a proxy variable the adapter's fetch goes directly; with one, made after it is
+      // set, the two first requests wait for the one load of the proxy layer.
+      await writeFile(
+        script,
+        `import process from "node:process";
+import { detectRuntime } from ${JSON.stringify(repoPath("src/runtime/mod.ts"))};
+const url = process.env.KOGNIC_TEST_URL;
+const runtime = await detectRuntime();
+const direct = await runtime.fetch(url + "/direct");
+process.env.HTTP_PROXY = process.env.KOGNIC_TEST_PROXY;
+const viaProxy = runtime.fetch;
+const statuses = await Promise.all(["/a", "/b"].map(async (path) => {
+  const response = await viaProxy(url + path);
+  await response.arrayBuffer();
+  return response.status;
+}));
+const refused = await runtime.fetchWith("http://127.0.0.1:" + process.env.KOGNIC_TEST_CLOSED_PORT)(url + "/c")
+  .then(() => "answered", (error) => error.code);
+console.log(JSON.stringify({ direct: direct.status, statuses, refused }));
+`,
+      );
+      const [command, args] = entryCommand(script);
+      const ran = await runProgram(command, args, {
+        env: {
+          PATH: process.env.PATH ?? "",
+          HOME: dir,
+          KOGNIC_TEST_URL: served.url,
+          KOGNIC_TEST_PROXY: proxy.url,
+          KOGNIC_TEST_CLOSED_PORT: String(await freePort()),
+        },
+      });
+      assert.equal(ran.code, 0, ran.stderr);
+      const out = JSON.parse(ran.stdout);
+      assert.equal(out.refused, "PROXY_UNREACHABLE");
+      assert.deepEqual(out.statuses, [out.direct, out.direct]);
+      const lines = (await proxy.lines()).filter((line) => line.includes(served.url));
+      assert.deepEqual(
+        lines.map((line) => line.split(" ").slice(0, 2).join(" ")).sort(),
+        [`GET ${served.url}/a`, `GET ${served.url}/b`],
+      );
+    } finally {
+      await proxy.close();
+      await served.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+  { needs: ["fs", "subprocess", "sockets"], timeout: 60_000 },
+);
+
+test("lazy loading: one load for concurrent first uses, and a failed load is tried again", async () => {
+  let calls = 0;
+  const load = lazily(() => {
+    calls++;
+    return calls === 1 ? Promise.reject(new Error("offline")) : Promise.resolve(calls);
+  });
+  const first = await Promise.allSettled([load(), load()]);
+  assert.deepEqual(first.map((result) => result.status), ["rejected", "rejected"]);
+  assert.equal(calls, 1, "concurrent first uses share one load");
+  assert.deepEqual(await Promise.all([load(), load()]), [2, 2], "the failure is not kept");
+  assert.equal(await load(), 2, "a load that worked is kept");
+  assert.equal(calls, 2);
+});

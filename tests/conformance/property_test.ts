@@ -215,7 +215,8 @@ test("property: any token endpoint answer gives a valid token or a TOKEN_* error
 });
 
 test("property: proxy URLs parse or give PROXY_INVALID, never echoing the password", async () => {
-  const { parseProxyUrl, bypassesProxy, selectProxy } = await import("../../src/runtime/_proxy.ts");
+  const { bypassesProxy, selectProxy } = await import("../../src/runtime/_proxy.ts");
+  const { parseProxyUrl } = await import("../../src/runtime/_proxy_fetch.ts");
   const password = fc.string({ maxLength: 12 }).map((tail) => `proxyPw9f${tail}`);
   const text = fc.oneof(
     fc.tuple(

@@ -5,15 +5,13 @@ import { createClient, Credentials, type KognicAuthError, TokenError } from "../
 import { TokenProvider } from "../../src/core.ts";
 import { detectRuntime } from "../../src/runtime/mod.ts";
 import { isTransient } from "../../src/_util.ts";
+import { bypassesProxy, scrub, selectProxy } from "../../src/runtime/_proxy.ts";
 import {
-  bypassesProxy,
   type EnvReader,
   proxyAwareFetch,
   type ProxyTransport,
   redactProxyUrl,
-  scrub,
-  selectProxy,
-} from "../../src/runtime/_proxy.ts";
+} from "../../src/runtime/_proxy_fetch.ts";
 import { test } from "../support/harness.ts";
 import { assertNoSecrets, CANARY_SECRET, TEST_CLIENT_ID, thrown } from "../support/fixtures.ts";
 import { createKognicServer, type KognicServer } from "../support/kognic_server.ts";
