@@ -8,7 +8,8 @@ import { HelpRequest, UsageError } from "./_args.ts";
 import { terminalColumns } from "./_python.ts";
 import { KognicAuthError } from "../errors.ts";
 import type { StoredToken, TokenStore } from "../token/provider.ts";
-import { debugLogger as envLogger, type Logger } from "../http/logging.ts";
+import type { Logger } from "../http/logging.ts";
+import { debugLogger as envLogger } from "../http/debug_logger.ts";
 
 /** Where a command writes and what it runs on. */
 export interface CliIo {

@@ -7,6 +7,7 @@
  */
 import { assertNotExpired, type Credentials, type CredentialsInit } from "./credentials.ts";
 import { KognicAuthError } from "../errors.ts";
+import { lazily } from "../_util.ts";
 import { detectRuntime, type Runtime } from "../runtime/mod.ts";
 import { resolveEnvPair, resolveGiven } from "./resolve_sync.ts";
 
@@ -81,8 +82,9 @@ export async function resolveCredentials(
 }
 
 // The files, the keyring and their parsers load only when the options or the environment point
-// past the pair: most programs never need them. One import, shared by concurrent callers.
-let sources: Promise<typeof import("./sources.ts")> | undefined;
+// past the pair: most programs never need them. One import, shared by concurrent callers; a
+// failed one is tried again.
+const sources = lazily(() => import("./sources.ts"));
 
 async function find(options: ResolveOptions, runtime: Runtime): Promise<ResolvedCredentials> {
   const given = resolveGiven(options);
@@ -91,5 +93,5 @@ async function find(options: ResolveOptions, runtime: Runtime): Promise<Resolved
     const fromEnv = resolveEnvPair(runtime, true);
     if (fromEnv && !(fromEnv instanceof KognicAuthError)) return fromEnv;
   }
-  return (await (sources ??= import("./sources.ts"))).findElsewhere(options, runtime);
+  return (await sources()).findElsewhere(options, runtime);
 }

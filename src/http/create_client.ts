@@ -2,7 +2,6 @@
 // through the detected runtime) in front of the client of src/client.ts. Apart from it so that
 // the edge entries, which resolve from bindings, never import the runtime detection.
 import { buildClient, type ClientOptions, type KognicClient } from "./client.ts";
-import { debugLogger } from "./logging.ts";
 import { KognicAuthError } from "../errors.ts";
 import { resolveCredentials } from "../credentials/resolve.ts";
 import { hintRefusals } from "../credentials/refused.ts";
@@ -55,14 +54,17 @@ import { COORDINATE, type Coordinate } from "../token/types.ts";
 export async function createClient(options: ClientOptions = {}): Promise<KognicClient> {
   const runtime = options.runtime ?? await detectRuntime();
   // DEBUG=kognic-auth (the `debug` package's convention) switches on every message. A DEBUG
-  // the program may not read (Deno without --allow-env) is not set.
-  const logger = options.logger ?? debugLogger((name) => {
+  // the program may not read (Deno without --allow-env) is not set. Its reading loads only
+  // where DEBUG is set.
+  const env = (name: string) => {
     try {
       return runtime.env(name);
     } catch {
       return undefined;
     }
-  });
+  };
+  const logger = options.logger ??
+    (env("DEBUG") ? (await import("./debug_logger.ts")).debugLogger(env) : undefined);
   if (logger) options = { ...options, logger };
   if (options.environment !== undefined) {
     // The hosts, scopes and credentials of a named environment, as the commands take them.

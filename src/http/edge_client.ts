@@ -8,7 +8,7 @@ import {
   namedEnvironment,
   parseEnvironments,
 } from "../credentials/environment_config.ts";
-import { debugLogger } from "./logging.ts";
+import { debugLogger } from "./debug_logger.ts";
 import { coordinate } from "../token/coordinate.ts";
 import { COORDINATE } from "../token/types.ts";
 

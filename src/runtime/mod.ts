@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { lazily } from "../_util.ts";
 
 /**
  * A system keyring: secrets stored under a service and an account name, such as the Secret
@@ -187,7 +188,15 @@ export interface Runtime {
   readonly keyring?: Keyring;
 }
 
-let detected: Promise<Runtime> | undefined;
+// The adapter, once: one import shared by concurrent first calls, a failed one tried again.
+const detected = lazily(() => {
+  try {
+    return load();
+  } catch {
+    // No `navigator` at all: a runtime that is neither Deno, Bun nor Node.
+    return edge();
+  }
+});
 
 /**
  * Returns the adapter for the runtime this code runs on, chosen by `navigator.userAgent`:
@@ -208,15 +217,7 @@ let detected: Promise<Runtime> | undefined;
  * @returns The runtime adapter.
  */
 export function detectRuntime(): Promise<Runtime> {
-  if (!detected) {
-    try {
-      detected = load();
-    } catch {
-      // No `navigator` at all: a runtime that is neither Deno, Bun nor Node.
-      detected = edge();
-    }
-  }
-  return detected;
+  return detected();
 }
 
 // Bundlers for Cloudflare Workers (wrangler, Cloudflare's Vite plugin) define

@@ -27,6 +27,15 @@ const out = {};
 const codeOf = (promise) =>
   promise.then((response) => "status " + response.status, (error) => error);
 
+// Two clients at once with DEBUG set: the DEBUG logger loads for both.
+process.env.DEBUG = "kognic-auth";
+const debugged = await Promise.all([
+  createClient({ baseUrl: url, authHost: url, scopes: ["debug-a"] }),
+  createClient({ baseUrl: url, authHost: url, scopes: ["debug-b"] }),
+]);
+delete process.env.DEBUG;
+out.debug = await Promise.all(debugged.map((client) => codeOf(client.fetch("/v1/items"))));
+
 // Two clients at once from a credentials file: both read it and watch it for rotation.
 const fromFile = await Promise.all([
   createClient({ auth: process.env.KOGNIC_TEST_FILE, baseUrl: url, authHost: url }),
@@ -90,6 +99,11 @@ test(
       assert.equal(ran.code, 0, ran.stderr);
       assert.ok(!ran.stdout.includes(CANARY_SECRET) && !ran.stderr.includes(CANARY_SECRET));
       const out = JSON.parse(ran.stdout);
+      assert.deepEqual(out.debug, ["status 200", "status 200"]);
+      // Each of the two clients (two providers: other scopes) logs its token, and nothing else.
+      const debugLines = ran.stderr.split("\n").filter((line) => line.startsWith("kognic-auth "));
+      assert.equal(debugLines.length, 2, ran.stderr);
+      assert.ok(debugLines.every((line) => /Obtained an access token/.test(line)), ran.stderr);
       assert.deepEqual(out.file, ["status 200", "status 200"]);
       assert.equal(out.fileShared, true);
       const port = closed.slice(closed.lastIndexOf(":") + 1);
