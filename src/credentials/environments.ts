@@ -5,7 +5,8 @@
  * @module
  */
 import { expandHome, xdgPath } from "./sources.ts";
-import { detectRuntime, type Runtime } from "../runtime/mod.ts";
+import type { Runtime } from "../runtime/mod.ts";
+import { detectRuntime } from "../runtime/detect.ts";
 import { quote } from "../_util.ts";
 import {
   environmentOptions,

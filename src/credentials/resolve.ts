@@ -8,7 +8,8 @@
 import { assertNotExpired, type Credentials, type CredentialsInit } from "./credentials.ts";
 import { KognicAuthError } from "../errors.ts";
 import { lazily } from "../_util.ts";
-import { detectRuntime, type Runtime } from "../runtime/mod.ts";
+import type { Runtime } from "../runtime/mod.ts";
+import { detectRuntime } from "../runtime/detect.ts";
 import { resolveEnvPair, resolveGiven } from "./resolve_sync.ts";
 
 /**

@@ -5,13 +5,14 @@ import { buildClient, type ClientOptions, type KognicClient } from "./client.ts"
 import { KognicAuthError } from "../errors.ts";
 import { resolveCredentials } from "../credentials/resolve.ts";
 import { hintRefusals } from "../credentials/refused.ts";
-import { detectRuntime } from "../runtime/mod.ts";
+import { detectRuntime } from "../runtime/detect.ts";
 import { connect } from "./connect.ts";
 import { sharedTokenProvider } from "../token/shared.ts";
 import type { TokenProviderOptions } from "../token/provider.ts";
 import { runtimeNetwork } from "../runtime/network.ts";
 import { NETWORK } from "../_transport.ts";
-import { COORDINATE, type Coordinate } from "../token/types.ts";
+import type { Coordinate } from "../token/types.ts";
+import { COORDINATE } from "../token/keys.ts";
 
 /**
  * Resolves credentials, checks them, and returns an authenticated client. No token is

@@ -5,7 +5,8 @@
 // configured, imports it too. Not part of the public API; the edge entries never load it.
 import type { Failure, FailureOptions, Network } from "../_transport.ts";
 import { lazily } from "../_util.ts";
-import { detectRuntime, type Runtime } from "./mod.ts";
+import type { Runtime } from "./mod.ts";
+import { detectRuntime } from "./detect.ts";
 
 // One import, shared by concurrent first failures; a failed one is tried again.
 const classifier = lazily(() => import("./network_failure.ts"));

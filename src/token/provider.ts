@@ -16,25 +16,22 @@ import {
   postToken,
   type TokenResponse,
 } from "./endpoint.ts";
-import {
-  type AccessToken,
-  type Budget,
-  type Clock,
-  COORDINATE,
-  type InternalOptions,
-  type InternalStore,
-  RENEWALS,
-  type Renewals,
-  STATE,
-  type StoredToken,
-  type StoreOperation,
-  type TokenEvent,
-  type TokenProviderOptions,
-  type TokenRequestDetails,
-  type TokenSource,
-  type TokenStore,
-  WAIT,
+import type {
+  AccessToken,
+  Budget,
+  Clock,
+  InternalOptions,
+  InternalStore,
+  Renewals,
+  StoredToken,
+  StoreOperation,
+  TokenEvent,
+  TokenProviderOptions,
+  TokenRequestDetails,
+  TokenSource,
+  TokenStore,
 } from "./types.ts";
+import { COORDINATE, RENEWALS, STATE, WAIT } from "./keys.ts";
 import { assertSecureUrl, describeError, redact, sleep, withSignal } from "../_util.ts";
 import { backoff } from "../_backoff.ts";
 import { networkOf } from "../_transport.ts";

@@ -9,6 +9,11 @@
 import type { AuthMethod, TokenResponse } from "./endpoint.ts";
 import type { Credentials } from "../credentials/credentials.ts";
 import type { CredentialsEvent } from "../credentials/expiry.ts";
+import { COORDINATE, RENEWALS, STATE, WAIT } from "./keys.ts";
+
+// The keys themselves live in ./keys.ts, so that code which needs only them does not load this
+// file (mostly types and their documentation, which Node strips at each start from source).
+export { COORDINATE, RENEWALS, STATE, WAIT };
 
 /** A source of time, injectable so that tests can move it without sleeping. */
 export interface Clock {
@@ -295,22 +300,6 @@ export type Renewals = [calmUntil: number, pause: number];
 
 /** The retries a call has left, shared by its requests (see `createAuthFetch`). */
 export type Budget = { retries: number };
-
-/** The key of a store's wait: see {@linkcode InternalStore}. */
-export const WAIT: unique symbol = Symbol();
-/** The key of a provider's shared renewal limit: see {@linkcode InternalOptions}. */
-export const RENEWALS: unique symbol = Symbol();
-/**
- * The key of the lease coordination (./lease.ts) in a provider's options or on a store that
- * leases: a provider without it lets every process ask, so that code which never meets a
- * leasing store (an edge function over Workers KV) does not carry it.
- */
-export const COORDINATE: unique symbol = Symbol();
-/**
- * The key of a provider's method that tells what it holds, without a request: its current token
- * (if any) and its options (for the credentials' expiry). For `@kognic/auth/otel`'s gauges.
- */
-export const STATE: unique symbol = Symbol();
 
 /** A token store as this package's own stores may be. */
 export interface InternalStore extends TokenStore {
