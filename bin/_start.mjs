@@ -1,7 +1,6 @@
 // What the command shims do before they load the TypeScript source: on Node, keep what it
-// compiles between runs. Bun and Deno keep caches of their own.
-import module from "node:module";
-import process from "node:process";
+// compiles between runs. Bun and Deno keep caches of their own, and load no `node:` module here
+// (on Bun each costs start-up memory).
 
 /**
  * On Node, turns on its on-disk compile cache (Node ≥ 22.1) for the modules loaded after this
@@ -16,7 +15,10 @@ import process from "node:process";
  */
 // deno-lint-ignore explicit-module-boundary-types -- JavaScript: no return type to write
 export async function fastStart() {
-  if (globalThis.Bun || globalThis.Deno || process.env.NODE_DISABLE_COMPILE_CACHE) return;
+  if (globalThis.Bun || globalThis.Deno) return;
+  process = globalThis.process;
+  if (process.env.NODE_DISABLE_COMPILE_CACHE) return;
+  module = process.getBuiltinModule("node:module");
   // A folder the user named is taken as it is; ours only when no one else can write to it.
   const compiled = process.env.NODE_COMPILE_CACHE || ownFolder(cacheFolder("compile"));
   try {
@@ -26,6 +28,10 @@ export async function fastStart() {
   }
   if (Number(process.versions.node.split(".")[0]) < 24) await keepStripped();
 }
+
+/** Node's `process` and `node:module`, set by {@linkcode fastStart} on Node. */
+let process;
+let module;
 
 /**
  * A folder of this package's caches in the user's own cache folder (`$XDG_CACHE_HOME`, else
