@@ -2,7 +2,13 @@
 // Python tools on the same files: wall time and max RSS per runtime, paired round by round.
 // Bench-only code; no assertions.
 //
-// Usage: npm run bench:cli [-- rounds]   (default 10; Python from the oracle, see below)
+// Usage: npm run bench:cli [-- rounds] [--baseline DIR]   (default 10; Python from the oracle)
+//
+// --baseline DIR: another checkout of this package (e.g. `git worktree add DIR main`, or a
+// `git archive` of it with this checkout's node_modules linked in) runs in the same rounds, with
+// the same runtimes, as "before" rows: a paired before/after. Its runs keep caches of their own
+// (a second XDG_CACHE_HOME: Node 22's stripped modules are kept there per path, and would
+// otherwise be replaced by each checkout in turn); its token cache file fills at its warm-up.
 //
 // Each round runs every command once, in an order that rotates from round to round, against
 // the Kognic test server on loopback, in a sandbox HOME whose token cache file already holds the
@@ -68,55 +74,60 @@ const BUN = repoPath("node_modules/.bin/bun");
 const NODE24 = repoPath("node_modules/node24/bin/node");
 const NODE22 = repoPath("node_modules/node22/bin/node");
 
-const SUBJECTS: Subject[] = [
-  {
-    runtime: "deno",
-    label: "Deno (deno run -A)",
-    command: {
-      kog: [DENO, "run", "-A", "--quiet", "--no-lock", repoPath("src/cli/kog.ts")],
-      "kognic-auth": [DENO, "run", "-A", "--quiet", "--no-lock", repoPath("src/cli/mod.ts")],
+/** The subjects run from the checkout at `root` (this one by default). */
+const subjectsOf = (root?: string): Subject[] => {
+  const at = (path: string) => root ? join(root, path) : repoPath(path);
+  return [
+    {
+      runtime: "deno",
+      label: "Deno (deno run -A)",
+      command: {
+        kog: [DENO, "run", "-A", "--quiet", "--no-lock", at("src/cli/kog.ts")],
+        "kognic-auth": [DENO, "run", "-A", "--quiet", "--no-lock", at("src/cli/mod.ts")],
+      },
+      target: { speed: 4, memory: true },
     },
-    target: { speed: 4, memory: true },
-  },
-  {
-    runtime: "bun",
-    label: "Bun (bin shim)",
-    command: {
-      kog: [BUN, repoPath("bin/kog.mjs")],
-      "kognic-auth": [BUN, repoPath("bin/kognic-auth.mjs")],
+    {
+      runtime: "bun",
+      label: "Bun (bin shim)",
+      command: {
+        kog: [BUN, at("bin/kog.mjs")],
+        "kognic-auth": [BUN, at("bin/kognic-auth.mjs")],
+      },
+      target: { speed: 8, memory: true },
     },
-    target: { speed: 8, memory: true },
-  },
-  {
-    runtime: "node",
-    label: "Node 24 (bin shim)",
-    command: {
-      kog: [NODE24, repoPath("bin/kog.mjs")],
-      "kognic-auth": [NODE24, repoPath("bin/kognic-auth.mjs")],
+    {
+      runtime: "node",
+      label: "Node 24 (bin shim)",
+      command: {
+        kog: [NODE24, at("bin/kog.mjs")],
+        "kognic-auth": [NODE24, at("bin/kognic-auth.mjs")],
+      },
+      target: { speed: 1, memory: false },
     },
-    target: { speed: 1, memory: false },
-  },
-  {
-    runtime: "node22",
-    label: "Node 22 (bin shim)",
-    command: {
-      kog: [NODE22, repoPath("bin/kog.mjs")],
-      "kognic-auth": [NODE22, repoPath("bin/kognic-auth.mjs")],
+    {
+      runtime: "node22",
+      label: "Node 22 (bin shim)",
+      command: {
+        kog: [NODE22, at("bin/kog.mjs")],
+        "kognic-auth": [NODE22, at("bin/kognic-auth.mjs")],
+      },
+      target: { speed: 1, memory: false },
     },
-    target: { speed: 1, memory: false },
-  },
-  {
-    // Not a target: what the compile cache saves, and a first start after installing.
-    runtime: "node-no-compile-cache",
-    label: "Node 24, NODE_DISABLE_COMPILE_CACHE=1",
-    command: {
-      kog: [NODE24, repoPath("bin/kog.mjs")],
-      "kognic-auth": [NODE24, repoPath("bin/kognic-auth.mjs")],
+    {
+      // Not a target: what the compile cache saves, and a first start after installing.
+      runtime: "node-no-compile-cache",
+      label: "Node 24, NODE_DISABLE_COMPILE_CACHE=1",
+      command: {
+        kog: [NODE24, at("bin/kog.mjs")],
+        "kognic-auth": [NODE24, at("bin/kognic-auth.mjs")],
+      },
+      env: { NODE_DISABLE_COMPILE_CACHE: "1" },
     },
-    env: { NODE_DISABLE_COMPILE_CACHE: "1" },
-  },
-];
+  ];
+};
 
+const SUBJECTS = subjectsOf();
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
@@ -153,6 +164,7 @@ async function pythonRuns(): Promise<boolean> {
 export async function cliBench(
   rounds: number,
   log: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+  baseline?: string,
 ): Promise<CliBenchResult | undefined> {
   if (!await pythonRuns()) {
     log("cli: Kognic's Python kognic-auth not found (set KOGNIC_AUTH_ORACLE): not applicable");
@@ -212,13 +224,23 @@ export async function cliBench(
       return { ms, mib };
     };
 
+    // The baseline checkout's subjects: no targets, caches of their own.
+    const before = baseline
+      ? subjectsOf(baseline).map((subject) => ({
+        ...subject,
+        label: `${subject.label}, before`,
+        target: undefined,
+        env: { ...subject.env, XDG_CACHE_HOME: join(scratch, "baseline-cache") },
+      }))
+      : [];
+    const subjects = [...SUBJECTS, ...before];
     const scenarios: CliBenchResult["scenarios"] = [];
     for (const tool of ["kog", "kognic-auth"] as Tool[]) {
       log(`cli: ${tool}, ${rounds} rounds`);
       type Run = { name: string; command: string[]; env: Record<string, string> };
       const runs: Run[] = [
         { name: "python", command: [...pythonCommand(tool), ...args[tool]], env: pythonEnv },
-        ...SUBJECTS.map((subject) => ({
+        ...subjects.map((subject) => ({
           name: subject.label,
           command: [...subject.command[tool], ...args[tool]],
           env: { ...box.env, ...subject.env },
@@ -241,7 +263,7 @@ export async function cliBench(
       scenarios.push({
         tool,
         python: py,
-        rows: SUBJECTS.map((subject) => {
+        rows: subjects.map((subject) => {
           const own = figures.get(subject.label)!;
           return {
             label: subject.label,
@@ -254,7 +276,8 @@ export async function cliBench(
         }),
       });
     }
-    // One expected: the first warm-up run fills the cache file that every later run reads.
+    // One expected (two with a baseline): the first warm-up run fills the cache file that every
+    // later run reads.
     log(`cli: ${at} processes; token requests during the run: ${kognic.tokenRequests.length}`);
     return { scenarios, ...report(scenarios, rounds) };
   } finally {
@@ -316,12 +339,15 @@ function report(
 }
 
 if (import.meta.main) {
-  const rounds = Number(process.argv[2] ?? 10);
+  const args = process.argv.slice(2);
+  const flag = args.indexOf("--baseline");
+  const baseline = flag >= 0 ? args.splice(flag, 2)[1] : undefined;
+  const rounds = Number(args[0] ?? 10);
   const load = () =>
     readFile("/proc/loadavg", "utf8").then((text) => text.split(" ").slice(0, 3).join(", "))
       .catch(() => "unknown");
   const before = await load();
-  const result = await cliBench(rounds);
+  const result = await cliBench(rounds, undefined, baseline);
   if (result) {
     const out = [
       ...result.lines,
