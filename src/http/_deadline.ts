@@ -11,6 +11,14 @@
 // does, by its connection), so it may stay armed while no request is pending, and no request
 // pays for arming or clearing it. Where timers cannot be unreferenced (workerd and browsers,
 // where setTimeout returns a number), each request gets its own timer as before.
+//
+// On Deno the shared timer is not a setTimeout: Deno's setTimeout loads its Node-compatible
+// timers on first use (15–25 ms and 3 MiB, the largest single cost of a short program such as
+// `kog` with a cached token; bench/cli.ts). AbortSignal.timeout's timer is the runtime's own and
+// unreferenced; AbortSignal's own addEventListener references it while the signal has abort
+// listeners, EventTarget's does not, so the listener is added through EventTarget's. Should a
+// Deno release reference it all the same, tests/support/timer_probe.ts (run by a hot-path
+// conformance case) fails: the program would no longer exit by itself.
 
 /** One pending request's deadline: abort `controller` when it passes. */
 export interface Deadline {
@@ -26,9 +34,9 @@ export class Deadlines {
   readonly #ms: number;
   /** The pending deadlines, oldest first (a Set keeps insertion order). */
   readonly #pending = new Set<Deadline>();
-  #armed = false;
-  /** Whether this runtime's timers can be unreferenced; unknown until the first timer. */
-  #shareable?: boolean;
+  #armed?: boolean;
+  /** Whether each deadline gets a timer of its own: this runtime's cannot be unreferenced. */
+  #own?: boolean;
 
   constructor(ms: number) {
     this.#ms = ms;
@@ -38,12 +46,11 @@ export class Deadlines {
   start(): Deadline {
     const controller = new AbortController();
     const deadline: Deadline = { controller, at: Date.now() + this.#ms };
-    if (this.#shareable === false) {
-      deadline.timer = setTimeout(() => controller.abort(), this.#ms);
-      return deadline;
+    if (this.#own) own(deadline, this.#ms);
+    else {
+      this.#pending.add(deadline);
+      if (!this.#armed) this.#arm(this.#ms);
     }
-    this.#pending.add(deadline);
-    if (!this.#armed) this.#arm(this.#ms);
     return deadline;
   }
 
@@ -54,23 +61,24 @@ export class Deadlines {
   }
 
   #arm(delay: number): void {
-    const timer = setTimeout(this.#fire, delay) as unknown as { unref?: () => void } | number;
-    if (typeof timer === "object" && typeof timer.unref === "function") {
-      timer.unref();
-      this.#shareable = true;
-      this.#armed = true;
-      return;
+    if ("Deno" in globalThis) {
+      EventTarget.prototype.addEventListener.call(AbortSignal.timeout(delay), "abort", this.#fire);
+    } else {
+      const timer = setTimeout(this.#fire, delay) as unknown as { unref?: () => void } | number;
+      if (typeof timer === "object" && typeof timer.unref === "function") timer.unref();
+      else {
+        // No ref/unref: a shared timer could keep a program alive for a whole timeout after
+        // its last request. Give the pending deadlines their own timers from now on.
+        this.#own = true;
+        clearTimeout(timer as ReturnType<typeof setTimeout>);
+        // A deadline already passed gets a negative delay: timers take it as 0.
+        const now = Date.now();
+        for (const deadline of this.#pending) own(deadline, deadline.at - now);
+        this.#pending.clear();
+        return;
+      }
     }
-    // No ref/unref: a shared timer could keep a program alive for a whole timeout after its
-    // last request. Give the pending deadlines their own timers from now on.
-    this.#shareable = false;
-    clearTimeout(timer as ReturnType<typeof setTimeout>);
-    const now = Date.now();
-    for (const deadline of this.#pending) {
-      const { controller } = deadline;
-      deadline.timer = setTimeout(() => controller.abort(), Math.max(0, deadline.at - now));
-    }
-    this.#pending.clear();
+    this.#armed = true;
   }
 
   /** The timer: aborts every deadline that passed, then waits for the oldest one left. */
@@ -85,14 +93,19 @@ export class Deadlines {
         break;
       }
       this.#pending.delete(deadline);
-      // Abort listeners run here, and may start requests: those see a timer still set.
+      // Abort listeners run here, and may start requests: those see a timer still set, and
+      // join the set, whose iteration visits them: `next` is the oldest deadline left.
       deadline.controller.abort();
     }
     this.#armed = false;
-    next ??= this.#pending.values().next().value;
     // Never longer than one timeout, should the wall clock have been set back.
     if (next) this.#arm(Math.min(this.#ms, Math.max(1, next.at - Date.now() + 1)));
   };
+}
+
+/** Gives `deadline` a timer of its own, `ms` from now. */
+function own(deadline: Deadline, ms: number): void {
+  deadline.timer = setTimeout(() => deadline.controller.abort(), ms);
 }
 
 const byLength = new Map<number, Deadlines>();
