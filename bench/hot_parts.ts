@@ -19,6 +19,8 @@ const ms = Number(process.argv[3] ?? 1500);
 const server = createKognicServer();
 const served = await serve(server.fetch);
 const runtime = await detectRuntime();
+// Taken once, as a client does: each read of `runtime.fetch` reads the proxy variables anew.
+const adapterFetch = runtime.fetch;
 const client = await createClient({
   auth: [TEST_CLIENT_ID, CANARY_SECRET],
   baseUrl: served.url,
@@ -41,7 +43,7 @@ const variants: [string, () => Promise<Response>][] = [
   ],
   [
     "adapter+timeout+manual",
-    () => runtime.fetch(url, { headers, redirect: "manual", signal: AbortSignal.timeout(120_000) }),
+    () => adapterFetch(url, { headers, redirect: "manual", signal: AbortSignal.timeout(120_000) }),
   ],
   ["library", () => client.fetch("/v1/items")],
   ["library, timeout 0", () => client.fetch("/v1/items", { timeout: 0 } as RequestInit)],
