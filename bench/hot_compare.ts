@@ -84,16 +84,20 @@ for (const transport of ["in-process", "loopback"] as const) {
       await (await earlier.fetch("/v1/items")).arrayBuffer();
       variants.before = checked("before", () => earlier.fetch("/v1/items"));
     }
-    const peer = PEERS.find((peer) => peer.name === "@badgateway/oauth2-client")!;
-    const call = await peer.make({
-      base,
-      clientId: TEST_CLIENT_ID,
-      clientSecret: CANARY_SECRET,
-      send: served ? undefined : send,
-    });
-    await (await call("/v1/items")).arrayBuffer();
-    variants[peer.name] = checked(peer.name, () => call("/v1/items"));
-
+    // Every peer that runs here and, in process, takes the in-process transport.
+    const peers = PEERS.filter((peer) =>
+      peer.runsHere(runtimeName) && (served !== undefined || peer.inProcess)
+    );
+    for (const peer of peers) {
+      const call = await peer.make({
+        base,
+        clientId: TEST_CLIENT_ID,
+        clientSecret: CANARY_SECRET,
+        send: served ? undefined : send,
+      });
+      await (await call("/v1/items")).arrayBuffer();
+      variants[peer.name] = checked(peer.name, () => call("/v1/items"));
+    }
     const names = Object.keys(variants);
     const medians: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
     for (let round = -1; round < rounds; round++) {
@@ -121,7 +125,7 @@ for (const transport of ["in-process", "loopback"] as const) {
       );
     }
     for (const subject of ["library", ...(before ? ["before"] : [])]) {
-      for (const baseline of ["plain+timeout", peer.name]) {
+      for (const baseline of ["plain+timeout", ...peers.map((peer) => peer.name)]) {
         process.stdout.write(
           `bench scenario=hot-${transport} runtime=${runtimeName} subject=${subject} ` +
             `baseline=${baseline} ratio=${fixed(median(ratio(subject, baseline)), 3)}\n`,
