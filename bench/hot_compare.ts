@@ -9,6 +9,9 @@
 // Usage: <runtime> bench/hot_compare.ts [--before=DIR] [--rounds=7] [--turns=1500]
 //   --before  a checkout of an earlier version (`git archive <rev> | tar -x -C DIR`): its mod.ts
 //             runs as the variant "before".
+// The two slots are not alike on Deno and Node ("library" shares its modules with the test server
+// and this script, "before" has its own; identical code differed by up to 5 %): run it both ways
+// round (DIR's own script with --before= this checkout too) and take the geometric mean.
 import process from "node:process";
 import { createClient } from "../mod.ts";
 import { memoryRuntime } from "../src/runtime/memory.ts";
