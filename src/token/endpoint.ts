@@ -103,7 +103,11 @@ export interface TokenRequestOptions {
    *
    * @internal
    */
-  details?: { attempts: number; status?: number };
+  details?: {
+    attempts: number;
+    status?: number;
+    grant?: "client_credentials" | "refresh_token";
+  };
   /** Waits between retries; default a timer. Tests pass a fake clock's sleep. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** The current time in milliseconds, for `Retry-After` dates; default `Date.now`. */
@@ -193,8 +197,9 @@ export async function postToken(
   assertSecureUrl(url, "the token endpoint", options.allowInsecureHttp);
   const basic = options.authMethod === "client_secret_basic";
   const { refreshToken } = options;
+  const details = options.details ?? { attempts: 0 };
   const body = formBody({
-    grant_type: refreshToken === undefined ? "client_credentials" : "refresh_token",
+    grant_type: details.grant = refreshToken === undefined ? "client_credentials" : "refresh_token",
     refresh_token: refreshToken,
     scope: options.scopes?.length ? options.scopes.join(" ") : undefined,
     client_id: basic ? undefined : credentials.clientId,
@@ -224,7 +229,6 @@ export async function postToken(
   const now = options.now ?? Date.now;
   const limit = options.timeout ?? 30_000;
   const budget = options.budget ?? { retries: options.retries ?? 2 };
-  const details = options.details ?? { attempts: 0 };
   const subject = `Token endpoint ${quote(url.href)}`;
   /** An error that names the token endpoint; the caller redacts what the server said. */
   const fail: Fail = (code, detail, extra) =>

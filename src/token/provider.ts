@@ -395,7 +395,6 @@ export class TokenProvider implements TokenSource {
     const refreshToken = this.#held !== this.#spent && this.#held?.refreshToken;
     try {
       if (refreshToken) {
-        details.grant = "refresh_token";
         try {
           response = await postToken(options.credentials, { ...request, refreshToken });
         } catch (error) {
@@ -408,10 +407,7 @@ export class TokenProvider implements TokenSource {
           ) throw error;
         }
       }
-      if (!response) {
-        details.grant = "client_credentials";
-        response = await postToken(options.credentials, request);
-      }
+      response ??= await postToken(options.credentials, request);
     } finally {
       details.durationMs = clock.now() - started;
     }
