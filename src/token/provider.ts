@@ -326,7 +326,51 @@ export class TokenProvider implements TokenSource {
       );
     }
     try {
-      return held ? this.#held = held : await this.#request(details, store, key, budget);
+      if (held) return this.#held = held;
+      // None to take: a token request.
+      const options = this.#options;
+      const clock = this.#clock;
+      const started = clock.now();
+      // The provider's options carry the endpoint's (authMethod, fetch, headers, timeout, random,
+      // allowInsecureHttp) under the same names; the endpoint counts its attempts in `details`.
+      const request = {
+        ...options,
+        details,
+        tokenUrl: this.tokenUrl,
+        scopes: this.scopes,
+        sleep: clock.sleep?.bind(clock),
+        now: clock.now.bind(clock),
+        budget,
+      };
+      let response: TokenResponse | undefined;
+      const refreshToken = this.#held !== this.#spent && this.#held?.refreshToken;
+      try {
+        if (refreshToken) {
+          try {
+            response = await postToken(options.credentials, { ...request, refreshToken });
+          } catch (error) {
+            // A refused refresh token (invalid_token, invalid_grant, 401) falls back to a new
+            // grant.
+            if (
+              !(error instanceof TokenError &&
+                (error.code === "TOKEN_OAUTH_ERROR" || error.status === 400 ||
+                  error.status === 401))
+            ) throw error;
+          }
+        }
+        response ??= await postToken(options.credentials, request);
+      } finally {
+        details.durationMs = clock.now() - started;
+      }
+      held = this.#held = hold(response, started, this.#options, this.scopes)!;
+      this.#emit({
+        ...details as Details & { grant: "client_credentials" | "refresh_token" },
+        type: "token",
+        ...(response.expires_in === undefined ? {} : { expiresIn: response.expires_in }),
+        scopes: held.details.scopes,
+      });
+      if (store) await this.#call("save", () => store!.save(key, toStore(response!, started)));
+      return held;
     } finally {
       await release?.();
     }
@@ -369,56 +413,5 @@ export class TokenProvider implements TokenSource {
       }
       return FAILED;
     }
-  }
-
-  async #request(
-    details: Details,
-    store?: TokenStore,
-    key = "",
-    budget?: Budget,
-  ): Promise<Held> {
-    const options = this.#options;
-    const clock = this.#clock;
-    const started = clock.now();
-    // The provider's options carry the endpoint's (authMethod, fetch, headers, timeout, random,
-    // allowInsecureHttp) under the same names; the endpoint counts its attempts in `details`.
-    const request = {
-      ...options,
-      details,
-      tokenUrl: this.tokenUrl,
-      scopes: this.scopes,
-      sleep: clock.sleep?.bind(clock),
-      now: clock.now.bind(clock),
-      budget,
-    };
-    let response: TokenResponse | undefined;
-    const refreshToken = this.#held !== this.#spent && this.#held?.refreshToken;
-    try {
-      if (refreshToken) {
-        try {
-          response = await postToken(options.credentials, { ...request, refreshToken });
-        } catch (error) {
-          // A refused refresh token (invalid_token, invalid_grant, 401) falls back to a new
-          // grant.
-          if (
-            !(error instanceof TokenError &&
-              (error.code === "TOKEN_OAUTH_ERROR" || error.status === 400 ||
-                error.status === 401))
-          ) throw error;
-        }
-      }
-      response ??= await postToken(options.credentials, request);
-    } finally {
-      details.durationMs = clock.now() - started;
-    }
-    const held = this.#held = hold(response, started, this.#options, this.scopes)!;
-    this.#emit({
-      ...details as Details & { grant: "client_credentials" | "refresh_token" },
-      type: "token",
-      ...(response.expires_in === undefined ? {} : { expiresIn: response.expires_in }),
-      scopes: held.details.scopes,
-    });
-    if (store) await this.#call("save", () => store.save(key, toStore(response!, started)));
-    return held;
   }
 }
