@@ -116,20 +116,13 @@ export async function readText(
   response: Response,
   limit: number,
 ): Promise<{ text: string; truncated: boolean }> {
-  const reader = response.body?.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
-  try {
-    for (let chunk; reader && !(chunk = await reader.read()).done;) {
-      chunks.push(chunk.value.subarray(0, limit - size));
-      size += chunk.value.byteLength;
-      if (size > limit) {
-        await reader.cancel().catch(() => {});
-        break;
-      }
-    }
-  } finally {
-    reader?.releaseLock();
+  // Leaving the loop early cancels the rest of the body.
+  for await (const chunk of response.body ?? []) {
+    chunks.push(chunk.subarray(0, limit - size));
+    size += chunk.byteLength;
+    if (size > limit) break;
   }
   // Without a byte order mark, as TextDecoder reads it (workerd's Blob.text() keeps it).
   return {

@@ -138,6 +138,18 @@ test("property: a body read to a byte limit keeps characters split across chunks
   // Cut inside "∂" (three bytes, after the BOM and "å"): what was cut is one replacement character.
   assert.deepEqual(await readText(body(), 6), { text: "å\uFFFD", truncated: true });
   assert.deepEqual(await readText(new Response(null), 10), { text: "", truncated: false });
+  // What is not read is cancelled.
+  let cancelled = false;
+  const endless = new Response(
+    new ReadableStream({
+      pull: (controller) => controller.enqueue(new TextEncoder().encode("abcd")),
+      cancel: () => {
+        cancelled = true;
+      },
+    }),
+  );
+  assert.deepEqual(await readText(endless, 10), { text: "abcdabcdab", truncated: true });
+  assert.ok(cancelled);
 });
 
 test("property: ISO dates with any number of fractional digits parse to the millisecond; junk gives undefined", () => {
