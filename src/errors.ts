@@ -136,7 +136,8 @@ export class KognicAuthError extends Error {
    * @param options The source and a cause.
    */
   constructor(code: KognicAuthErrorCode, message: string, options?: KognicAuthErrorOptions) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    // Error takes only `cause` from its options, and installs it only when present.
+    super(message, options?.cause === undefined ? undefined : options);
     // Declared fields, assigned here in the order they were always defined (name last).
     this.code = code;
     this.source = options?.source;
