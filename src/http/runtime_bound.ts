@@ -84,6 +84,21 @@ export class TokenProvider extends Provider {
   constructor(options: TokenProviderOptions) {
     super({ [COORDINATE]: coordinate, ...bound(options) } as InternalOptions);
   }
+
+  /**
+   * Whether `value` is a token provider: made by this class, or the provider of a client that
+   * `createClient`, `edgeClient` or `edgeFetch` made (which do not send through this class's
+   * runtime binding, so are instances of its base). A class that extends this one keeps the
+   * ordinary check.
+   *
+   * @param value Any value.
+   * @returns Whether it is a token provider.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return this === TokenProvider
+      ? value instanceof Provider
+      : Function.prototype[Symbol.hasInstance].call(this, value);
+  }
 }
 
 /**

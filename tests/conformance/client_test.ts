@@ -3,6 +3,7 @@ import * as main from "../../mod.ts";
 import { createClient, Credentials, HttpError, KognicAuthError } from "../../mod.ts";
 import { KognicClient, TokenProvider } from "../../src/core.ts";
 import { edgeClient } from "../../src/edge/client.ts";
+import { edgeFetch } from "../../src/edge/mod.ts";
 import { detectRuntime } from "../../src/runtime/mod.ts";
 import { test } from "../support/harness.ts";
 import { memoryRuntime } from "../../src/runtime/memory.ts";
@@ -250,4 +251,33 @@ test("client: KognicClient is a class of @kognic/auth/core only, and every clien
   class Mine extends KognicClient {}
   assert.equal(created instanceof Mine, false);
   assert.ok(new Mine(provider, { baseUrl: API_BASE, fetch: fetcher }) instanceof Mine);
+});
+
+test("client: every client's provider is a TokenProvider of @kognic/auth/core", async () => {
+  const server = createKognicServer();
+  const fetcher = server.fetch as typeof fetch;
+  const options = { baseUrl: API_BASE, authHost: AUTH_HOST, fetch: fetcher };
+  const env = { KOGNIC_CLIENT_ID: TEST_CLIENT_ID, KOGNIC_CLIENT_SECRET: CANARY_SECRET };
+  const created = await createClient({
+    ...options,
+    auth: [TEST_CLIENT_ID, CANARY_SECRET],
+    runtime: memoryRuntime(),
+  });
+  assert.ok(created.provider instanceof TokenProvider);
+  assert.ok(edgeClient(env, options).provider instanceof TokenProvider);
+  assert.ok(edgeFetch(env, options).provider instanceof TokenProvider);
+  const own = new TokenProvider({
+    credentials: new Credentials({ clientId: TEST_CLIENT_ID, clientSecret: CANARY_SECRET }),
+    authHost: AUTH_HOST,
+    fetch: fetcher,
+  });
+  assert.ok(own instanceof TokenProvider);
+  assert.equal({} instanceof TokenProvider, false);
+  assert.equal(created instanceof TokenProvider, false);
+  // A class that extends it keeps the ordinary check.
+  class Mine extends TokenProvider {}
+  assert.equal(created.provider instanceof Mine, false);
+  assert.equal(own instanceof Mine, false);
+  const credentials = new Credentials({ clientId: TEST_CLIENT_ID, clientSecret: CANARY_SECRET });
+  assert.ok(new Mine({ credentials, authHost: AUTH_HOST, fetch: fetcher }) instanceof Mine);
 });
