@@ -3,7 +3,7 @@
 // mirror them, so that a local path install or `bun link` (a symlink in node_modules) resolves
 // every entry on Node and Bun.
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -94,10 +94,21 @@ test(
   async () => {
     const project = await mkdtemp(join(tmpdir(), "kognic-auth-install-"));
     const bunHome = await mkdtemp(join(tmpdir(), "kognic-auth-bun-"));
+    // The bins' home: what their caches write stays out of the user's.
+    const home = await mkdtemp(join(tmpdir(), "kognic-auth-home-"));
     const node24 = repoPath("node_modules/node24/bin");
     const node22 = repoPath("node_modules/node22/bin");
     const bun = repoPath("node_modules/.bin/bun");
     const env = (path: string) => ({ ...process.env, PATH: `${path}:${process.env.PATH}` });
+    const binEnv = (path: string) => {
+      const vars: Record<string, string | undefined> = {
+        ...env(path),
+        HOME: home,
+        XDG_CACHE_HOME: join(home, ".cache"),
+      };
+      delete vars.NODE_COMPILE_CACHE;
+      return vars as Record<string, string>;
+    };
     try {
       await writeFile(join(project, "package.json"), '{"name":"user-project","version":"1.0.0"}');
       const installed = await runProgram(
@@ -114,13 +125,18 @@ test(
       for (const path of [node24, node22]) {
         for (const [name, expected] of Object.entries(usage)) {
           const bin = join(project, "node_modules", ".bin", name);
-          const ran = await runProgram(bin, ["--help"], {
-            env: env(path) as Record<string, string>,
-          });
+          const ran = await runProgram(bin, ["--help"], { env: binEnv(path) });
           assert.equal(ran.code, 0, `${name} on ${path}: ${ran.stderr}`);
           assert.match(ran.stdout, expected);
         }
       }
+      // Node 22's stripped modules and the compile cache went to the home given.
+      const caches = await readdir(join(home, ".cache", "kognic-auth-js"));
+      assert.ok(caches.includes("compile"), String(caches));
+      const stripped = caches.find((name) => name.startsWith("node-22."));
+      assert.ok(stripped, String(caches));
+      const kept = await readdir(join(home, ".cache", "kognic-auth-js", stripped));
+      assert.ok(kept.some((name) => name.endsWith(".ts.js")), String(kept));
       // bun link: register the checkout (in a private BUN_INSTALL), link it into a project.
       const linkEnv = { ...process.env, BUN_INSTALL: bunHome } as Record<string, string>;
       const linked = await runProgram("sh", [
@@ -137,6 +153,7 @@ test(
     } finally {
       await rm(project, { recursive: true, force: true });
       await rm(bunHome, { recursive: true, force: true });
+      await rm(home, { recursive: true, force: true });
     }
   },
   { needs: ["fs", "subprocess"], timeout: 120_000 },
