@@ -41,6 +41,16 @@ export async function bundle(entry: string): Promise<Bundled> {
   };
 }
 
+/**
+ * The program whose up-front load scripts/size.ts measures and ratchets, and bench/main.ts
+ * prints beside the peers' entries: it makes a client and calls the API once. Resolved from
+ * the repository's root.
+ */
+export const CREATE_CLIENT_PROGRAM = `import { createClient } from "./mod.ts";
+const kognic = await createClient();
+console.log(await kognic.get("/v1/projects"));
+`;
+
 /** What a program loads before its first line runs: the chunks its entry imports statically. */
 export interface Closure {
   /** Each statically reachable output file with its bytes minified and gzipped. */

@@ -11,7 +11,7 @@
 // Usage: node scripts/size.ts [--max BYTES] [--closure-max BYTES]
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { bundle, closure } from "./_bundle.ts";
+import { bundle, closure, CREATE_CLIENT_PROGRAM } from "./_bundle.ts";
 
 /** The budget of issue 3, in bytes gzipped. */
 const BUDGET = 5000;
@@ -63,11 +63,7 @@ print(
   `oauth4webapi client credentials, for scale: ${code.length} B minified, ${gzipped} B gzipped`,
 );
 
-const program = `import { createClient } from "./mod.ts";
-const kognic = await createClient();
-console.log(await kognic.get("/v1/projects"));
-`;
-const loaded = await closure(program, fileURLToPath(new URL("..", import.meta.url)));
+const loaded = await closure(CREATE_CLIENT_PROGRAM, fileURLToPath(new URL("..", import.meta.url)));
 const closureFlag = process.argv.indexOf("--closure-max");
 const closureMax = closureFlag === -1 ? Infinity : Number(process.argv[closureFlag + 1]);
 print(
