@@ -71,13 +71,15 @@ function isolateStore(
       // claims: this request reads `next` and, without a fresh token there, asks for one; the
       // others wait. Not after a failure, and not for a server whose tokens do not say when
       // they expire (the provider takes no such token from a store).
+      // The pauses are counted too: a clock that does not move (a frozen test clock) cannot
+      // keep a request waiting longer than CLAIM_WAIT's worth of them (1,000 of 10 ms).
       for (
-        let copy;
+        let copy, pauses = 0;
         !fresh(copy = entry.token);
         await (clock.sleep?.(10) ?? sleep(10))
       ) {
         const now = clock.now();
-        if (entry.by === self || !(now < entry.until!)) {
+        if (entry.by === self || !(now < entry.until!) || ++pauses > 1e3) {
           if (!(now < entry.failed!) && (!copy || typeof copy.expires_at == "number")) {
             entry.by = self;
             entry.until = now + CLAIM_WAIT;

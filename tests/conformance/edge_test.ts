@@ -4,6 +4,7 @@ import { resolveCredentials, TokenProvider } from "../../src/core.ts";
 import { edgeFetch, kvTokenStore } from "../../src/edge/mod.ts";
 import { edgeClient } from "../../src/edge/client.ts";
 import { edgeRuntime } from "../../src/runtime/edge.ts";
+import { edgeTokenProvider } from "../../src/token/isolate.ts";
 import { test } from "../support/harness.ts";
 import { API_BASE, assertNoSecrets, CANARY_SECRET, thrown } from "../support/fixtures.ts";
 import { FakeClock } from "../support/clock.ts";
@@ -200,6 +201,57 @@ test("edge: clients made per request share one token per isolate", async () => {
   // Rotated credentials with the same id get a provider of their own.
   const rotated = edgeClient({ ...env, KOGNIC_CLIENT_SECRET: "rotated-secret" }, options);
   assert.notEqual(rotated.provider, first.provider);
+});
+
+test("edge: on Workers a clock that does not move cannot keep a request waiting for another's token", async () => {
+  // The isolate-wide store of Workers, where the runtime has none (it is told by WebSocketPair).
+  const host = globalThis as { WebSocketPair?: unknown };
+  const own = host.WebSocketPair;
+  if (typeof own !== "function") host.WebSocketPair = function WebSocketPair() {};
+  let answer = () => {};
+  let timer;
+  try {
+    const hanging = new Promise<void>((resolve) => answer = resolve);
+    let sent = () => {};
+    const first = new Promise<void>((resolve) => sent = resolve);
+    let requests = 0;
+    // The first token request is answered only at the end; the next at once.
+    const fetcher = (async () => {
+      const n = ++requests;
+      if (n === 1) {
+        sent();
+        await hanging;
+      }
+      return Response.json({ access_token: `token-${n}`, token_type: "Bearer", expires_in: 3600 });
+    }) as typeof fetch;
+    // Its time never moves; its pauses are real (zero-delay timers).
+    const frozen = {
+      now: () => Date.UTC(2026, 0, 1),
+      sleep: () => new Promise<void>((resolve) => setTimeout(resolve, 0)),
+    };
+    const options = {
+      credentials: new Credentials({ clientId: "edge-frozen", clientSecret: CANARY_SECRET }),
+      authHost: uniqueAuthHost(),
+      fetch: fetcher,
+      clock: frozen,
+    };
+    const claimer = edgeTokenProvider(options);
+    const waiter = edgeTokenProvider(options);
+    assert.notEqual(claimer, waiter, "a provider per request");
+    const claimed = claimer.getToken();
+    await first;
+    // The waiter waits for the claimer's token, then (the claim never ending by this clock)
+    // asks for one itself.
+    const late = new Promise((resolve) => timer = setTimeout(resolve, 20_000, "still waiting"));
+    assert.equal(await Promise.race([waiter.getToken(), late]), "token-2");
+    answer();
+    assert.equal(await claimed, "token-1");
+    assert.equal(requests, 2);
+  } finally {
+    clearTimeout(timer);
+    answer();
+    if (typeof own !== "function") delete host.WebSocketPair;
+  }
 });
 
 test("edge: the KV store saves JSON with a time to live and serves it back", async () => {
