@@ -125,14 +125,17 @@ const MAX_BODY = 64 * 1024;
  * only `A-Z a-z 0-9 _ . - ~` stay as they are, spaces become `+`.
  */
 function formEncode(value: string): string {
-  return encodeURIComponent(value)
-    .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
-    .replace(/%20/g, "+");
+  return formBody({ "": value }).slice(1);
 }
 
+/**
+ * The form body of the fields given (each encoded as {@linkcode formEncode} says): the form
+ * serializer of `URLSearchParams` keeps `*` and encodes `~`, where Python does the opposite.
+ */
 function formBody(fields: Record<string, string | undefined>): string {
-  return Object.entries(fields).filter(([, value]) => value !== undefined)
-    .map(([key, value]) => `${key}=${formEncode(value!)}`).join("&");
+  return new URLSearchParams(
+    Object.entries(fields).filter(([, value]) => value !== undefined) as [string, string][],
+  ).toString().replace(/\*/g, "%2A").replace(/%7E/g, "~");
 }
 
 /**
