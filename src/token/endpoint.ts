@@ -133,9 +133,9 @@ function formEncode(value: string): string {
  * serializer of `URLSearchParams` keeps `*` and encodes `~`, where Python does the opposite.
  */
 function formBody(fields: Record<string, string | undefined>): string {
-  return new URLSearchParams(
-    Object.entries(fields).filter(([, value]) => value !== undefined) as [string, string][],
-  ).toString().replace(/\*/g, "%2A").replace(/%7E/g, "~");
+  // JSON leaves out the fields that are undefined.
+  return new URLSearchParams(JSON.parse(JSON.stringify(fields))).toString().replace(/\*/g, "%2A")
+    .replace(/%7E/g, "~");
 }
 
 /**
