@@ -24,5 +24,5 @@ export async function storeKey(
   const base = `${authHost ?? DEFAULT_AUTH_HOST}:${credentials.clientId}`;
   if (!scopes?.length) return base;
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(scopes.join(" ")));
-  return `${base}:s-${hex(new Uint8Array(digest)).slice(0, 12)}`;
+  return `${base}:s-${hex(new Uint8Array(digest, 0, 6))}`;
 }
