@@ -35,7 +35,7 @@ export function isLoopback(url: URL): boolean {
  * Refuses a URL that would carry a secret in clear text: anything but `https:`, except `http:`
  * to a loopback host, unless `allowInsecureHttp` is set.
  */
-export function assertSecureUrl(url: URL, what: string, allowInsecureHttp = false): void {
+export function assertSecureUrl(url: URL, what: string, allowInsecureHttp?: boolean): void {
   if (url.protocol === "https:") return;
   if (url.protocol === "http:" && (allowInsecureHttp || isLoopback(url))) return;
   throw new KognicAuthError(
