@@ -93,7 +93,7 @@ export class TokenProvider implements TokenSource {
   #kept?: Held;
   readonly #renewals: Renewals;
   #cacheKey?: Promise<string>;
-  #listeners?: Set<ListenerRef>;
+  readonly #listeners = new Set<ListenerRef>();
   /** The store operations failing now: each is reported once until it works again. */
   readonly #failing = new Set<StoreOperation>();
   /**
@@ -239,7 +239,7 @@ export class TokenProvider implements TokenSource {
    * @internal
    */
   [SUBSCRIBE_WEAKLY](ref: ListenerRef): () => void {
-    return listen(this.#listeners ??= new Set(), ref);
+    return listen(this.#listeners, ref);
   }
 
   /** @internal */
@@ -249,9 +249,7 @@ export class TokenProvider implements TokenSource {
 
   /** Tells the listeners, if any, of `event` at this provider's token URL. */
   #emit(event: Untargeted): void {
-    if (this.#listeners) {
-      emit(this.#listeners, { ...event, tokenUrl: this.tokenUrl.href } as TokenEvent);
-    }
+    emit(this.#listeners, { ...event, tokenUrl: this.tokenUrl.href } as TokenEvent);
   }
 
   /**
