@@ -134,8 +134,9 @@ export function edgeTokenProvider(options: TokenProviderOptions): TokenProvider 
   isolate.set(shared, entry);
   if (isolate.size > MAX_KEYS) isolate.delete(isolate.keys().next().value!);
   const store = isolateStore(entry, options.clock ?? { now: () => Date.now() }, options.store);
-  const internal: InternalOptions = { ...options, store, [RENEWALS]: entry.renewals };
-  const provider = new TokenProvider(internal);
+  const provider = new TokenProvider(
+    { ...options, store, [RENEWALS]: entry.renewals } as InternalOptions,
+  );
   provider.subscribe(store.listener);
   return provider;
 }
