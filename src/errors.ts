@@ -248,13 +248,13 @@ export class TokenError extends KognicAuthError {
    * @param message What went wrong, naming the token URL.
    * @param options The status, the OAuth error and the source.
    */
-  constructor(code: KognicAuthErrorCode, message: string, options: TokenErrorOptions = {}) {
+  constructor(code: KognicAuthErrorCode, message: string, options?: TokenErrorOptions) {
     super(code, message, options);
     this.name = "TokenError";
     // The fields are own properties (undefined when not known) as class fields either way.
-    this.status = options.status;
-    this.oauthError = options.oauthError;
-    this.retryAfter = options.retryAfter;
+    this.status = options?.status;
+    this.oauthError = options?.oauthError;
+    this.retryAfter = options?.retryAfter;
   }
 }
 
