@@ -213,8 +213,10 @@ export async function postToken(
     "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8",
     Accept: "application/json",
   };
-  // The secret as sent, in every encoding a message could echo it in.
-  const secret = credentials.clientSecret;
+  // The secret as sent, in every encoding a message could echo it in. The form sends a lone
+  // surrogate as U+FFFD (the server then refuses the client), as toWellFormed() reads it;
+  // encodeURIComponent would throw on it.
+  const secret = credentials.clientSecret.toWellFormed();
   const secrets = [
     secret,
     formEncode(secret),

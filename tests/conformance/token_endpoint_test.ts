@@ -57,6 +57,22 @@ test("token endpoint: form encoding matches Python's quote_plus for every specia
   assert.equal(token.access_token, server.issuedTokens[0], "the server decoded the same secret");
 });
 
+test("token endpoint: a secret that is not well-formed text is refused by the server as any wrong secret, not by a URIError", async () => {
+  const server = createKognicServer({ clientId: "id", clientSecret: "right" });
+  const error = await thrown(() =>
+    requestToken(new Credentials({ clientId: "id", clientSecret: "a\ud800b" }), {
+      tokenUrl: TOKEN_URL,
+      fetch: server.fetch as typeof fetch,
+      retries: 0,
+    })
+  );
+  assert.ok(error instanceof TokenError, String(error));
+  assert.equal(
+    server.tokenRequests[0].body,
+    "grant_type=client_credentials&client_id=id&client_secret=a%EF%BF%BDb",
+  );
+});
+
 test("token endpoint: client_secret_basic sends the RFC 6749 Basic header and no secret in the body", async () => {
   const { server, client } = await setup({}, { authMethod: "client_secret_basic" });
   await client.provider.getToken();
