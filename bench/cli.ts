@@ -2,7 +2,8 @@
 // Python tools on the same files: wall time and max RSS per runtime, paired round by round.
 // Bench-only code; no assertions.
 //
-// Usage: npm run bench:cli [-- rounds] [--baseline DIR]   (default 10; Python from the oracle)
+// Usage: npm run bench:cli [-- rounds] [--baseline DIR] [--runtimes deno,bun,…]
+// (default 10 rounds, every runtime; Python from the oracle)
 //
 // --baseline DIR: another checkout of this package (e.g. `git worktree add DIR main`, or a
 // `git archive` of it with this checkout's node_modules linked in) runs in the same rounds, with
@@ -54,6 +55,8 @@ export interface CliFigures {
   runtime: string;
   ms: number[];
   mib: number[];
+  /** CPU milliseconds (user + system, GNU time's 10 ms steps). */
+  cpu: number[];
   /** Per round, Python's time ÷ this subject's. */
   ratios: number[];
   target?: { speed: number; memory: boolean };
@@ -62,7 +65,11 @@ export interface CliFigures {
 /** What {@linkcode cliBench} measured. */
 export interface CliBenchResult {
   /** Per tool: Python's figures and every subject's. */
-  scenarios: { tool: Tool; python: { ms: number[]; mib: number[] }; rows: CliFigures[] }[];
+  scenarios: {
+    tool: Tool;
+    python: { ms: number[]; mib: number[]; cpu: number[] };
+    rows: CliFigures[];
+  }[];
   /** Markdown lines: the tables. */
   lines: string[];
   /** `bench scenario=cli-… runtime=… subject=library baseline=python ratio=…` lines. */
@@ -165,6 +172,7 @@ export async function cliBench(
   rounds: number,
   log: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
   baseline?: string,
+  only?: readonly string[],
 ): Promise<CliBenchResult | undefined> {
   if (!await pythonRuns()) {
     log("cli: Kognic's Python kognic-auth not found (set KOGNIC_AUTH_ORACLE): not applicable");
@@ -210,18 +218,21 @@ export async function cliBench(
     let at = 0;
     const rssFile = join(scratch, "rss");
     const time = async (command: string[], env: Record<string, string>) => {
-      const full = withRss ? ["/usr/bin/time", "-f", "%M", "-o", rssFile, ...command] : command;
+      const full = withRss
+        ? ["/usr/bin/time", "-f", "%M %U %S", "-o", rssFile, ...command]
+        : command;
       const started = performance.now();
       const ran = await runProgram(full[0], full.slice(1), { env });
       const ms = performance.now() - started;
       if (ran.code !== 0) {
         throw new Error(`${command.join(" ")} failed (${ran.code}): ${ran.stderr.slice(-500)}`);
       }
-      const mib = withRss
-        ? Number((await readFile(rssFile, "utf8")).trim().split("\n").at(-1)) / 1024
-        : NaN;
+      // GNU time's last line: max RSS (KiB), user and system CPU seconds.
+      const [kib, user, system] = withRss
+        ? (await readFile(rssFile, "utf8")).trim().split("\n").at(-1)!.split(" ").map(Number)
+        : [NaN, NaN, NaN];
       at++;
-      return { ms, mib };
+      return { ms, mib: kib / 1024, cpu: (user + system) * 1000 };
     };
 
     // The baseline checkout's subjects: no targets, caches of their own.
@@ -233,7 +244,9 @@ export async function cliBench(
         env: { ...subject.env, XDG_CACHE_HOME: join(scratch, "baseline-cache") },
       }))
       : [];
-    const subjects = [...SUBJECTS, ...before];
+    const subjects = [...SUBJECTS, ...before].filter((subject) =>
+      !only || only.includes(subject.runtime)
+    );
     const scenarios: CliBenchResult["scenarios"] = [];
     for (const tool of ["kog", "kognic-auth"] as Tool[]) {
       log(`cli: ${tool}, ${rounds} rounds`);
@@ -249,14 +262,17 @@ export async function cliBench(
       // Warm-up: fills the token cache and each runtime's own caches.
       for (const run of runs) await time(run.command, run.env);
       const figures = new Map(
-        runs.map((run) => [run.name, { ms: [] as number[], mib: [] as number[] }]),
+        runs.map((
+          run,
+        ) => [run.name, { ms: [] as number[], mib: [] as number[], cpu: [] as number[] }]),
       );
       for (let round = 0; round < rounds; round++) {
         for (let i = 0; i < runs.length; i++) {
           const run = runs[(i + round) % runs.length];
-          const { ms, mib } = await time(run.command, run.env);
+          const { ms, mib, cpu } = await time(run.command, run.env);
           figures.get(run.name)!.ms.push(ms);
           figures.get(run.name)!.mib.push(mib);
+          figures.get(run.name)!.cpu.push(cpu);
         }
       }
       const py = figures.get("python")!;
@@ -270,6 +286,7 @@ export async function cliBench(
             runtime: subject.runtime,
             ms: own.ms,
             mib: own.mib,
+            cpu: own.cpu,
             ratios: own.ms.map((ms, round) => py.ms[round] / ms),
             target: subject.target,
           };
@@ -302,10 +319,10 @@ function report(
       : "`kognic-auth get-access-token --env NAME --token-cache file`";
     lines.push(
       `${what} with a cached token, whole process: median of ${rounds} paired rounds. Python ` +
-        `(${tool}): ${ms(python.ms)} ms, ${mib(python.mib)} MiB max RSS.`,
+        `(${tool}): ${ms(python.ms)} ms, ${ms(python.cpu)} ms CPU, ${mib(python.mib)} MiB max RSS.`,
       "",
-      "| runtime | ms | max RSS MiB | Python ÷ this, time (min–max) | target | met | memory ≤ Python's |",
-      "|---|--:|--:|--:|--:|:-:|:-:|",
+      "| runtime | ms | CPU ms | max RSS MiB | Python ÷ this, time (min–max) | target | met | memory ≤ Python's |",
+      "|---|--:|--:|--:|--:|--:|:-:|:-:|",
     );
     for (const row of rows) {
       const ratio = median(row.ratios);
@@ -317,7 +334,9 @@ function report(
         ? (Number.isNaN(memory) ? "n/a" : memory >= 1 ? "yes" : "**no**")
         : "—";
       lines.push(
-        `| ${row.label} | ${ms(row.ms)} | ${mib(row.mib)} | ${ratio.toFixed(2)} (${spread}) | ` +
+        `| ${row.label} | ${ms(row.ms)} | ${ms(row.cpu)} | ${mib(row.mib)} | ${
+          ratio.toFixed(2)
+        } (${spread}) | ` +
           `${target} | ${met} | ${memoryMet} |`,
       );
       if (!row.target) continue;
@@ -342,12 +361,14 @@ if (import.meta.main) {
   const args = process.argv.slice(2);
   const flag = args.indexOf("--baseline");
   const baseline = flag >= 0 ? args.splice(flag, 2)[1] : undefined;
+  const runtimesFlag = args.indexOf("--runtimes");
+  const only = runtimesFlag >= 0 ? args.splice(runtimesFlag, 2)[1].split(",") : undefined;
   const rounds = Number(args[0] ?? 10);
   const load = () =>
     readFile("/proc/loadavg", "utf8").then((text) => text.split(" ").slice(0, 3).join(", "))
       .catch(() => "unknown");
   const before = await load();
-  const result = await cliBench(rounds, undefined, baseline);
+  const result = await cliBench(rounds, undefined, baseline, only);
   if (result) {
     const out = [
       ...result.lines,
