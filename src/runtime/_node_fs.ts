@@ -1,6 +1,7 @@
 // File and subprocess members of the Runtime interface built on node: modules, shared by the
-// Node and Bun adapters (Bun implements these node: modules natively).
-import process from "node:process";
+// Node and Bun adapters (Bun implements these node: modules natively). Each module is imported on
+// first use, and `process` is the global one: on Bun importing `node:process` alone costs
+// start-up memory (bench/README.md).
 import type { CommandOutput, Runtime } from "./mod.ts";
 import { lazyKeyring } from "./_lazy_keyring.ts";
 
@@ -50,7 +51,8 @@ async function run(
  * @param env Reads an environment variable (for the keyring's D-Bus session).
  */
 export function nodeMembers(env: (name: string) => string | undefined): NodeMembers {
-  const os = process.platform === "win32" ? "windows" : process.platform;
+  const { platform } = (globalThis as unknown as { process: { platform: string } }).process;
+  const os = platform === "win32" ? "windows" : platform;
   return {
     os,
     writeTextFile: async (path, text, options = {}) =>

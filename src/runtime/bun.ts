@@ -1,6 +1,8 @@
 /**
- * The runtime adapter for Bun: `Bun.env`, `Bun.file`, the global `fetch`, and Bun's own
- * `node:fs` and `node:child_process` for writing files and running the keyring tools.
+ * The runtime adapter for Bun: `Bun.env`, `Bun.file` (reading files and their status), the global
+ * `fetch`, and Bun's own `node:fs` and `node:child_process` for writing files and running the
+ * keyring tools, each imported on first use: every `node:` module Bun loads costs a short program
+ * start-up time and memory.
  *
  * Bun's `fetch` honours `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` itself, but applies `NO_PROXY`
  * even to its per-request `proxy` option, so an explicit proxy could not override it. This
@@ -10,7 +12,6 @@
  *
  * @module
  */
-import process from "node:process";
 import type { Runtime } from "./mod.ts";
 import {
   NO_PROXY_VARIABLES,
@@ -25,8 +26,14 @@ const KEEP_BOM = new TextDecoder("utf-8", { ignoreBOM: true });
 interface BunNamespace {
   version: string;
   env: Record<string, string | undefined>;
-  file(path: string): { arrayBuffer(): Promise<ArrayBuffer> };
+  file(path: string): {
+    arrayBuffer(): Promise<ArrayBuffer>;
+    stat(): Promise<{ mtimeMs: number; size: number; ino: number }>;
+  };
 }
+
+/** Node's `process`, Bun's global (the module `node:process` costs Bun start-up memory). */
+const nodeProcess = () => (globalThis as unknown as { process: NodeJS.Process }).process;
 
 /**
  * Creates the Bun adapter.
@@ -64,7 +71,7 @@ export function bunRuntime(): Runtime {
   // Bun's `tls.ca` replaces its trusted roots: pass them along with the extra CA. `node:tls` is
   // loaded only then: importing it costs Bun more start-up time than the rest of this library.
   const tls = (ca?: string) =>
-    ca ? { tls: { ca: [...process.getBuiltinModule("node:tls").rootCertificates, ca] } } : {};
+    ca ? { tls: { ca: [...nodeProcess().getBuiltinModule("node:tls").rootCertificates, ca] } } : {};
   const transport: ProxyTransport = {
     env: (name) => bun.env[name],
     direct: (input, init, ca) =>
@@ -79,7 +86,9 @@ export function bunRuntime(): Runtime {
     name: "bun",
     version: bun.version,
     env: (name) => bun.env[name],
-    homeDir: () => process.getBuiltinModule("node:os").homedir(),
+    // `os.homedir()` answers `HOME` where it is set (not empty), as here; `node:os` (1–2 MiB of
+    // start-up memory on Bun) loads only without it.
+    homeDir: () => bun.env.HOME || nodeProcess().getBuiltinModule("node:os").homedir(),
     // Bun's `text()` drops a byte order mark, which Python (and Node, Deno) keep: decode with it
     // kept, so that a file starting with one is refused alike everywhere.
     readTextFile: async (path) => KEEP_BOM.decode(await bun.file(path).arrayBuffer()),
@@ -89,5 +98,11 @@ export function bunRuntime(): Runtime {
     },
     fetchWith: (proxy, options) => proxyAwareFetch(transport, proxy, options?.ca),
     ...nodeMembers((name) => bun.env[name]),
+    // Bun's own file status: `node:fs/promises` (about 4 MiB of start-up memory on Bun) is then
+    // loaded only by a program that writes. Rejects as Node's `stat` does (`ENOENT` and so on).
+    stat: async (path) => {
+      const { mtimeMs, size, ino } = await bun.file(path).stat();
+      return { mtime: mtimeMs, size, ino };
+    },
   };
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import type { KognicAuthError } from "../../mod.ts";
@@ -54,6 +54,29 @@ test("runtime: the real adapter reads environment variables", async () => {
   assert.equal(runtime.env("KOGNIC_AUTH_TEST_VARIABLE"), undefined);
   assert.ok(runtime.homeDir());
 }, { needs: ["fs"] });
+
+test(
+  "runtime: the real adapter's stat and home folder agree with node:fs and node:os",
+  async () => {
+    const runtime = await detectRuntime();
+    const dir = await mkdtemp(join(tmpdir(), "kognic-auth-"));
+    try {
+      const path = join(dir, "credentials.json");
+      await writeFile(path, JSON.stringify(credentialsDocument()));
+      const own = await runtime.stat!(path);
+      const node = await stat(path);
+      assert.equal(own.size, node.size);
+      assert.equal(own.ino, node.ino);
+      assert.equal(Math.trunc(own.mtime), Math.trunc(node.mtimeMs));
+      const missing = await thrown(() => runtime.stat!(join(dir, "missing.json")));
+      if (expected !== "deno") assert.equal((missing as { code?: string }).code, "ENOENT");
+      assert.equal(runtime.homeDir(), homedir());
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+  { needs: ["fs"] },
+);
 
 test("runtime: the real adapter reads credentials files and explains file errors", async () => {
   const runtime = await detectRuntime();
