@@ -1,14 +1,14 @@
 // What `kognic-auth` and `kog` share: the I/O they are given, debug logging, and building a
 // client with the token cache the way the Python tools do.
 import { createTokenStore, type TokenCacheMode } from "../stores/cache_mode.ts";
-import type { KognicClient } from "../http/client.ts";
-import { createClient } from "../http/create_client.ts";
+import type { ClientOptions, KognicClient } from "../http/client.ts";
+import { createConnection } from "../http/create_connection.ts";
 import { detectRuntime, type Runtime } from "../runtime/mod.ts";
 import { HelpRequest, UsageError } from "./_args.ts";
 import { terminalColumns } from "./_python.ts";
 import { KognicAuthError } from "../errors.ts";
-import type { StoredToken, TokenStore } from "../token/provider.ts";
-import type { Logger } from "../http/logging.ts";
+import type { StoredToken, TokenProvider, TokenStore } from "../token/provider.ts";
+import { defaultLogger, type Logger, tokenEventListener } from "../http/logging.ts";
 import { debugLogger as envLogger } from "../http/debug_logger.ts";
 
 /** Where a command writes and what it runs on. */
@@ -186,8 +186,8 @@ function cliLogger(io: CliIo, runtime: Runtime): Logger {
   }) ?? { debug() {}, info() {}, warn: line("WARNING"), error: line("ERROR") };
 }
 
-/** Builds a client whose tokens are cached as `--token-cache` says. */
-export async function connectClient(options: ConnectOptions): Promise<KognicClient> {
+/** The options of the client `--token-cache` and the other options ask for. */
+async function clientOptions(options: ConnectOptions): Promise<ClientOptions> {
   const { runtime, debug } = options;
   let store: TokenStore | undefined;
   const created = await createTokenStore(options.cache, { runtime });
@@ -203,7 +203,7 @@ export async function connectClient(options: ConnectOptions): Promise<KognicClie
       options.auth ?? "from the environment or the keyring's default profile"
     }${options.scopes?.length ? `, scopes ${options.scopes.join(" ")}` : ""}`,
   );
-  return await createClient({
+  return {
     runtime,
     auth: options.auth,
     authHost: options.authServer,
@@ -212,5 +212,35 @@ export async function connectClient(options: ConnectOptions): Promise<KognicClie
     store,
     fetch: loggingFetch(runtime.fetch, debug),
     logger: cliLogger(options.io, runtime),
-  });
+  };
+}
+
+/** Builds a client whose tokens are cached as `--token-cache` says. */
+export async function connectClient(options: ConnectOptions): Promise<KognicClient> {
+  // The client's request path loads here, not with the commands that need only a token.
+  const [init, { createClient }] = await Promise.all([
+    clientOptions(options),
+    import("../http/create_client.ts"),
+  ]);
+  return await createClient(init);
+}
+
+/**
+ * Calls `use` with the token provider {@linkcode connectClient}'s client would have, its events
+ * (a token obtained, credentials that expire soon, a failing token cache) logged as that client
+ * logs them, without building the client and loading its request path.
+ */
+export async function withProvider<T>(
+  options: ConnectOptions,
+  use: (provider: TokenProvider) => Promise<T>,
+): Promise<T> {
+  const [{ provider }, resolved] = await createConnection(await clientOptions(options));
+  const unsubscribe = provider.subscribe(
+    tokenEventListener(provider, resolved.logger ?? defaultLogger, resolved.onEvent),
+  );
+  try {
+    return await use(provider);
+  } finally {
+    unsubscribe();
+  }
 }

@@ -6,7 +6,7 @@ import { KognicAuthError } from "../errors.ts";
 import { detectRuntime, type Runtime } from "../runtime/mod.ts";
 import { DEFAULT_AUTH_HOST } from "../credentials/credentials.ts";
 import { type ArgSpec, HelpRequest, type Parsed, Parser } from "./_args.ts";
-import { type CliIo, connectClient, runCommand, verboseDebug } from "./_common.ts";
+import { type CliIo, runCommand, verboseDebug, withProvider } from "./_common.ts";
 import { explainRefusal } from "../credentials/refused.ts";
 
 const profileHelp = (text: string): ArgSpec => ({
@@ -210,7 +210,8 @@ async function getAccessToken(
     auth ??= environment.credentials;
     if (scopes === undefined && environment.scopes.length) scopes = environment.scopes;
   }
-  const client = await connectClient({
+  // The token only: the provider a client would have, without the client's request path.
+  const connection = {
     auth,
     authServer: server || DEFAULT_AUTH_HOST,
     scopes,
@@ -218,11 +219,12 @@ async function getAccessToken(
     runtime,
     debug,
     io,
-  });
-  // A refused client says what to check, as the client's requests do.
-  const token = await client.provider.getToken().catch(async (error: unknown) => {
-    throw await explainRefusal(error, client.provider);
-  });
+  };
+  const token = await withProvider(connection, (provider) =>
+    // A refused client says what to check, as the client's requests do.
+    provider.getToken().catch(async (error: unknown) => {
+      throw await explainRefusal(error, provider);
+    }));
   const decode = options.decode ? (await import("./_jwt.ts")).decodeJwt : undefined;
   await io.stdout(`${decode ? decode(token) : token}\n`);
   return 0;

@@ -215,6 +215,45 @@ test(
   NEEDS,
 );
 
+test(
+  "cli: get-access-token and kog warn on standard error of credentials that expire soon",
+  async () => {
+    await world(async ({ served, box }) => {
+      const expires = new Date(Date.now() + 10 * 24 * 3600_000).toISOString();
+      const path = await box.write(
+        "expiring.json",
+        JSON.stringify(credentialsDocument({ expires })),
+      );
+      const line =
+        /^WARNING kognic\.auth: The credentials from credentials file .*expiring\.json.* expire on /m;
+      const options = ["--credentials", path, "--server", served.url];
+      for (const cache of ["none", "file", "file"]) {
+        // The token requested, then read from the cache: the warning either way.
+        const token = await box.run("kognic-auth", [
+          "get-access-token",
+          ...options,
+          "--token-cache",
+          cache,
+        ]);
+        assert.equal(token.code, 0, token.stderr);
+        assert.match(token.stderr, line);
+      }
+      await box.write(
+        "config/kognic/environments.json",
+        JSON.stringify({
+          environments: {
+            local: { host: "127.0.0.1", auth_server: served.url, credentials: path },
+          },
+        }),
+      );
+      const kogRun = await box.run("kog", ["get", `${served.url}/v1/whoami`]);
+      assert.equal(kogRun.code, 0, kogRun.stderr);
+      assert.match(kogRun.stderr, line);
+    });
+  },
+  NEEDS,
+);
+
 test("cli: -v logs debug lines that never show the secret or a token", async () => {
   await world(async ({ kognic, served, box }) => {
     const first = await box.run("kognic-auth", ["-v", "get-access-token", "--env", "local"]);
