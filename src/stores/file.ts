@@ -16,8 +16,7 @@ import { KognicAuthError } from "../errors.ts";
 import { hex, isObject, sleep } from "../_util.ts";
 import { backoff } from "../_backoff.ts";
 import { usable } from "../token/expiry.ts";
-import { coordinate } from "../token/coordinate.ts";
-import { COORDINATE, type InternalStore } from "../token/types.ts";
+import { COORDINATE, type Coordinate, type InternalStore } from "../token/types.ts";
 
 /**
  * The default location of the token cache file: `$XDG_CACHE_HOME/kognic-auth/tokens.json`, or
@@ -89,11 +88,15 @@ function storeFailed(doing: string, path: string, error: unknown): KognicAuthErr
  * @returns The store.
  */
 export function fileTokenStore(options: FileTokenStoreOptions = {}): FileTokenStore {
-  // The lease coordination comes with the store, for providers that do not carry it.
+  // The lease coordination comes with the store, for providers that do not carry it; it loads
+  // when the store first leases (a token that is cached needs none).
   const store: FileTokenStore & InternalStore = new FileTokenStore(options);
   store[COORDINATE] = coordinate;
   return store;
 }
+
+const coordinate: Coordinate = async (...args) =>
+  (await import("../token/coordinate.ts")).coordinate(...args);
 
 /**
  * A {@linkcode TokenStore} on the shared token cache file, readable and writable by the Python
