@@ -66,7 +66,9 @@ export interface Bearer {
    * Sends a request, with the token if it goes to a token origin; after a 401 for a token that
    * went along and a body that can be sent again, invalidates the token and sends it once more
    * with a new one (unless the provider refused to renew it). `sent` receives every token the
-   * request went with; a token request it starts retries out of `budget`, the call's.
+   * request went with; a token request it starts retries out of `budget`, the call's. With
+   * `from`, the first hop was sent already, as `send` would have sent it with the token `from[1]`,
+   * and answered `from[0]` (a redirect or a 401): `send` takes up from that answer.
    */
   send(
     input: FetchInput,
@@ -74,6 +76,7 @@ export interface Bearer {
     signal?: AbortSignal,
     sent?: string[],
     budget?: { retries: number },
+    from?: [Response, string],
   ): Promise<Response>;
   /** The absolute URL of a request. */
   urlOf(input: FetchInput): URL;
@@ -109,6 +112,7 @@ export function bearerFetch(tokens: TokenSource, options: BearerOptions): Bearer
       signal = init?.signal ?? (input instanceof Request ? input.signal : undefined),
       sent,
       budget,
+      from,
     ) {
       const url = urlOf(input);
       if (checked?.[0] !== url) {
@@ -117,7 +121,9 @@ export function bearerFetch(tokens: TokenSource, options: BearerOptions): Bearer
       }
       // Another origin: no token, no token request, no renewal after a 401. The budget is
       // TokenProvider's, unknown to other token sources.
-      let token = checked[1]
+      let token = from
+        ? from[1]
+        : checked[1]
         ? await tokens.getToken({ signal, budget } as { signal?: AbortSignal })
         : undefined;
       const own = init?.headers ?? (input instanceof Request ? input.headers : undefined);
@@ -137,12 +143,10 @@ export function bearerFetch(tokens: TokenSource, options: BearerOptions): Bearer
         }
         // The first hop (a string is cheaper for the runtime's Request constructor than a URL
         // object); a redirect is followed by hand below.
-        let response = await send(input instanceof Request ? input : url.href, {
-          ...init,
-          headers,
-          redirect: follow ? "manual" : init?.redirect,
-          signal,
-        });
+        let response = from && !renewed ? from[0] : await send(
+          input instanceof Request ? input : url.href,
+          { ...init, headers, redirect: follow ? "manual" : init?.redirect, signal },
+        );
         let carried = !!token;
         // Redirects, followed by hand.
         if (follow && isRedirect(response)) {
