@@ -6,7 +6,9 @@
  * @module
  */
 import { KognicAuthError } from "../errors.ts";
-import type { Clock, TokenSource } from "../token/provider.ts";
+import { type Clock, TokenProvider, type TokenSource } from "../token/provider.ts";
+import type { Held } from "../token/expiry.ts";
+import { STATE } from "../token/keys.ts";
 import { bare, bearerFetch, type FetchInput, methodOf, SENT_TOKENS } from "./auth_fetch.ts";
 import { type ClientEvent, defaultLogger, type Logger } from "./logging.ts";
 import { delayFor, policyOf, type RetryOptions } from "./retry.ts";
@@ -136,9 +138,12 @@ export interface KognicRequestInit extends RequestInit {
  * ({@linkcode KognicRequestInit}).
  */
 export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions = {}): typeof fetch {
+  // The core's transport, taken here too for the fast lane below.
+  const transport = options.fetch ?? networkOf(options).fetch();
   const { send, urlOf } = bearerFetch(tokens, {
     ...options,
     baseUrl: options.baseUrl === undefined ? undefined : new URL(options.baseUrl),
+    fetch: transport,
   });
   const policy = policyOf(options.retry);
   const defaultTimeout = options.timeout ?? 120_000;
@@ -159,6 +164,27 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
     }
   }
   const sunset = sunsetReporter(options, emit, logger, now, urlOf);
+
+  // The fast lane of the hot path: a request without init to the URL string of the last request
+  // that went with the token (so its scheme was checked and its origin is a token origin), while
+  // a TokenProvider holds a fresh token (its own getToken, not a subclass's, which may do more),
+  // sends its first hop from here as the core would: the token read without a promise, the core's
+  // async step and its await of `getToken` skipped. An answer other than a success goes on through
+  // the core's `send`, which takes up from it (a redirect, a 401).
+  let lane: string | undefined;
+  /** The lane's token and record: the defaults, the token over them, frozen. */
+  let record: [string, Record<string, string>] | undefined;
+  const defaults = Object.fromEntries(new Headers(options.headers));
+  /** The provider's token if its `getToken` would give it at once. */
+  function fresh(): string | false | undefined {
+    if (tokens.getToken !== TokenProvider.prototype.getToken) return;
+    // The clock of the provider's options, as its getToken reads it.
+    const [held, { clock = Date }] = (tokens as TokenProvider)[STATE]() as [
+      Held | undefined,
+      { clock?: Clock },
+    ];
+    return held && clock.now() < held.refreshAt && held.accessToken;
+  }
 
   return async function authFetch(input: FetchInput, init?: KognicRequestInit): Promise<Response> {
     type Private = { [SENT_TOKENS]?: string[]; [ON_RETRY]?: (event: ClientEvent) => void };
@@ -190,16 +216,34 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
       // a long body download is left to the caller's own signal; and all requests share one
       // timer (src/_deadline.ts), which is far cheaper than a timer each.
       let deadline: Deadline | undefined;
+      let controller: AbortController | undefined;
       let signal = caller;
       if (timeout > 0) {
-        deadline = (deadlines ??= deadlinesOf(timeout)).start();
-        const own = deadline.controller.signal;
-        signal = caller ? eitherSignal(caller, own) : own;
+        deadline = (deadlines ??= deadlinesOf(timeout)).start(controller = new AbortController());
+        signal = caller ? eitherSignal(caller, controller.signal) : controller.signal;
       }
       let response: Response | undefined;
       let failure: unknown;
       try {
-        response = await send(input, init, signal, sent, budget);
+        const token = !init && lane === input && fresh();
+        if (token) {
+          if (record?.[0] !== token) {
+            record = [token, Object.freeze({ ...defaults, authorization: `Bearer ${token}` })];
+          }
+          response = await transport(urlOf(input).href, {
+            headers: record[1],
+            redirect: "manual",
+            signal,
+          });
+          if (response.status > 299) {
+            response = await send(input, init, signal, sent, budget, [response, token]);
+          }
+        } else {
+          // Whether the URL got the token: then the next request to it may take the lane.
+          const went = sent ?? [];
+          response = await send(input, init, signal, went, budget);
+          if (went[0] && typeof input === "string") lane = input;
+        }
       } catch (error) {
         if (caller?.aborted) throw abortReason(caller);
         // Refusals of this library (an insecure URL, a token error, a proxy's refusal), an
@@ -220,7 +264,7 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
           )
           : error;
       } finally {
-        if (deadline) deadlines!.end(deadline);
+        if (deadline) deadlines!.end(deadline, controller!);
       }
       if (response && !retry?.statuses.has(response.status)) {
         sunset(response, input, init);

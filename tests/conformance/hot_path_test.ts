@@ -40,6 +40,46 @@ test("hot path: repeated calls to one path carry the defaults and the current to
   }
 });
 
+test("hot path: a repeated call is redirected and renewed as the first, with a fresh token, which goes only to its origins", async () => {
+  const signed: (string | null)[] = [];
+  const { server, client, clock } = await setup({}, {
+    fetch: ((input: Request | URL | string, init?: RequestInit) => {
+      const url = String(input instanceof Request ? input.url : input);
+      if (url === `${API_BASE}/v1/moved`) {
+        return Promise.resolve(
+          new Response(null, { status: 302, headers: { location: "https://storage.test/blob" } }),
+        );
+      }
+      if (url === "https://storage.test/blob") {
+        signed.push(new Headers(init?.headers).get("authorization"));
+        return Promise.resolve(new Response("blob"));
+      }
+      return server.fetch(input, init);
+    }) as typeof fetch,
+  });
+  for (let i = 0; i < 3; i++) {
+    const response = await client.fetch("/v1/moved");
+    assert.equal(response.status, 200);
+    assert.equal(await response.text(), "blob");
+  }
+  // The token never goes to another origin, on the first call or the later ones.
+  assert.deepEqual(signed, [null, null, null]);
+  assert.equal((await client.fetch("/v1/whoami")).status, 200);
+  assert.equal((await client.fetch("/v1/whoami")).status, 200);
+  // A token past its time is not sent: the provider's clock counts, as for getToken.
+  clock.advance(24 * 3600_000);
+  assert.equal((await client.fetch("/v1/whoami")).status, 200);
+  server.revoke(server.issuedTokens.at(-1)!);
+  assert.equal((await client.fetch("/v1/whoami")).status, 200); // a 401, a renewal, a resend
+  assert.deepEqual(server.apiRequests.map(bearer), [
+    server.issuedTokens[0],
+    server.issuedTokens[0],
+    server.issuedTokens[1],
+    server.issuedTokens[1],
+    server.issuedTokens[2],
+  ]);
+});
+
 test("hot path: an insecure URL is refused every time it is asked for", async () => {
   const { server, client } = await setup();
   for (let i = 0; i < 2; i++) {
