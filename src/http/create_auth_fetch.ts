@@ -56,9 +56,9 @@ export interface AuthFetchOptions {
   retry?: RetryOptions | false;
   /**
    * Milliseconds an attempt may take until the answer's headers arrive (the token wait and
-   * redirects included) before it is aborted and, if allowed, retried; default 120 000; `0`
-   * disables it. Reading the body is not covered: pass a `signal` for that. A request can
-   * override it with a `timeout` field in its init.
+   * redirects included) before it is aborted (within 4 ms after, never before) and, if allowed,
+   * retried; default 120 000; `0` disables it. Reading the body is not covered: pass a `signal`
+   * for that. A request can override it with a `timeout` field in its init.
    */
   timeout?: number;
   /** The clock for backoff waits and `Retry-After` dates; default `Date.now` and timers. */
