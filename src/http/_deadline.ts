@@ -28,6 +28,12 @@
 
 /** How long a generation takes requests, in milliseconds: the most a deadline is late by. */
 const TICK = 4;
+/**
+ * How many requests a generation takes: an ending request looks for its slot in its
+ * generation's list, so a burst of requests in one TICK fills several short lists rather than
+ * one long one, whose searches would grow with the square of the burst.
+ */
+const SLOTS = 64;
 
 /** Requests of one timeout that started together: their controllers, and when they are due. */
 interface Generation {
@@ -61,7 +67,7 @@ export class Deadlines {
     const due = this.#due;
     const now = Date.now();
     let generation = due[due.length - 1];
-    if (!generation || now + this.#ms > generation.at) {
+    if (!generation || now + this.#ms > generation.at || generation.list.length === SLOTS) {
       // The last one's requests all ended: nothing to abort when it falls due.
       if (generation && !generation.open) due.pop();
       due.push(generation = { list: [], open: 0, at: now + this.#ms + TICK });

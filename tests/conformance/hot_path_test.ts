@@ -132,6 +132,49 @@ test(
 );
 
 test(
+  "hot path: in a burst larger than one shared deadline's list, the timeout aborts exactly the requests that took too long",
+  async () => {
+    const served = await serve((request) => {
+      const path = new URL(request.url).pathname;
+      if (path === "/v1/auth/oauth/token") return server.fetch(request);
+      if (path.startsWith("/hang")) return sleep(3_000).then(() => new Response("late"));
+      return new Response(path);
+    });
+    const server = createKognicServer();
+    try {
+      const client = await createClient({
+        auth: [TEST_CLIENT_ID, CANARY_SECRET],
+        baseUrl: served.url,
+        authHost: served.url,
+        timeout: 600,
+        retry: false,
+      });
+      await (await client.fetch("/warm")).text();
+      // 200 requests started together (more than one list of a shared deadline), every third hangs.
+      const outcomes = await Promise.all(
+        Array.from({ length: 200 }, (_, i) =>
+          client.fetch(i % 3 ? `/ok${i}` : `/hang${i}`).then(
+            async (response) => await response.text(),
+            (error) => error,
+          )),
+      );
+      outcomes.forEach((outcome, i) => {
+        if (i % 3) assert.equal(outcome, `/ok${i}`);
+        else {
+          assert.ok(
+            outcome instanceof KognicAuthError && outcome.code === "TIMEOUT",
+            `request ${i}: ${outcome}`,
+          );
+        }
+      });
+    } finally {
+      await served.close();
+    }
+  },
+  { needs: ["sockets"], timeout: 20_000 },
+);
+
+test(
   "hot path: requests with the default timeout leave nothing that keeps the program alive",
   async () => {
     const probe = repoPath("tests/support/timer_probe.ts");
