@@ -1,3 +1,6 @@
+// Over 400 lines as one concern: one token request as an exchange — the form it sends, its
+// retries and their budget, and the strict reading of the answer — which share the request's
+// details and redaction list; split, each part would take them as arguments.
 /**
  * The OAuth 2.0 token endpoint over `fetch`: the client-credentials grant
  * ([RFC 6749 §4.4](https://www.rfc-editor.org/rfc/rfc6749#section-4.4)) and the refresh-token
