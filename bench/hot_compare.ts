@@ -3,8 +3,9 @@
 // do), in process and over loopback. Besides the library (default options, 120 s timeout) and
 // plain fetch with and without `AbortSignal.timeout(120_000)`, it runs plain fetch with a fresh
 // `AbortController`'s signal per request (what the library hands the runtime for its timeout)
-// and the library with timeout 0, so that the runtime's own cost of a signal shows apart from
-// the library's work. Bench-only code.
+// and the library with timeout 0 (which takes the general path: a request with an init), and
+// over loopback the runtime adapter's fetch as the library calls it, so that the runtime's own
+// cost of a signal and the adapter's show apart from the library's work. Bench-only code.
 //
 // Usage: <runtime> bench/hot_compare.ts [--before=DIR] [--rounds=7] [--turns=1500]
 //   --before  a checkout of an earlier version (`git archive <rev> | tar -x -C DIR`): its mod.ts
@@ -15,6 +16,7 @@
 import process from "node:process";
 import { createClient } from "../mod.ts";
 import { memoryRuntime } from "../src/runtime/memory.ts";
+import { detectRuntime } from "../src/runtime/mod.ts";
 import {
   CANARY_SECRET,
   createKognicServer,
@@ -82,6 +84,23 @@ for (const transport of ["in-process", "loopback"] as const) {
         () => send(url, { headers, signal: new AbortController().signal }),
       ),
     };
+    if (served) {
+      // Over loopback, the runtime adapter's fetch (taken once, as a client does) with what the
+      // library's fast lane hands it: the frozen header record, manual redirects and a fresh
+      // controller's signal. Between it and "plain+controller" is the adapter's cost; between
+      // it and "library" the library's own work.
+      const adapter = (await detectRuntime()).fetch;
+      const record = Object.freeze({ ...headers });
+      variants["adapter+controller"] = checked(
+        "adapter",
+        () =>
+          adapter(url, {
+            headers: record,
+            redirect: "manual",
+            signal: new AbortController().signal,
+          }),
+      );
+    }
     if (before) {
       const earlier = await make({ ...options, fetch: options.fetch });
       await (await earlier.fetch("/v1/items")).arrayBuffer();

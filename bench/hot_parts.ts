@@ -45,6 +45,24 @@ const variants: [string, () => Promise<Response>][] = [
     "adapter+timeout+manual",
     () => adapterFetch(url, { headers, redirect: "manual", signal: AbortSignal.timeout(120_000) }),
   ],
+  [
+    "plain+ctl+manual",
+    () => fetch(url, { headers, redirect: "manual", signal: new AbortController().signal }),
+  ],
+  [
+    "plain+ctl+manual+sunset",
+    () =>
+      fetch(url, { headers, redirect: "manual", signal: new AbortController().signal }).then(
+        (r) => {
+          r.headers.get("sunset-date");
+          return r;
+        },
+      ),
+  ],
+  [
+    "adapter+ctl+manual",
+    () => adapterFetch(url, { headers, redirect: "manual", signal: new AbortController().signal }),
+  ],
   ["library", () => client.fetch("/v1/items")],
   ["library, timeout 0", () => client.fetch("/v1/items", { timeout: 0 } as RequestInit)],
 ];

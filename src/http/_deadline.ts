@@ -91,7 +91,9 @@ export class Deadlines {
   end(deadline: Deadline, controller: AbortController): void {
     if (this.#own) return clearTimeout(deadline as ReturnType<typeof setTimeout>);
     const { list } = deadline as Generation;
-    const slot = list.indexOf(controller);
+    // From the end: one caller's request, started after every other in its list, is found at
+    // once; ended slots before it are not looked at.
+    const slot = list.lastIndexOf(controller);
     // Not found: the generation fell due, its requests aborted.
     if (slot < 0) return;
     list[slot] = undefined;

@@ -175,15 +175,15 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
   /** The lane's token and record: the defaults, the token over them, frozen. */
   let record: [string, Record<string, string>] | undefined;
   const defaults = Object.fromEntries(new Headers(options.headers));
+
   /** The provider's token if its `getToken` would give it at once. */
   function fresh(): string | false | undefined {
     if (tokens.getToken !== TokenProvider.prototype.getToken) return;
+    // Indexed, not destructured: no iterator per request.
+    const state = (tokens as TokenProvider)[STATE]() as [Held | undefined, { clock?: Clock }];
+    const held = state[0];
     // The clock of the provider's options, as its getToken reads it.
-    const [held, { clock = Date }] = (tokens as TokenProvider)[STATE]() as [
-      Held | undefined,
-      { clock?: Clock },
-    ];
-    return held && clock.now() < held.refreshAt && held.accessToken;
+    return held && (state[1].clock ?? Date).now() < held.refreshAt && held.accessToken;
   }
 
   return async function authFetch(input: FetchInput, init?: KognicRequestInit): Promise<Response> {
@@ -197,15 +197,15 @@ export function createAuthFetch(tokens: TokenSource, options: AuthFetchOptions =
       delete (init as Private)[SENT_TOKENS];
       delete (init as Private)[ON_RETRY];
     }
-    const caller = init?.signal ?? (input instanceof Request ? input.signal : undefined) ??
-      undefined;
+    // A Request's own signal is never null: only an init's can be.
+    const caller = init?.signal ?? (input instanceof Request ? input.signal : undefined);
     const timeout = init?.timeout ?? defaultTimeout;
     const retry = init?.retry === undefined
       ? policy
       : init.retry === false
       ? undefined
       : policyOf({ ...options.retry, ...init.retry });
-    const started = retry ? now() : 0;
+    const started = now();
     // The call's one retry budget: its API retries and those of a token request it starts
     // (src/token_endpoint.ts) take from it, so what a token request gave up on, having spent
     // it, is not retried here.

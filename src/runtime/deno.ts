@@ -81,8 +81,15 @@ function denoTransport(deno: DenoNamespace): ProxyTransport {
     }
     return client;
   };
-  const fetchWith = (client: HttpClient): typeof fetch => (input, init) =>
-    fetch(input, Object.assign({}, init, { client }));
+  // A spread literal, not Object.assign: one object per request, copied by the engine's fast
+  // path. A throwing init (a getter) rejects, as fetch does.
+  const fetchWith = (client: HttpClient): typeof fetch => (input, init) => {
+    try {
+      return fetch(input, { ...init, client } as RequestInit & { client: HttpClient });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
   // Direct requests always go through a proxy-less client of this adapter's, whatever the
   // variables say later, so that no request reads the environment to choose between it and the
   // global fetch (on Deno that costs more than the rest of an authenticated request's own
@@ -104,6 +111,9 @@ function denoTransport(deno: DenoNamespace): ProxyTransport {
   return {
     env: (name) => deno.env.get(name),
     direct: (input, init, ca) => directFetch(ca)(input, init),
+    // The HTTP client is made on the first request, not when a client takes this fetch: a
+    // program that sends none does not pay for it.
+    directFetch: () => (input, init) => directFetch()(input, init),
     through: (proxy, _source, ca) => {
       const url = new URL(proxy);
       const basicAuth = url.username || url.password
