@@ -137,16 +137,17 @@ test(
     const served = await serve((request) => {
       const path = new URL(request.url).pathname;
       if (path === "/v1/auth/oauth/token") return server.fetch(request);
-      if (path.startsWith("/hang")) return sleep(3_000).then(() => new Response("late"));
+      if (path.startsWith("/hang")) return sleep(6_000).then(() => new Response("late"));
       return new Response(path);
     });
     const server = createKognicServer();
     try {
+      // A deadline far above what 200 loopback answers take on a loaded machine, far below the hang.
       const client = await createClient({
         auth: [TEST_CLIENT_ID, CANARY_SECRET],
         baseUrl: served.url,
         authHost: served.url,
-        timeout: 600,
+        timeout: 2_500,
         retry: false,
       });
       await (await client.fetch("/warm")).text();
