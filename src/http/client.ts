@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { HttpError, KognicAuthError } from "../errors.ts";
+import { KognicAuthError } from "../errors.ts";
 import type { TokenProvider } from "../token/provider.ts";
 import { SUBSCRIBE_WEAKLY } from "../token/events.ts";
 import { bare, DEFAULT_BASE_URL, SENT_TOKENS } from "./auth_fetch.ts";
@@ -13,13 +13,17 @@ import { type AuthFetchOptions, createAuthFetch } from "./create_auth_fetch.ts";
 import { defaultLogger, tokenEventListener } from "./logging.ts";
 import type { Connection } from "./connect.ts";
 import { NETWORK, type WithNetwork } from "../_transport.ts";
-import { assertSecureUrl, isObject, readText, redact } from "../_util.ts";
+import { assertSecureUrl, isObject, lazily } from "../_util.ts";
 import type { ClientOptions, JsonRequestOptions, RequestOptions } from "./client_options.ts";
 
 // Types only, apart so that a program run from TypeScript source never loads their text.
 export type { ClientOptions, JsonRequestOptions, RequestOptions } from "./client_options.ts";
 
 const LISTENER = Symbol("kognic-auth.listener");
+// The errors of answers outside 2xx and of JSON without its data load with the first such
+// answer: a call that succeeds never needs their wording. One import shared by concurrent
+// callers; a failed one is tried again.
+const errors = lazily(() => import("./_client_errors.ts"));
 /**
  * Where a program-wide instrumentation (`instrumentAll` of `@kognic/auth/otel`) puts the
  * function that takes every client made from then on: a global only that call sets.
@@ -131,7 +135,7 @@ export class KognicClient {
       [SENT_TOKENS]: sent,
     } as RequestInit);
     if (response.ok) return response;
-    throw await httpError(response, method.toUpperCase(), url, sent);
+    throw await (await errors()).httpError(response, method.toUpperCase(), bare(url), sent);
   }
 
   /**
@@ -164,35 +168,15 @@ export class KognicClient {
     const response = await this.request(method, path, rest);
     const text = await response.text();
     if (text.trim() === "") return undefined as T;
-    // Built only for an error: the URL without query, and what the call was.
-    const fail = (code: "RESPONSE_INVALID_JSON" | "RESPONSE_NO_DATA", detail: string): never => {
-      const url = bare(new URL(path, this.baseUrl));
-      throw new KognicAuthError(
-        code,
-        `${method.toUpperCase()} ${JSON.stringify(url)} answered ${detail}`,
-        { source: url },
-      );
-    };
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch {
-      const type = response.headers.get("content-type") ?? "no content type";
-      return fail(
-        "RESPONSE_INVALID_JSON",
-        `${response.status} with a body that is not JSON (${type})`,
-      );
+      throw (await errors()).notJson(method, bare(new URL(path, this.baseUrl)), response);
     }
     if (!unwrap) return parsed as T;
     if (isObject(parsed) && "data" in parsed) return parsed.data as T;
-    const keys = isObject(parsed) ? Object.keys(parsed) : [];
-    const found = !isObject(parsed)
-      ? Array.isArray(parsed) ? "an array" : parsed === null ? "null" : `a ${typeof parsed}`
-      : keys.length === 0
-      ? "an empty object"
-      : `keys ${keys.slice(0, 10).map((key) => JSON.stringify(key)).join(", ")}` +
-        (keys.length > 10 ? ` and ${keys.length - 10} more` : "");
-    return fail("RESPONSE_NO_DATA", `JSON without a "data" key: found ${found}`);
+    throw (await errors()).noData(method, bare(new URL(path, this.baseUrl)), parsed);
   }
 
   /**
@@ -214,27 +198,6 @@ export class KognicClient {
   get<T = unknown>(path: string | URL, options: JsonRequestOptions = {}): Promise<T> {
     return this.json<T>("GET", path, options);
   }
-}
-
-/** Builds the error for a non-2xx response, reading at most 4 KiB of its body. */
-async function httpError(
-  response: Response,
-  method: string,
-  url: URL,
-  tokens: string[],
-): Promise<HttpError> {
-  const { text, truncated } = await readText(response, 4096);
-  let detail = text;
-  try {
-    const parsed = JSON.parse(text);
-    if (typeof parsed?.message === "string") detail = parsed.message;
-  } catch {
-    // Not JSON: keep the text.
-  }
-  detail = redact(detail, tokens);
-  if (detail.length > 500) detail = `${detail.slice(0, 500)}…`;
-  else if (truncated) detail += "…";
-  return new HttpError({ method, url: bare(url), response, detail });
 }
 
 /**

@@ -1,7 +1,8 @@
 // What createClient loads on first use (a credentials file's reader and rotation, the runtime's
-// classifier of failed requests, the invalid_client hint, the adapters' proxy layer) is correct
-// when the first uses come concurrently: each case runs in a process of its own, so that the
-// first use is really the first, and fires two at once. A failed load is tried again.
+// classifier of failed requests, the invalid_client hint, the adapters' proxy layer, the client's
+// errors of answers outside 2xx) is correct when the first uses come concurrently: each case runs
+// in a process of its own, so that the first use is really the first, and fires two at once. A
+// failed load is tried again.
 import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -60,6 +61,15 @@ const refusals = await Promise.all([codeOf(wrong.fetch("/a")), codeOf(wrong.fetc
 out.refusal = refusals.map((error) => [error.code, error.message]);
 out.sameRefusal = refusals[0] === refusals[1];
 out.refusalCause = refusals[0].cause?.message;
+
+// Two first answers outside 2xx at once, through request and get: the client's errors load for
+// both.
+const plain = await createClient({ baseUrl: url, authHost: url });
+const missing = await Promise.all([
+  plain.request("GET", "/missing-a?q=1").then(() => "resolved", (error) => error),
+  plain.get("/missing-b").then(() => "resolved", (error) => error),
+]);
+out.http = missing.map((error) => [error.name, error.status, error.url, error.message]);
 console.log(JSON.stringify(out));
 `;
 
@@ -126,6 +136,11 @@ test(
         );
       }
       assert.equal(out.sameRefusal, true);
+      assert.deepEqual(out.http.map(([name, status, url]) => [name, status, url]), [
+        ["HttpError", 404, `${served.url}/missing-a`],
+        ["HttpError", 404, `${served.url}/missing-b`],
+      ]);
+      for (const [, , , message] of out.http) assert.match(message, /Not found: \/missing-[ab]/);
       assert.ok(!out.refusalCause.includes("Check the client secret"), out.refusalCause);
     } finally {
       await served.close();
