@@ -45,7 +45,7 @@ export async function createConnection(
   if (options.environment !== undefined) {
     // The hosts, scopes and credentials of a named environment, as the commands take them.
     // Loaded only here: most programs name no environment, and each module costs start-up time.
-    const { withEnvironment } = await import("../credentials/environments.ts");
+    const { withEnvironment } = await import("../credentials/environment_file.ts");
     options = await withEnvironment({ ...options, environment: options.environment }, runtime);
   }
   const resolved = await resolveCredentials({
