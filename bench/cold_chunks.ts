@@ -5,7 +5,9 @@
 // Each runs in a fresh process, rounds in rotated order; printed: the median CPU milliseconds the
 // process reports (all threads) and the files each variant loads. Bench-only code.
 //
-// Usage: node bench/cold_chunks.ts [--rounds=15] [--runtimes=bun,node24,deno]
+// Usage: node bench/cold_chunks.ts [--rounds=15] [--runtimes=bun,node24,deno] [--before=DIR]
+//   --before  a checkout of an earlier version: its program, bundled both ways, runs in the
+//             same rounds ("split before", "one before").
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,6 +20,7 @@ const arg = (name: string) =>
   process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const rounds = Number(arg("rounds") ?? 15);
 const only = arg("runtimes")?.split(",");
+const before = arg("before");
 const bin = "node_modules/.bin";
 const runtimes = [
   { name: "bun", run: [`${bin}/bun`] },
@@ -28,14 +31,18 @@ const runtimes = [
 const dir = mkdtempSync(join(tmpdir(), "kognic-auth-chunks-"));
 const report = `const { user, system } = process.cpuUsage();
 process.stdout.write("cpu " + (user + system) + "\\n");`;
-const library = resolve("mod.ts");
-writeFileSync(
-  join(dir, "program.ts"),
+const program = (library: string) =>
   `import process from "node:process";
 import { createClient } from ${JSON.stringify(library)};
 (globalThis as { kept?: unknown }).kept = createClient;
-${report}`,
-);
+${report}`;
+const sides = {
+  "": resolve("mod.ts"),
+  ...(before ? { " before": resolve(before, "mod.ts") } : {}),
+};
+for (const [side, library] of Object.entries(sides)) {
+  writeFileSync(join(dir, `program${side.trim()}.ts`), program(library));
+}
 writeFileSync(join(dir, "empty.ts"), `import process from "node:process";\n${report}`);
 
 const common = {
@@ -56,47 +63,50 @@ const noDynamic: Plugin = {
   },
 };
 try {
-  await build({
-    ...common,
-    entryPoints: [join(dir, "program.ts")],
-    splitting: true,
-    outdir: join(dir, "split"),
-    outExtension: { ".js": ".mjs" },
-  });
-  await build({
-    ...common,
-    entryPoints: [join(dir, "program.ts")],
-    outfile: join(dir, "one.mjs"),
-    plugins: [noDynamic],
-  });
   await build({ ...common, entryPoints: [join(dir, "empty.ts")], outfile: join(dir, "empty.mjs") });
-  const split = join(dir, "split", "program.mjs");
-  // The chunks the program imports statically, itself included.
-  const closure = new Set<string>();
-  const visit = (file: string) => {
-    if (closure.has(file)) return;
-    closure.add(file);
-    const text = readFileSync(join(dir, "split", file), "utf8");
-    for (const [, name] of text.matchAll(/(?:^|[;\n])\s*import\s*[^"'()]*["']\.\/([^"']+)["']/g)) {
-      visit(name);
-    }
-  };
-  visit("program.mjs");
-  const size = (files: string[], at: string) =>
-    files.reduce((sum, file) => sum + readFileSync(join(at, file)).length, 0);
   const variants: Record<string, { file: string; note: string }> = {
     empty: { file: join(dir, "empty.mjs"), note: "1 file" },
-    "one file": {
-      file: join(dir, "one.mjs"),
-      note: `1 file, ${size(["one.mjs"], dir)} B`,
-    },
-    split: {
-      file: split,
-      note: `${closure.size} files of ${readdirSync(join(dir, "split")).length}, ${
-        size([...closure], join(dir, "split"))
-      } B`,
-    },
   };
+  for (const side of Object.keys(sides)) {
+    const name = `program${side.trim()}`;
+    const out = join(dir, `split${side.trim()}`);
+    await build({
+      ...common,
+      entryPoints: [join(dir, `${name}.ts`)],
+      splitting: true,
+      outdir: out,
+      outExtension: { ".js": ".mjs" },
+    });
+    await build({
+      ...common,
+      entryPoints: [join(dir, `${name}.ts`)],
+      outfile: join(dir, `${name}.mjs`),
+      plugins: [noDynamic],
+    });
+    // The chunks the program imports statically, itself included.
+    const closure = new Set<string>();
+    const visit = (file: string) => {
+      if (closure.has(file)) return;
+      closure.add(file);
+      const text = readFileSync(join(out, file), "utf8");
+      for (
+        const [, chunk] of text.matchAll(/(?:^|[;\n])\s*import\s*[^"'()]*["']\.\/([^"']+)["']/g)
+      ) {
+        visit(chunk);
+      }
+    };
+    visit(`${name}.mjs`);
+    const size = (files: string[], at: string) =>
+      files.reduce((sum, file) => sum + readFileSync(join(at, file)).length, 0);
+    variants[`one${side}`] = {
+      file: join(dir, `${name}.mjs`),
+      note: `1 file, ${size([`${name}.mjs`], dir)} B`,
+    };
+    variants[`split${side}`] = {
+      file: join(out, `${name}.mjs`),
+      note: `${closure.size} files of ${readdirSync(out).length}, ${size([...closure], out)} B`,
+    };
+  }
   const names = Object.keys(variants);
   for (const runtime of runtimes) {
     const cpu: Record<string, number[]> = Object.fromEntries(names.map((name) => [name, []]));
@@ -116,7 +126,7 @@ try {
     process.stdout.write(`\n${runtime.name}, ${rounds} rounds: CPU ms, median (min–max)\n`);
     for (const name of names) {
       process.stdout.write(
-        `  ${name.padEnd(9)} ${median(cpu[name]).toFixed(1).padStart(6)} (${
+        `  ${name.padEnd(13)} ${median(cpu[name]).toFixed(1).padStart(6)} (${
           spread(cpu[name], 1)
         })  ${variants[name].note}\n`,
       );
