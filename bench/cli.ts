@@ -2,8 +2,14 @@
 // Python tools on the same files: wall time and max RSS per runtime, paired round by round.
 // Bench-only code; no assertions.
 //
-// Usage: npm run bench:cli [-- rounds] [--baseline DIR] [--runtimes deno,bun,…]
+// Usage: npm run bench:cli [-- rounds] [--baseline DIR] [--runtimes deno,bun,…] [--floor]
 // (default 10 rounds, every runtime; Python from the oracle)
+//
+// --floor: each runtime's floor in the same rounds, as rows without targets: a bare start (an
+// empty module, bench/_cli_bare.mjs) and the command's own I/O without this package
+// (bench/_cli_floor.mjs: read the token cache file, one request to loopback for `kog`, write
+// standard output), so that the tables say how far each command is from what any program doing
+// the same pays.
 //
 // --baseline DIR: another checkout of this package (e.g. `git worktree add DIR main`, or a
 // `git archive` of it with this checkout's node_modules linked in) runs in the same rounds, with
@@ -135,6 +141,28 @@ const subjectsOf = (root?: string): Subject[] => {
 };
 
 const SUBJECTS = subjectsOf();
+
+/** The floors of `--floor`: per runtime, a bare start and the commands' I/O alone. */
+const FLOORS: Subject[] = [
+  ["deno", "Deno", [DENO, "run", "-A", "--quiet", "--no-lock"]],
+  ["bun", "Bun", [BUN]],
+  ["node", "Node 24", [NODE24]],
+  ["node22", "Node 22", [NODE22]],
+].flatMap(([runtime, name, start]) => {
+  const [bare, floor] = ["bench/_cli_bare.mjs", "bench/_cli_floor.mjs"].map(repoPath);
+  return [
+    {
+      runtime: runtime as string,
+      label: `${name}, floor: bare start`,
+      command: { kog: [...start, bare], "kognic-auth": [...start, bare] },
+    },
+    {
+      runtime: runtime as string,
+      label: `${name}, floor: token file, request (kog), stdout`,
+      command: { kog: [...start, floor], "kognic-auth": [...start, floor] },
+    },
+  ];
+});
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
@@ -173,6 +201,7 @@ export async function cliBench(
   log: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
   baseline?: string,
   only?: readonly string[],
+  floors = false,
 ): Promise<CliBenchResult | undefined> {
   if (!await pythonRuns()) {
     log("cli: Kognic's Python kognic-auth not found (set KOGNIC_AUTH_ORACLE): not applicable");
@@ -244,7 +273,7 @@ export async function cliBench(
         env: { ...subject.env, XDG_CACHE_HOME: join(scratch, "baseline-cache") },
       }))
       : [];
-    const subjects = [...SUBJECTS, ...before].filter((subject) =>
+    const subjects = [...SUBJECTS, ...before, ...floors ? FLOORS : []].filter((subject) =>
       !only || only.includes(subject.runtime)
     );
     const scenarios: CliBenchResult["scenarios"] = [];
@@ -363,12 +392,14 @@ if (import.meta.main) {
   const baseline = flag >= 0 ? args.splice(flag, 2)[1] : undefined;
   const runtimesFlag = args.indexOf("--runtimes");
   const only = runtimesFlag >= 0 ? args.splice(runtimesFlag, 2)[1].split(",") : undefined;
+  const floorFlag = args.indexOf("--floor");
+  if (floorFlag >= 0) args.splice(floorFlag, 1);
   const rounds = Number(args[0] ?? 10);
   const load = () =>
     readFile("/proc/loadavg", "utf8").then((text) => text.split(" ").slice(0, 3).join(", "))
       .catch(() => "unknown");
   const before = await load();
-  const result = await cliBench(rounds, undefined, baseline, only);
+  const result = await cliBench(rounds, undefined, baseline, only, floorFlag >= 0);
   if (result) {
     const out = [
       ...result.lines,
