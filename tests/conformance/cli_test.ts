@@ -539,3 +539,74 @@ test("cli: a refused command line is a KognicAuthError CLI_USAGE; in-process kog
   assert.equal(ran.code, 1);
   assert.match(ran.err, /^Error: Invalid URL '127\.0\.0\.1\/x': No scheme supplied/);
 });
+
+test("cli: kog prints the same output however the answer's body is framed: with Content-Length, streamed without it, labelled as encoded, with a byte order mark", async () => {
+  const kognic = createKognicServer();
+  const body = '{"data": [{"id": 1, "name": "Caf\\u00e9 \u00e9"}, {"id": 2.0}]}';
+  const bytes = new TextEncoder().encode(body);
+  // The API's answers, framed each way; the token requests go to the test server.
+  const framed: Record<string, () => Response> = {
+    "/v1/length": () =>
+      new Response(bytes, {
+        headers: { "Content-Type": "application/json", "Content-Length": `${bytes.length}` },
+      }),
+    "/v1/streamed": () =>
+      new Response(
+        new ReadableStream({
+          start(controller) {
+            controller.enqueue(bytes.subarray(0, 7));
+            controller.enqueue(bytes.subarray(7));
+            controller.close();
+          },
+        }),
+        { headers: { "Content-Type": "application/json" } },
+      ),
+    // A decoded body longer than the Content-Length of its encoded form.
+    "/v1/encoded": () =>
+      new Response(bytes, {
+        headers: {
+          "Content-Type": "application/json",
+          "Content-Length": "5",
+          "Content-Encoding": "gzip",
+        },
+      }),
+    "/v1/bom": () =>
+      new Response(new Uint8Array([0xef, 0xbb, 0xbf, ...bytes]), {
+        headers: { "Content-Type": "application/json", "Content-Length": `${bytes.length + 3}` },
+      }),
+  };
+  const runtime = memoryRuntime({
+    files: {
+      "/creds.json": JSON.stringify(credentialsDocument()),
+      "/envs.json": JSON.stringify({
+        environments: {
+          local: {
+            host: "127.0.0.1",
+            auth_server: "http://127.0.0.1:9",
+            credentials: "/creds.json",
+          },
+        },
+      }),
+    },
+    fetch: (input, init) => {
+      const request = new Request(input, init);
+      const answer = framed[new URL(request.url).pathname];
+      return Promise.resolve(answer ? answer() : kognic.fetch(request));
+    },
+  });
+  const outputs = [];
+  for (const path of Object.keys(framed)) {
+    let out = "";
+    let err = "";
+    const code = await kog(
+      ["get", `http://127.0.0.1:9${path}`, "--env-config-file-path", "/envs.json"].concat(
+        ["--token-cache", "none", "--format", "jsonl"],
+      ),
+      { stdout: (text) => void (out += text), stderr: (text) => void (err += text), runtime },
+    );
+    assert.deepEqual({ code, err }, { code: 0, err: "" }, path);
+    outputs.push(out);
+  }
+  assert.equal(outputs[0], '{"id": 1, "name": "Caf\\u00e9 \\u00e9"}\n{"id": 2.0}\n');
+  assert.deepEqual(outputs, Array(outputs.length).fill(outputs[0]));
+});
