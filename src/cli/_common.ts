@@ -9,7 +9,6 @@ import { terminalColumns } from "./_python.ts";
 import { KognicAuthError } from "../errors.ts";
 import type { StoredToken, TokenProvider, TokenStore } from "../token/provider.ts";
 import { defaultLogger, type Logger, tokenEventListener } from "../http/logging.ts";
-import { debugLogger as envLogger } from "../http/debug_logger.ts";
 
 /** Where a command writes and what it runs on. */
 export interface CliIo {
@@ -172,18 +171,20 @@ export interface ConnectOptions {
 /**
  * The library's warnings and errors (such as credentials that expire soon) on the command's
  * standard error, as `WARNING kognic.auth: …` and `ERROR kognic.auth: …`; unless `DEBUG` asks
- * for every message (`DEBUG=kognic-auth`).
+ * for every message (`DEBUG=kognic-auth`). The `DEBUG` logger loads only where `DEBUG` is set.
  */
-function cliLogger(io: CliIo, runtime: Runtime): Logger {
+async function cliLogger(io: CliIo, runtime: Runtime): Promise<Logger> {
   const line = (level: string) => (message: string) =>
     void io.stderr(`${level} kognic.auth: ${message}\n`);
-  return envLogger((name) => {
+  const env = (name: string) => {
     try {
       return runtime.env(name);
     } catch {
       return undefined;
     }
-  }) ?? { debug() {}, info() {}, warn: line("WARNING"), error: line("ERROR") };
+  };
+  const debugging = env("DEBUG") && (await import("../http/debug_logger.ts")).debugLogger(env);
+  return debugging || { debug() {}, info() {}, warn: line("WARNING"), error: line("ERROR") };
 }
 
 /** The options of the client `--token-cache` and the other options ask for. */
@@ -211,7 +212,7 @@ async function clientOptions(options: ConnectOptions): Promise<ClientOptions> {
     scopes: options.scopes?.length ? options.scopes : undefined,
     store,
     fetch: loggingFetch(runtime.fetch, debug),
-    logger: cliLogger(options.io, runtime),
+    logger: await cliLogger(options.io, runtime),
   };
 }
 

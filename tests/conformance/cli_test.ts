@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { test } from "../support/harness.ts";
 import { createKognicServer, type KognicServer } from "../support/kognic_server.ts";
 import { serve, type Served } from "../support/serve.ts";
-import { type Sandbox, sandbox } from "../support/cli.ts";
+import { entryCommand, repoPath, runProgram, type Sandbox, sandbox } from "../support/cli.ts";
 import {
   assertNoSecrets,
   CANARY_SECRET,
@@ -610,3 +610,39 @@ test("cli: kog prints the same output however the answer's body is framed: with 
   assert.equal(outputs[0], '{"id": 1, "name": "Caf\\u00e9 \\u00e9"}\n{"id": 2.0}\n');
   assert.deepEqual(outputs, Array(outputs.length).fill(outputs[0]));
 });
+
+test(
+  "cli: DEBUG=kognic-auth logs the library's token events on standard error of get-access-token and kog, never a secret or a token",
+  async () => {
+    await world(async ({ kognic, served, box }) => {
+      const run = (entry: string, args: string[], env: Record<string, string>) => {
+        const [command, base] = entryCommand(repoPath(entry));
+        return runProgram(command, [...base, ...args], { env: { ...box.env, ...env } });
+      };
+      const token = ["get-access-token", "--env", "local", "--token-cache", "none"];
+      const request = ["get", `${served.url}/v1/whoami`, "--token-cache", "none"];
+      for (
+        const [entry, args] of [["src/cli/mod.ts", token], ["src/cli/kog.ts", request]] as const
+      ) {
+        const ran = await run(entry, [...args], { DEBUG: "kognic-auth" });
+        assert.equal(ran.code, 0, ran.stderr);
+        assert.match(
+          ran.stderr,
+          /^kognic-auth Obtained an access token from "http:\/\/127\.0\.0\.1:/m,
+        );
+        assertNoSecrets(ran.stderr, [CANARY_SECRET, ...kognic.issuedTokens]);
+        // Without DEBUG, or with a pattern that leaves kognic-auth out: none of them.
+        const quietEnvs: Record<string, string>[] = [
+          {},
+          { DEBUG: "kognic-auth,-kognic-auth" },
+          { DEBUG: "other" },
+        ];
+        for (const env of quietEnvs) {
+          const quiet = await run(entry, [...args], env);
+          assert.deepEqual([quiet.code, quiet.stderr], [0, ""], JSON.stringify(env));
+        }
+      }
+    });
+  },
+  NEEDS,
+);
