@@ -9,6 +9,7 @@ import { terminalColumns } from "./_python.ts";
 import { KognicAuthError } from "../errors.ts";
 import type { StoredToken, TokenProvider, TokenStore } from "../token/provider.ts";
 import { defaultLogger, type Logger, tokenEventListener } from "../http/logging.ts";
+import { debugLogger as envLogger } from "../http/debug_logger.ts";
 
 /** Where a command writes and what it runs on. */
 export interface CliIo {
@@ -171,20 +172,18 @@ export interface ConnectOptions {
 /**
  * The library's warnings and errors (such as credentials that expire soon) on the command's
  * standard error, as `WARNING kognic.auth: …` and `ERROR kognic.auth: …`; unless `DEBUG` asks
- * for every message (`DEBUG=kognic-auth`). The `DEBUG` logger loads only where `DEBUG` is set.
+ * for every message (`DEBUG=kognic-auth`).
  */
-async function cliLogger(io: CliIo, runtime: Runtime): Promise<Logger> {
+function cliLogger(io: CliIo, runtime: Runtime): Logger {
   const line = (level: string) => (message: string) =>
     void io.stderr(`${level} kognic.auth: ${message}\n`);
-  const env = (name: string) => {
+  return envLogger((name) => {
     try {
       return runtime.env(name);
     } catch {
       return undefined;
     }
-  };
-  const debugging = env("DEBUG") && (await import("../http/debug_logger.ts")).debugLogger(env);
-  return debugging || { debug() {}, info() {}, warn: line("WARNING"), error: line("ERROR") };
+  }) ?? { debug() {}, info() {}, warn: line("WARNING"), error: line("ERROR") };
 }
 
 /** The options of the client `--token-cache` and the other options ask for. */
@@ -212,7 +211,7 @@ async function clientOptions(options: ConnectOptions): Promise<ClientOptions> {
     scopes: options.scopes?.length ? options.scopes : undefined,
     store,
     fetch: loggingFetch(runtime.fetch, debug),
-    logger: await cliLogger(options.io, runtime),
+    logger: cliLogger(options.io, runtime),
   };
 }
 
