@@ -164,21 +164,30 @@ function formBody(fields: Record<string, string | undefined>): string {
  * @param options The token URL, scopes, grant and transport.
  * @returns The validated token response.
  */
-export function requestToken(
+export async function requestToken(
   credentials: Credentials,
   options: TokenRequestOptions,
 ): Promise<TokenResponse> {
   const caller = options.signal;
-  if (!caller) return postToken(credentials, options);
   // Aborted already: no request at all.
-  if (caller.aborted) return Promise.reject(caller.reason);
-  // The caller's signal ends the wait at once, and reaches each attempt's request through the
-  // one signal combinator and each wait for a retry through the sleep.
+  if (caller?.aborted) throw caller.reason;
+  const tokenUrl = new URL(options.tokenUrl);
+  assertSecureUrl(tokenUrl, "the token endpoint", options.allowInsecureHttp);
   const fetcher = options.fetch ?? networkOf(options).fetch();
   const wait = options.sleep ?? sleep;
+  const request = {
+    ...options,
+    tokenUrl,
+    fetch: fetcher,
+    sleep: wait,
+    now: options.now ?? Date.now,
+  };
+  if (!caller) return postToken(credentials, request);
+  // The caller's signal ends the wait at once, and reaches each attempt's request through the
+  // one signal combinator and each wait for a retry through the sleep.
   return withSignal(
     postToken(credentials, {
-      ...options,
+      ...request,
       // An attempt without a timeout (`timeout: 0`) has no signal of its own.
       fetch: (input, init) =>
         fetcher(input, {
@@ -192,15 +201,26 @@ export function requestToken(
 }
 
 /**
+ * What {@linkcode postToken} is given: the options of {@linkcode requestToken} without the
+ * caller's signal, with the token URL checked and the transport and clock chosen.
+ */
+type PostOptions = Omit<TokenRequestOptions, "signal" | "tokenUrl"> & {
+  tokenUrl: URL;
+  fetch: typeof fetch;
+  sleep: (ms: number) => Promise<void>;
+  now: () => number;
+};
+
+/**
  * {@linkcode requestToken} without the caller's signal (a provider's token request is shared by
- * its callers, each of whom stops waiting on its own): what a provider sends.
+ * its callers, each of whom stops waiting on its own): what a provider sends, its token URL
+ * checked when the provider was made.
  */
 export async function postToken(
   credentials: Credentials,
-  options: Omit<TokenRequestOptions, "signal">,
+  options: PostOptions,
 ): Promise<TokenResponse> {
-  const url = new URL(options.tokenUrl);
-  assertSecureUrl(url, "the token endpoint", options.allowInsecureHttp);
+  const url = options.tokenUrl;
   const basic = options.authMethod === "client_secret_basic";
   const { refreshToken } = options;
   const details = options.details ?? { attempts: 0 };
@@ -233,8 +253,7 @@ export async function postToken(
     secrets.push(pair);
   }
   const network = networkOf(options);
-  const fetcher = options.fetch ?? network.fetch();
-  const now = options.now ?? Date.now;
+  const { fetch: fetcher, now } = options;
   const limit = options.timeout ?? 30_000;
   const budget = options.budget ?? { retries: options.retries ?? 2 };
   const subject = `Token endpoint ${quote(url.href)}`;
@@ -299,7 +318,7 @@ export async function postToken(
     if (final || delay > (options.maxRetryAfter ?? 30_000) || --budget.retries < 0) {
       throw failure;
     }
-    await (options.sleep ?? sleep)(delay);
+    await options.sleep(delay);
   }
 }
 

@@ -83,7 +83,7 @@ export class TokenProvider implements TokenSource {
   declare readonly authHost: string;
   /** The scopes asked for. */
   declare readonly scopes: readonly string[];
-  readonly #options: TokenProviderOptions;
+  readonly #options: TokenProviderOptions & { fetch: typeof fetch };
   readonly #clock: Clock;
   #held?: Held;
   #flight?: Promise<Held>;
@@ -336,7 +336,7 @@ export class TokenProvider implements TokenSource {
         details,
         tokenUrl: this.tokenUrl,
         scopes: this.scopes,
-        sleep: clock.sleep?.bind(clock),
+        sleep: clock.sleep?.bind(clock) ?? sleep,
         now: clock.now.bind(clock),
         budget,
       };
