@@ -178,7 +178,7 @@ export function assertNotExpired(credentials: Credentials, now: number, source?:
       "CREDENTIALS_EXPIRED",
       `Credentials expired at ${credentials.expires.toISOString()}` +
         (source ? `: ${source}` : ""),
-      source === undefined ? undefined : { source },
+      { source },
     );
   }
 }
