@@ -181,6 +181,7 @@ export async function requestToken(
     fetch: fetcher,
     sleep: wait,
     now: options.now ?? Date.now,
+    details: options.details ?? { attempts: 0 },
   };
   if (!caller) return postToken(credentials, request);
   // The caller's signal ends the wait at once, and reaches each attempt's request through the
@@ -209,6 +210,7 @@ type PostOptions = Omit<TokenRequestOptions, "signal" | "tokenUrl"> & {
   fetch: typeof fetch;
   sleep: (ms: number) => Promise<void>;
   now: () => number;
+  details: NonNullable<TokenRequestOptions["details"]>;
 };
 
 /**
@@ -222,8 +224,7 @@ export async function postToken(
 ): Promise<TokenResponse> {
   const url = options.tokenUrl;
   const basic = options.authMethod === "client_secret_basic";
-  const { refreshToken } = options;
-  const details = options.details ?? { attempts: 0 };
+  const { refreshToken, details } = options;
   const body = formBody({
     grant_type: details.grant = refreshToken === undefined ? "client_credentials" : "refresh_token",
     refresh_token: refreshToken,
