@@ -154,8 +154,7 @@ export function parseIsoDate(text: string): Date | undefined {
  * (never negative), or `undefined` when absent or unparseable.
  */
 export function parseRetryAfter(value: string | null, now: number): number | undefined {
-  if (value === null) return undefined;
-  const text = value.trim();
+  const text = value?.trim() ?? "";
   if (/^\d+$/.test(text)) return Number(text) * 1000;
   // IMF-fixdate and the obsolete RFC 850 form (both GMT, as RFC 9110 asks recipients to read).
   const date = /^[A-Za-z]+, .+ GMT$/.test(text) ? Date.parse(text) : NaN;
