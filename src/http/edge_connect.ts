@@ -15,8 +15,9 @@ import { noFilesHint, resolveEnvPair, resolveGiven } from "../credentials/resolv
  * (./edge_client.ts) only, so that the edge entry's bundle carries no environments parser.
  */
 export function edgeConnect(env: unknown, options: ClientOptions): Connection {
-  const bindings = typeof env === "object" && env ? env as Record<string, unknown> : {};
-  const runtime = edgeRuntime({ env: bindings, fetch: options.fetch });
+  // Bindings as given: edgeRuntime reads their string properties, which null, undefined or a
+  // primitive do not have.
+  const runtime = edgeRuntime({ env: env as Record<string, unknown>, fetch: options.fetch });
   const given = resolveGiven(options);
   if (!given && options.auth !== undefined) {
     // A path, a keyring profile or a plain object: never the bindings' credentials instead.
