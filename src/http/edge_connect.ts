@@ -39,6 +39,6 @@ export function edgeConnect(env: unknown, options: ClientOptions): Connection {
       { source: "KOGNIC_CLIENT_ID" },
     );
   }
-  assertNotExpired(found.credentials, options.clock?.now() ?? Date.now(), found.source);
+  assertNotExpired(found.credentials, (options.clock ?? Date).now(), found.source);
   return connect(found.credentials, runtime, options, edgeTokenProvider);
 }

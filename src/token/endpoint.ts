@@ -420,7 +420,7 @@ async function parseTokenResponse(
   for (const field of ["expires_in", "refresh_token", "scope"]) {
     if (result[field] == null) delete result[field];
     else if (field !== "expires_in" && typeof result[field] !== "string") {
-      invalid(`a ${quote(field)} that is not a string`);
+      invalid(`a "${field}" that is not a string`);
     }
   }
   return result;

@@ -364,7 +364,7 @@ export class TokenProvider implements TokenSource {
       this.#emit({
         ...details as Details & { grant: "client_credentials" | "refresh_token" },
         type: "token",
-        ...(response.expires_in === undefined ? {} : { expiresIn: response.expires_in }),
+        ...response.expires_in !== undefined && { expiresIn: response.expires_in },
         scopes: held.details.scopes,
       });
       if (store) await this.#call("save", () => store!.save(key, toStore(response!, started)));
