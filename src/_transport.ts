@@ -81,7 +81,7 @@ export function failureParts(error: unknown, options: FailureOptions): {
   return {
     detail: redacted.replace(/(\w+:\/\/[^\s?#)]*)\?[^\s#)]*/g, "$1"),
     after: (options.attempts ?? 1) > 1 ? ` after ${options.attempts} attempts` : "",
-    extra: { source: options.url.origin, ...(keep ? { cause: error } : {}) },
+    extra: { source: options.url.origin, ...keep && { cause: error } },
   };
 }
 
