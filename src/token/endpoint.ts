@@ -214,6 +214,108 @@ type PostOptions = Omit<TokenRequestOptions, "signal" | "tokenUrl"> & {
 };
 
 /**
+ * The token endpoint's answers worth another attempt: rate limited (429), and those a later
+ * attempt may not get (500, 502, 503, 504).
+ */
+const RETRIED = /^(429|50[0234])$/;
+
+type Fail = (
+  code: KognicAuthErrorCode,
+  detail: string,
+  extra?: { status?: number; retryAfter?: number; oauthError?: string },
+) => TokenError;
+
+async function parseTokenResponse(
+  response: Response,
+  fail: Fail,
+  secrets: (string | undefined)[],
+): Promise<TokenResponse> {
+  const status = response.status;
+  const type = response.headers.get("content-type") ?? "no content type";
+  const invalid = (detail: string): never => {
+    throw fail("TOKEN_RESPONSE_INVALID", `answered ${detail}`, { status });
+  };
+  if (response.type === "opaqueredirect" || (status >= 300 && status < 400)) {
+    await response.body?.cancel().catch(() => {});
+    throw fail("TOKEN_HTTP_ERROR", `answered a redirect (${status}), which is not followed`, {
+      status,
+    });
+  }
+  let text: string;
+  try {
+    ({ text } = await readText(response, MAX_BODY));
+  } catch (error) {
+    throw fail(
+      "TOKEN_REQUEST_FAILED",
+      `answered ${status} but its body could not be read: ${redact(describeError(error), secrets)}`,
+      { status },
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // Not JSON: json stays undefined.
+  }
+  const token = isObject(json) ? json : undefined;
+
+  if (status < 200 || status > 299) {
+    if (typeof token?.error === "string") {
+      const description = typeof token.error_description === "string"
+        ? `: ${token.error_description}`
+        : "";
+      throw fail(
+        "TOKEN_OAUTH_ERROR",
+        redact(`refused the request (${status}): ${token.error}${description}`, secrets),
+        { status, oauthError: redact(token.error, secrets) },
+      );
+    }
+    throw fail(
+      "TOKEN_HTTP_ERROR",
+      `answered ${status} with ${
+        json === undefined ? `a ${type} body` : "JSON that is not an OAuth error"
+      }`,
+      { status },
+    );
+  }
+  if (!token) {
+    return invalid(
+      `${status} with ${
+        json === undefined ? `a ${type} body that is not JSON` : "JSON that is not an object"
+      }`,
+    );
+  }
+  if (typeof token.access_token !== "string" || token.access_token === "") {
+    invalid(`without an "access_token" string`);
+  }
+  // A token an HTTP header cannot carry would fail every request, with the runtime's message
+  // quoting it.
+  if (!HEADER_SAFE.test(token.access_token as string)) {
+    invalid(`an "access_token" with characters an HTTP header cannot carry`);
+  }
+  if (typeof token.token_type !== "string" || token.token_type.toLowerCase() !== "bearer") {
+    invalid(`a "token_type" that is not "Bearer"`);
+  }
+  let expiresIn = token.expires_in;
+  if (typeof expiresIn === "string" && /^\s*\d+(\.\d+)?\s*$/.test(expiresIn)) {
+    expiresIn = Number(expiresIn);
+  }
+  if (
+    expiresIn != null &&
+    !(Number.isFinite(expiresIn) && (expiresIn as number) >= 0)
+  ) {
+    invalid(`an "expires_in" that is not a number of seconds`);
+  }
+  const result = { ...token, expires_in: expiresIn } as TokenResponse;
+  for (const field of ["expires_in", "refresh_token", "scope"]) {
+    if (result[field] == null) delete result[field];
+    else if (field !== "expires_in" && typeof result[field] !== "string") {
+      invalid(`a "${field}" that is not a string`);
+    }
+  }
+  return result;
+}
+/**
  * {@linkcode requestToken} without the caller's signal (a provider's token request is shared by
  * its callers, each of whom stops waiting on its own): what a provider sends, its token URL
  * checked when the provider was made.
@@ -321,107 +423,4 @@ export async function postToken(
     }
     await options.sleep(delay);
   }
-}
-
-/**
- * The token endpoint's answers worth another attempt: rate limited (429), and those a later
- * attempt may not get (500, 502, 503, 504).
- */
-const RETRIED = /^(429|50[0234])$/;
-
-type Fail = (
-  code: KognicAuthErrorCode,
-  detail: string,
-  extra?: { status?: number; retryAfter?: number; oauthError?: string },
-) => TokenError;
-
-async function parseTokenResponse(
-  response: Response,
-  fail: Fail,
-  secrets: (string | undefined)[],
-): Promise<TokenResponse> {
-  const status = response.status;
-  const type = response.headers.get("content-type") ?? "no content type";
-  const invalid = (detail: string): never => {
-    throw fail("TOKEN_RESPONSE_INVALID", `answered ${detail}`, { status });
-  };
-  if (response.type === "opaqueredirect" || (status >= 300 && status < 400)) {
-    await response.body?.cancel().catch(() => {});
-    throw fail("TOKEN_HTTP_ERROR", `answered a redirect (${status}), which is not followed`, {
-      status,
-    });
-  }
-  let text: string;
-  try {
-    ({ text } = await readText(response, MAX_BODY));
-  } catch (error) {
-    throw fail(
-      "TOKEN_REQUEST_FAILED",
-      `answered ${status} but its body could not be read: ${redact(describeError(error), secrets)}`,
-      { status },
-    );
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    // Not JSON: json stays undefined.
-  }
-  const token = isObject(json) ? json : undefined;
-
-  if (status < 200 || status > 299) {
-    if (typeof token?.error === "string") {
-      const description = typeof token.error_description === "string"
-        ? `: ${token.error_description}`
-        : "";
-      throw fail(
-        "TOKEN_OAUTH_ERROR",
-        redact(`refused the request (${status}): ${token.error}${description}`, secrets),
-        { status, oauthError: redact(token.error, secrets) },
-      );
-    }
-    throw fail(
-      "TOKEN_HTTP_ERROR",
-      `answered ${status} with ${
-        json === undefined ? `a ${type} body` : "JSON that is not an OAuth error"
-      }`,
-      { status },
-    );
-  }
-  if (!token) {
-    return invalid(
-      `${status} with ${
-        json === undefined ? `a ${type} body that is not JSON` : "JSON that is not an object"
-      }`,
-    );
-  }
-  if (typeof token.access_token !== "string" || token.access_token === "") {
-    invalid(`without an "access_token" string`);
-  }
-  // A token an HTTP header cannot carry would fail every request, with the runtime's message
-  // quoting it.
-  if (!HEADER_SAFE.test(token.access_token as string)) {
-    invalid(`an "access_token" with characters an HTTP header cannot carry`);
-  }
-  if (typeof token.token_type !== "string" || token.token_type.toLowerCase() !== "bearer") {
-    invalid(`a "token_type" that is not "Bearer"`);
-  }
-  let expiresIn = token.expires_in;
-  if (typeof expiresIn === "string" && /^\s*\d+(\.\d+)?\s*$/.test(expiresIn)) {
-    expiresIn = Number(expiresIn);
-  }
-  if (
-    expiresIn != null &&
-    !(Number.isFinite(expiresIn) && (expiresIn as number) >= 0)
-  ) {
-    invalid(`an "expires_in" that is not a number of seconds`);
-  }
-  const result = { ...token, expires_in: expiresIn } as TokenResponse;
-  for (const field of ["expires_in", "refresh_token", "scope"]) {
-    if (result[field] == null) delete result[field];
-    else if (field !== "expires_in" && typeof result[field] !== "string") {
-      invalid(`a "${field}" that is not a string`);
-    }
-  }
-  return result;
 }
