@@ -6,17 +6,6 @@ import { Credentials } from "./credentials.ts";
 import { KognicAuthError } from "../errors.ts";
 import type { ResolvedCredentials, ResolveOptions } from "./resolve.ts";
 import type { Runtime } from "../runtime/mod.ts";
-
-/**
- * What to do on a runtime without a file system (edge functions), for error messages.
- *
- * @internal
- */
-export function noFilesHint(name: string): string {
-  return `The ${name} runtime has no file system: set KOGNIC_CLIENT_ID and KOGNIC_CLIENT_SECRET ` +
-    "in its environment or bindings, or pass the auth option";
-}
-
 /**
  * Steps 1 and 2 of the chain that need no I/O: the `clientId` and `clientSecret` options, and an
  * `auth` option that is a `[clientId, clientSecret]` pair or a {@linkcode Credentials} object.
@@ -97,4 +86,14 @@ export function resolveEnvPair(
   );
   if (deferred) return error;
   throw error;
+}
+
+/**
+ * What to do on a runtime without a file system (edge functions), for error messages.
+ *
+ * @internal
+ */
+export function noFilesHint(name: string): string {
+  return `The ${name} runtime has no file system: set KOGNIC_CLIENT_ID and KOGNIC_CLIENT_SECRET ` +
+    "in its environment or bindings, or pass the auth option";
 }
