@@ -1,5 +1,50 @@
-// Internal helpers shared by the core. Not part of the public API.
+// Internal helpers shared by the core, errors first: then URLs, time and signals, bodies, dates.
+// Not part of the public API.
 import { KognicAuthError } from "./errors.ts";
+
+/**
+ * Marks an error of this library as final: another attempt cannot help, whatever its code says
+ * (a proxy's refusal of a tunnel is `PROXY_FAILED` as a passing failure of the proxy is).
+ * Non-enumerable, so that it does not show where the error is printed.
+ */
+export function final<T extends object>(error: T): T {
+  return Object.defineProperty(error, FINAL, { value: 1 });
+}
+const FINAL = Symbol();
+
+/**
+ * Whether an error of this library is a passing failure of the connection that another attempt
+ * may not meet (a proxy that could not be reached or failed), unless marked {@linkcode final};
+ * every other one is a refusal.
+ */
+export function isTransient(error: { code?: string; [FINAL]?: number }): boolean {
+  return !error[FINAL] && /^PROXY_(UNREACHABLE|FAILED)$/.test(error.code!);
+}
+
+/** The reason a fired `AbortSignal` carries, or a fresh `ABORTED` error. */
+export function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new KognicAuthError("ABORTED", "The operation was aborted");
+}
+
+/**
+ * An error's message for another message: the messages and codes along its `cause` chain (four
+ * deep), such as `fetch failed: connect ECONNREFUSED 127.0.0.1:1: ECONNREFUSED`.
+ */
+export function describeError(error: unknown): string {
+  const parts: string[] = [];
+  for (let item = error, depth = 0; item !== undefined && depth < 4; depth++) {
+    if (item && typeof item === "object") {
+      const { code, message } = item as { code?: unknown; message?: unknown };
+      if (typeof message === "string" && message && !parts.includes(message)) parts.push(message);
+      if (typeof code === "string" && !parts.some((part) => part.includes(code))) parts.push(code);
+      item = (item as { cause?: unknown }).cause;
+    } else {
+      parts.push(String(item));
+      break;
+    }
+  }
+  return parts.join(": ");
+}
 
 /**
  * Replaces every occurrence of each secret in `text` with `mask`. Secrets shorter than 4
@@ -16,9 +61,9 @@ export function redact(
   return text;
 }
 
-/** The reason a fired `AbortSignal` carries, or a fresh `ABORTED` error. */
-export function abortReason(signal: AbortSignal): unknown {
-  return signal.reason ?? new KognicAuthError("ABORTED", "The operation was aborted");
+/** Whether a parsed JSON value is an object (not `null`, not an array). */
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** Quotes a value for an error message. */
@@ -164,50 +209,6 @@ export function parseRetryAfter(value: string | null, now: number): number | und
 /** Makes the first letter of a message upper case. */
 export function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
-/**
- * An error's message for another message: the messages and codes along its `cause` chain (four
- * deep), such as `fetch failed: connect ECONNREFUSED 127.0.0.1:1: ECONNREFUSED`.
- */
-export function describeError(error: unknown): string {
-  const parts: string[] = [];
-  for (let item = error, depth = 0; item !== undefined && depth < 4; depth++) {
-    if (item && typeof item === "object") {
-      const { code, message } = item as { code?: unknown; message?: unknown };
-      if (typeof message === "string" && message && !parts.includes(message)) parts.push(message);
-      if (typeof code === "string" && !parts.some((part) => part.includes(code))) parts.push(code);
-      item = (item as { cause?: unknown }).cause;
-    } else {
-      parts.push(String(item));
-      break;
-    }
-  }
-  return parts.join(": ");
-}
-
-/**
- * Marks an error of this library as final: another attempt cannot help, whatever its code says
- * (a proxy's refusal of a tunnel is `PROXY_FAILED` as a passing failure of the proxy is).
- * Non-enumerable, so that it does not show where the error is printed.
- */
-export function final<T extends object>(error: T): T {
-  return Object.defineProperty(error, FINAL, { value: 1 });
-}
-const FINAL = Symbol();
-
-/**
- * Whether an error of this library is a passing failure of the connection that another attempt
- * may not meet (a proxy that could not be reached or failed), unless marked {@linkcode final};
- * every other one is a refusal.
- */
-export function isTransient(error: { code?: string; [FINAL]?: number }): boolean {
-  return !error[FINAL] && /^PROXY_(UNREACHABLE|FAILED)$/.test(error.code!);
-}
-
-/** Whether a parsed JSON value is an object (not `null`, not an array). */
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** Bytes as lower-case hexadecimal. */
