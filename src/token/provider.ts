@@ -176,38 +176,6 @@ export class TokenProvider implements TokenSource {
   }
 
   /**
-   * Drops `accessToken` if it is still the current token (compare-and-invalidate), so that the
-   * next {@linkcode TokenProvider.getToken} fetches a new one. A 401 for a token that was
-   * already replaced changes nothing.
-   *
-   * Renewals after 401s are limited, so that an API path that always answers 401 cannot turn
-   * callers into a token-request loop: the first one is always done (a revoked token is
-   * replaced at once), a further one only 10 seconds later, a pause that doubles while 401s
-   * keep coming, up to 5 minutes, and starts over after 5 quiet minutes. A refused one emits a
-   * `renewal_refused` {@linkcode TokenEvent} and keeps the token, unless the token store holds
-   * a newer one (another provider renewed it, such as another request's on Workers): the next
-   * `getToken` takes that one without a token request.
-   *
-   * @param accessToken The token an API rejected.
-   * @returns Whether the current token was dropped for a renewal (not when it was refused).
-   */
-  invalidate(accessToken: string): boolean {
-    const held = this.#held;
-    if (held?.accessToken !== accessToken) return false;
-    const now = this.#clock.now();
-    const retryInMs = renew(this.#renewals, now);
-    const refused = retryInMs > 0;
-    if (refused) {
-      this.#emit({ type: "renewal_refused", retryInMs });
-      if (!this.#options.store) return false;
-      this.#kept = held;
-    }
-    this.#held = undefined;
-    this.#rejected = accessToken;
-    return !refused;
-  }
-
-  /**
    * Calls `listener` with every {@linkcode TokenEvent} from now on, until the returned function
    * is called. The provider keeps the listener (and what it refers to) alive until then.
    *
@@ -287,6 +255,76 @@ export class TokenProvider implements TokenSource {
         });
         throw error;
       });
+  }
+
+  /** A store call within STORE_TIMEOUT; a failure is FAILED, reported once until it works. */
+  async #call<T>(operation: StoreOperation, call: () => Promise<T>): Promise<T | typeof FAILED> {
+    try {
+      const result = await withSignal(call(), AbortSignal.timeout(STORE_TIMEOUT));
+      this.#failing.delete(operation);
+      return result;
+    } catch (error) {
+      if (!this.#failing.has(operation)) {
+        this.#failing.add(operation);
+        const held = this.#held;
+        this.#emit({
+          type: "store_error",
+          operation,
+          message: redact(describeError(error), [held?.accessToken, held?.refreshToken]),
+        });
+      }
+      return FAILED;
+    }
+  }
+  /**
+   * Drops `accessToken` if it is still the current token (compare-and-invalidate), so that the
+   * next {@linkcode TokenProvider.getToken} fetches a new one. A 401 for a token that was
+   * already replaced changes nothing.
+   *
+   * Renewals after 401s are limited, so that an API path that always answers 401 cannot turn
+   * callers into a token-request loop: the first one is always done (a revoked token is
+   * replaced at once), a further one only 10 seconds later, a pause that doubles while 401s
+   * keep coming, up to 5 minutes, and starts over after 5 quiet minutes. A refused one emits a
+   * `renewal_refused` {@linkcode TokenEvent} and keeps the token, unless the token store holds
+   * a newer one (another provider renewed it, such as another request's on Workers): the next
+   * `getToken` takes that one without a token request.
+   *
+   * @param accessToken The token an API rejected.
+   * @returns Whether the current token was dropped for a renewal (not when it was refused).
+   */
+  invalidate(accessToken: string): boolean {
+    const held = this.#held;
+    if (held?.accessToken !== accessToken) return false;
+    const now = this.#clock.now();
+    const retryInMs = renew(this.#renewals, now);
+    const refused = retryInMs > 0;
+    if (refused) {
+      this.#emit({ type: "renewal_refused", retryInMs });
+      if (!this.#options.store) return false;
+      this.#kept = held;
+    }
+    this.#held = undefined;
+    this.#rejected = accessToken;
+    return !refused;
+  }
+
+  /** The stored token, if it is usable and not the one this provider holds. */
+  async #load(store: TokenStore, key: string): Promise<Held | undefined> {
+    await (store as InternalStore)[WAIT]?.();
+    const stored = await this.#call("load", () => store.load(key));
+    const now = this.#clock.now();
+    // Only a stored token that says when it expires is taken, whatever the store (FAILED, a
+    // symbol, has no `expires_at`).
+    const held = typeof (stored as StoredToken)?.expires_at === "number" &&
+      hold(stored as StoredToken, now, this.#options, this.scopes);
+    if (
+      !held || now >= held.expireAt || held.accessToken === this.#rejected ||
+      held.accessToken === this.#held?.accessToken
+    ) return undefined;
+    // As in Python `kognic-auth`, a stored token is used until its expiry margin, and not
+    // renewed early: another process (or the Python tools) wrote it, a request now is one too many.
+    if (now >= held.refreshAt) held.refreshAt = held.expireAt;
+    return held;
   }
 
   async #fetch(details: Details, budget?: Budget): Promise<Held> {
@@ -371,45 +409,6 @@ export class TokenProvider implements TokenSource {
       return held;
     } finally {
       await release?.();
-    }
-  }
-
-  /** The stored token, if it is usable and not the one this provider holds. */
-  async #load(store: TokenStore, key: string): Promise<Held | undefined> {
-    await (store as InternalStore)[WAIT]?.();
-    const stored = await this.#call("load", () => store.load(key));
-    const now = this.#clock.now();
-    // Only a stored token that says when it expires is taken, whatever the store (FAILED, a
-    // symbol, has no `expires_at`).
-    const held = typeof (stored as StoredToken)?.expires_at === "number" &&
-      hold(stored as StoredToken, now, this.#options, this.scopes);
-    if (
-      !held || now >= held.expireAt || held.accessToken === this.#rejected ||
-      held.accessToken === this.#held?.accessToken
-    ) return undefined;
-    // As in Python `kognic-auth`, a stored token is used until its expiry margin, and not
-    // renewed early: another process (or the Python tools) wrote it, a request now is one too many.
-    if (now >= held.refreshAt) held.refreshAt = held.expireAt;
-    return held;
-  }
-
-  /** A store call within STORE_TIMEOUT; a failure is FAILED, reported once until it works. */
-  async #call<T>(operation: StoreOperation, call: () => Promise<T>): Promise<T | typeof FAILED> {
-    try {
-      const result = await withSignal(call(), AbortSignal.timeout(STORE_TIMEOUT));
-      this.#failing.delete(operation);
-      return result;
-    } catch (error) {
-      if (!this.#failing.has(operation)) {
-        this.#failing.add(operation);
-        const held = this.#held;
-        this.#emit({
-          type: "store_error",
-          operation,
-          message: redact(describeError(error), [held?.accessToken, held?.refreshToken]),
-        });
-      }
-      return FAILED;
     }
   }
 }
