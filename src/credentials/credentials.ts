@@ -99,21 +99,12 @@ export class Credentials {
   }
 
   /**
-   * Returns every field as a plain object, the client secret included, for storing the
-   * credentials (in a keyring, a file). Handle the result as a secret.
+   * A one-line description without the secret.
    *
-   * @example Store credentials
-   * ```ts
-   * import { Credentials } from "@kognic/auth";
-   *
-   * const init = new Credentials({ clientId: "id", clientSecret: "s" }).toInit();
-   * console.assert(init.clientSecret === "s");
-   * ```
-   *
-   * @returns The fields, secret included.
+   * @returns For example `Credentials(clientId="id", clientSecret=[REDACTED])`.
    */
-  toInit(): CredentialsInit {
-    return { ...this.toJSON(), clientSecret: this.#clientSecret } as CredentialsInit;
+  toString(): string {
+    return `Credentials(clientId=${quote(this.clientId)}, clientSecret=${REDACTED})`;
   }
 
   /**
@@ -124,15 +115,6 @@ export class Credentials {
   toJSON(): Record<string, unknown> {
     const { clientId, ...rest } = this;
     return { clientId, clientSecret: REDACTED, ...rest };
-  }
-
-  /**
-   * A one-line description without the secret.
-   *
-   * @returns For example `Credentials(clientId="id", clientSecret=[REDACTED])`.
-   */
-  toString(): string {
-    return `Credentials(clientId=${quote(this.clientId)}, clientSecret=${REDACTED})`;
   }
 
   /**
@@ -153,6 +135,23 @@ export class Credentials {
    */
   [inspectDeno](inspect: (value: unknown, options?: unknown) => string, options?: unknown): string {
     return `Credentials ${inspect(this.toJSON(), options)}`;
+  }
+  /**
+   * Returns every field as a plain object, the client secret included, for storing the
+   * credentials (in a keyring, a file). Handle the result as a secret.
+   *
+   * @example Store credentials
+   * ```ts
+   * import { Credentials } from "@kognic/auth";
+   *
+   * const init = new Credentials({ clientId: "id", clientSecret: "s" }).toInit();
+   * console.assert(init.clientSecret === "s");
+   * ```
+   *
+   * @returns The fields, secret included.
+   */
+  toInit(): CredentialsInit {
+    return { ...this.toJSON(), clientSecret: this.#clientSecret } as CredentialsInit;
   }
 }
 
