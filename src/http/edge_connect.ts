@@ -1,13 +1,13 @@
 // Credentials and hosts from edge bindings, connected: what edgeFetch and edgeClient share
 // (./edge_client.ts adds named environments and the full client). Not part of the public API.
+import { noFilesHint, resolveEnvPair, resolveGiven } from "../credentials/resolve_sync.ts";
 import type { ClientOptions } from "./client.ts";
 import { assertNotExpired } from "../credentials/credentials.ts";
 import { KognicAuthError } from "../errors.ts";
-import { edgeRuntime } from "../runtime/edge.ts";
-import { connect, type Connection } from "./connect.ts";
 import { edgeTokenProvider } from "../token/isolate.ts";
+import { connect, type Connection } from "./connect.ts";
 import type { ResolvedCredentials } from "../credentials/resolve.ts";
-import { noFilesHint, resolveEnvPair, resolveGiven } from "../credentials/resolve_sync.ts";
+import { edgeRuntime } from "../runtime/edge.ts";
 
 /**
  * Resolves credentials from edge options and bindings and connects them: what `edgeFetch` and
