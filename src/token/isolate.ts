@@ -4,8 +4,8 @@
 // every client gets a provider of its own, and the token is shared through an isolate-wide
 // store in front of the caller's store (such as KV). Used by the edge entries and the Hono shell
 // through http/edge_connect.ts; not part of the public API.
-import { TokenProvider } from "./provider.ts";
 import { COORDINATE, RENEWALS, WAIT } from "./types.ts";
+import { TokenProvider } from "./provider.ts";
 import type {
   Clock,
   InternalOptions,
