@@ -183,7 +183,7 @@ export async function requestToken(
     now: options.now ?? Date.now,
     details: options.details ?? { attempts: 0 },
   };
-  if (!caller) return postToken(credentials, request);
+  if (!caller) return await postToken(credentials, request);
   // The caller's signal ends the wait at once, and reaches each attempt's request through the
   // one signal combinator and each wait for a retry through the sleep.
   return withSignal(
