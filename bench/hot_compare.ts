@@ -4,8 +4,11 @@
 // plain fetch with and without `AbortSignal.timeout(120_000)`, it runs plain fetch with a fresh
 // `AbortController`'s signal per request (what the library hands the runtime for its timeout)
 // and the library with timeout 0 (which takes the general path: a request with an init), and
-// over loopback the runtime adapter's fetch as the library calls it, so that the runtime's own
-// cost of a signal and the adapter's show apart from the library's work. Bench-only code.
+// over loopback the runtime adapter's fetch as the library calls it and the lane's steps written
+// out around it, so that the runtime's own cost of a signal, the adapter's and that of any such
+// wrapper in this harness show apart from the library's work, and `createAuthFetch` over that
+// same adapter function, which tells the library's code from the transport its client took.
+// Bench-only code.
 //
 // Usage: <runtime> bench/hot_compare.ts [--before=DIR] [--rounds=7] [--turns=1500]
 //   --before  a checkout of an earlier version (`git archive <rev> | tar -x -C DIR`): its mod.ts
@@ -17,6 +20,8 @@ import process from "node:process";
 import { createClient } from "../mod.ts";
 import { memoryRuntime } from "../src/runtime/memory.ts";
 import { detectRuntime } from "../src/runtime/mod.ts";
+import { deadlinesOf } from "../src/http/_deadline.ts";
+import { createAuthFetch } from "../src/http/create_auth_fetch.ts";
 import {
   CANARY_SECRET,
   createKognicServer,
@@ -100,6 +105,41 @@ for (const transport of ["in-process", "loopback"] as const) {
             signal: new AbortController().signal,
           }),
       );
+      // The lane's steps written out here (a controller on the shared deadlines, the adapter's
+      // fetch, the status and sunset-date checks, in an async function): between it and
+      // "adapter+controller" is what any such wrapper costs in this harness, between it and
+      // "library" what the library's own code costs beyond it.
+      const deadlines = deadlinesOf(120_000);
+      variants["lane's steps"] = checked("lane's steps", async () => {
+        const controller = new AbortController();
+        const deadline = deadlines.start(controller);
+        let response;
+        try {
+          response = await adapter(url, {
+            headers: record,
+            redirect: "manual",
+            signal: controller.signal,
+          });
+        } finally {
+          deadlines.end(deadline, controller);
+        }
+        if (response.status > 299) throw new Error(`lane's steps got ${response.status}`);
+        response.headers.get("sunset-date");
+        return response;
+      });
+    }
+    if (served) {
+      // The library's fetch over the very adapter function "adapter+controller" calls: between it
+      // and "library" is the transport the client took; between it and "lane's steps" the
+      // library's own code.
+      const adapter = (await detectRuntime()).fetch;
+      const own = createAuthFetch(client.provider, {
+        baseUrl: base,
+        headers: { accept: headers.accept, "user-agent": headers["user-agent"] },
+        fetch: adapter,
+      });
+      await (await own("/v1/items")).arrayBuffer();
+      variants["createAuthFetch+adapter"] = checked("createAuthFetch", () => own("/v1/items"));
     }
     if (before) {
       const earlier = await make({ ...options, fetch: options.fetch });
