@@ -3,7 +3,8 @@
 import { createTokenStore, type TokenCacheMode } from "../stores/cache_mode.ts";
 import type { ClientOptions, KognicClient } from "../http/client.ts";
 import { createConnection } from "../http/create_connection.ts";
-import { detectRuntime, type Runtime } from "../runtime/mod.ts";
+import { detectRuntime } from "../runtime/detect.ts";
+import type { Runtime } from "../runtime/mod.ts";
 import { HelpRequest, UsageError } from "./_args.ts";
 import { terminalColumns } from "./_python.ts";
 import { KognicAuthError } from "../errors.ts";

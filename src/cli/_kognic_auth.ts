@@ -3,7 +3,8 @@
 import { TOKEN_CACHE_MODES, type TokenCacheMode } from "../stores/cache_mode.ts";
 import { defaultEnvironmentsPath, loadEnvironments } from "../credentials/environments.ts";
 import { KognicAuthError } from "../errors.ts";
-import { detectRuntime, type Runtime } from "../runtime/mod.ts";
+import { detectRuntime } from "../runtime/detect.ts";
+import type { Runtime } from "../runtime/mod.ts";
 import { DEFAULT_AUTH_HOST } from "../credentials/credentials.ts";
 import { type ArgSpec, HelpRequest, type Parsed, Parser } from "./_args.ts";
 import { type CliIo, runCommand, verboseDebug, withProvider } from "./_common.ts";

@@ -26,7 +26,8 @@ import {
   defaultEnvironmentsPath,
   loadEnvironments,
 } from "../credentials/environments.ts";
-import { detectRuntime, type Runtime } from "../runtime/mod.ts";
+import { detectRuntime } from "../runtime/detect.ts";
+import type { Runtime } from "../runtime/mod.ts";
 import { readText } from "../_util.ts";
 import { KognicAuthError } from "../errors.ts";
 import { type Parsed, Parser } from "./_args.ts";

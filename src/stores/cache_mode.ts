@@ -1,7 +1,8 @@
 // The token cache modes of the CLI's `--token-cache` and the store each one picks: the file and
 // the keyring only (the keyring's where there is one), so that a command loads no other store.
 // Re-exported by ./mod.ts.
-import { detectRuntime, type Runtime } from "../runtime/mod.ts";
+import { detectRuntime } from "../runtime/detect.ts";
+import type { Runtime } from "../runtime/mod.ts";
 import type { Clock, StoredToken, TokenStore } from "../token/types.ts";
 import { fileTokenStore } from "./file.ts";
 

@@ -10,7 +10,8 @@
  * @module
  */
 import { expandHome, xdgPath } from "../credentials/sources.ts";
-import { detectRuntime, type Runtime } from "../runtime/mod.ts";
+import { detectRuntime } from "../runtime/detect.ts";
+import type { Runtime } from "../runtime/mod.ts";
 import type { Clock, StoredToken, TokenStore } from "../token/types.ts";
 import { KognicAuthError } from "../errors.ts";
 import { hex, isObject, sleep } from "../_util.ts";

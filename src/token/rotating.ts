@@ -43,8 +43,11 @@ export interface RotationOptions {
   description: string;
   /** The source to read again; absent when it cannot change (then only warnings). */
   source?: CredentialsSource;
-  /** The file's version when the credentials were read. */
-  version?: string;
+  /**
+   * The file's version when the credentials were read, or its look-up still under way: the
+   * first token request waits for it, not the client's creation.
+   */
+  version?: string | Promise<string | undefined>;
   /** The shared provider for other credentials, with the client's other options. */
   connect(credentials: Credentials): TokenProvider;
   /** The client's clock; the system's by default. */
@@ -76,19 +79,20 @@ export function rotatingProvider(inner: TokenProvider, options: RotationOptions)
  *
  * @internal
  */
-export async function watchCredentials(
+export function watchCredentials(
   resolved: ResolvedCredentials,
   runtime: Runtime,
   inner: TokenProvider,
   options: Pick<RotationOptions, "connect" | "clock">,
-): Promise<TokenProvider> {
+): TokenProvider {
   const source = credentialsSource(resolved, runtime);
   return rotatingProvider(inner, {
     ...options,
     credentials: resolved.credentials,
     description: resolved.source,
     source,
-    version: await source?.version(),
+    // Taken now, awaited at the first check: the file is looked at while the client is built.
+    version: source?.version(),
   });
 }
 
@@ -111,7 +115,7 @@ class RotatingTokenProvider extends TokenProvider {
   readonly #options: RotationOptions;
   #inner: TokenProvider;
   #credentials: Credentials;
-  #version?: string;
+  #version?: string | Promise<string | undefined>;
   /** Until when the token held needs no check (its refresh time, the next day's start). */
   #quietUntil = -Infinity;
   #checking?: Promise<void>;
@@ -252,8 +256,9 @@ class RotatingTokenProvider extends TokenProvider {
       emit(this.#listeners, told(warning));
     }
     if (!source) return;
-    const version = await source.version();
-    if (version !== undefined && version !== this.#version) {
+    // The version the credentials were read at, if its look-up is still under way, and now.
+    const [known, version] = await Promise.all([this.#version, source.version()]);
+    if (version !== undefined && version !== known) {
       try {
         await this.#read("changed", version);
       } catch {
