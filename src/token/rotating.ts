@@ -23,17 +23,21 @@ import { type AccessToken, type Clock, type Renewals, TokenProvider } from "./pr
 import { deadlines, renew } from "./expiry.ts";
 import { emit, listen, type ListenerRef, MESSAGE, SUBSCRIBE_WEAKLY } from "./events.ts";
 import { STATE, type TokenEvent, type TokenProviderOptions } from "./types.ts";
+import type { CredentialsEvent } from "../credentials/expiry.ts";
 import {
-  type CredentialsEvent,
-  credentialsMessage,
-  DAY,
-  expiryWarning,
-} from "../credentials/expiry.ts";
-import { type CredentialsSource, credentialsSource } from "../credentials/source.ts";
+  expandHome,
+  readCredentialsFileAnyName,
+  readKeyringCredentials,
+} from "../credentials/sources.ts";
 import { explainRefusal } from "../credentials/refused.ts";
 import type { ResolvedCredentials } from "../credentials/resolve.ts";
 import type { Runtime } from "../runtime/mod.ts";
-import { quote } from "../_util.ts";
+import { lazily, quote } from "../_util.ts";
+
+// The expiry warning's rule and the credentials events' wording load with the first
+// credentials that expire or change: most credentials do neither. One import shared by
+// concurrent callers; a failed one is tried again.
+const expiry = lazily(() => import("../credentials/expiry.ts"));
 
 /** What {@linkcode rotatingProvider} needs. */
 export interface RotationOptions {
@@ -97,7 +101,8 @@ export function watchCredentials(
 }
 
 /** A credentials event with its log line (under MESSAGE, not enumerable), for the loggers. */
-function told(event: CredentialsEvent): CredentialsEvent {
+async function told(event: CredentialsEvent): Promise<CredentialsEvent> {
+  const { credentialsMessage } = await expiry();
   return Object.defineProperty(event, MESSAGE, { value: credentialsMessage(event) });
 }
 
@@ -242,7 +247,12 @@ class RotatingTokenProvider extends TokenProvider {
     }, now)[0];
     // Expiring credentials are checked again at least once a day, for the daily warning.
     const expires = this.#credentials.expires;
-    this.#quietUntil = expires ? Math.min(refreshAt, (Math.floor(now / DAY) + 1) * DAY) : refreshAt;
+    if (expires) {
+      const { DAY } = await expiry();
+      this.#quietUntil = Math.min(refreshAt, (Math.floor(now / DAY) + 1) * DAY);
+    } else {
+      this.#quietUntil = refreshAt;
+    }
     return access;
   }
 
@@ -250,10 +260,13 @@ class RotatingTokenProvider extends TokenProvider {
   async #check(): Promise<void> {
     const { source, description } = this.#options;
     const now = this.#now();
-    const warning = expiryWarning(this.#credentials, description, now, this.#warnedDay);
-    if (warning) {
-      this.#warnedDay = Math.floor(now / DAY);
-      emit(this.#listeners, told(warning));
+    if (this.#credentials.expires) {
+      const { DAY, expiryWarning } = await expiry();
+      const warning = expiryWarning(this.#credentials, description, now, this.#warnedDay);
+      if (warning) {
+        this.#warnedDay = Math.floor(now / DAY);
+        emit(this.#listeners, await told(warning));
+      }
     }
     if (!source) return;
     // The version the credentials were read at, if its look-up is still under way, and now.
@@ -299,7 +312,7 @@ class RotatingTokenProvider extends TokenProvider {
     this.#quietUntil = -Infinity;
     emit(
       this.#listeners,
-      told({
+      await told({
         type: "credentials_rotated",
         source: this.#options.description,
         reason,
@@ -378,4 +391,76 @@ class RotatingTokenProvider extends TokenProvider {
       { source: description, cause: error },
     );
   }
+}
+
+// Where resolved credentials can be read again: the file (an `auth` path or KOGNIC_CREDENTIALS)
+// or the keyring profile they came from. Options, credentials objects and the
+// KOGNIC_CLIENT_ID/KOGNIC_CLIENT_SECRET pair cannot change while a program runs: they have none.
+
+/**
+ * A source of credentials that can be read again.
+ *
+ * @internal
+ */
+export interface CredentialsSource {
+  /** Where the credentials come from, such as `credentials file "/home/me/creds.json"`. */
+  readonly description: string;
+  /**
+   * Reads the source again, as resolution read it (the same checks, the same errors).
+   *
+   * @returns The credentials it holds now.
+   */
+  read(): Promise<Credentials>;
+  /**
+   * A file's version (modification time, size and inode, through symbolic links): another
+   * value means the file changed. `undefined` where it cannot tell (a keyring profile, a
+   * runtime without `stat`, a file that cannot be looked at just now).
+   *
+   * @returns The version.
+   */
+  version(): Promise<string | undefined>;
+}
+
+/**
+ * The source that `resolved` came from, or `undefined` for one that cannot change.
+ *
+ * @internal
+ */
+export function credentialsSource(
+  resolved: ResolvedCredentials,
+  runtime: Runtime,
+): CredentialsSource | undefined {
+  const { origin, source: description } = resolved;
+  if (!origin) return undefined;
+  if ("keyring" in origin) {
+    const profile = origin.keyring;
+    return {
+      description,
+      async read() {
+        const credentials = await readKeyringCredentials(profile, runtime);
+        if (credentials) return credentials;
+        throw new KognicAuthError(
+          "KEYRING_PROFILE_NOT_FOUND",
+          `No credentials in the keyring for profile ${quote(profile)} any more: ` +
+            `store them with \`kognic-auth credentials put <file> --env ${profile}\``,
+          { source: description },
+        );
+      },
+      version: () => Promise.resolve(undefined),
+    };
+  }
+  const path = origin.file;
+  return {
+    description,
+    read: () => readCredentialsFileAnyName(path, runtime, description),
+    async version() {
+      try {
+        const stat = await runtime.stat?.(expandHome(path, runtime));
+        return stat && `${stat.mtime}:${stat.size}:${stat.ino}`;
+      } catch {
+        // Gone for a moment (replaced by a rename): looked at again at the next token request.
+        return undefined;
+      }
+    },
+  };
 }
