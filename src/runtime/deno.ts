@@ -41,7 +41,7 @@ interface DenoNamespace {
   mkdir(path: string, options?: { recursive?: boolean; mode?: number }): Promise<void>;
   rename(from: string, to: string): Promise<void>;
   remove(path: string): Promise<void>;
-  stat(path: string): Promise<{ mtime: Date | null; size: number; ino: number | null }>;
+  statSync(path: string): { mtime: Date | null; size: number; ino: number | null };
   Command: new (command: string, options: {
     args: string[];
     stdin: "piped";
@@ -195,9 +195,17 @@ export function denoRuntime(): Runtime {
     mkdir: (path, options = {}) => deno.mkdir(path, { recursive: true, mode: options.mode }),
     rename: (from, to) => deno.rename(from, to),
     remove: (path) => deno.remove(path),
-    stat: async (path) => {
-      const { mtime, size, ino } = await deno.stat(path);
-      return { mtime: mtime?.getTime(), size, ino: ino ?? undefined };
+    // Synchronous underneath: rotation looks at a credentials file's status once per token
+    // request, and Deno's asynchronous call costs an event-loop round trip of 2–4 ms in a
+    // program's first milliseconds, where a local file's status takes microseconds. Rejects as
+    // the asynchronous call does (NotFound and so on).
+    stat: (path) => {
+      try {
+        const { mtime, size, ino } = deno.statSync(path);
+        return Promise.resolve({ mtime: mtime?.getTime(), size, ino: ino ?? undefined });
+      } catch (error) {
+        return Promise.reject(error);
+      }
     },
     run,
     // Looked up on first use: without --allow-env, reading DBUS_SESSION_BUS_ADDRESS throws.
