@@ -89,7 +89,7 @@ export async function createConnection(
   // mend becomes CREDENTIALS_REFUSED, whose cause is the hinted refusal.
   if (resolved.origin || resolved.credentials.expires) {
     const { watchCredentials } = await import("../token/rotating.ts");
-    connection.provider = watchCredentials(resolved, runtime, connection.provider, {
+    connection.provider = await watchCredentials(resolved, runtime, connection.provider, {
       connect: (credentials) => connect(credentials, runtime, options, shared).provider,
       clock: options.clock,
     });

@@ -47,11 +47,8 @@ export interface RotationOptions {
   description: string;
   /** The source to read again; absent when it cannot change (then only warnings). */
   source?: CredentialsSource;
-  /**
-   * The file's version when the credentials were read, or its look-up still under way: the
-   * first token request waits for it, not the client's creation.
-   */
-  version?: string | Promise<string | undefined>;
+  /** The file's version when the credentials were read. */
+  version?: string;
   /** The shared provider for other credentials, with the client's other options. */
   connect(credentials: Credentials): TokenProvider;
   /** The client's clock; the system's by default. */
@@ -83,20 +80,20 @@ export function rotatingProvider(inner: TokenProvider, options: RotationOptions)
  *
  * @internal
  */
-export function watchCredentials(
+export async function watchCredentials(
   resolved: ResolvedCredentials,
   runtime: Runtime,
   inner: TokenProvider,
   options: Pick<RotationOptions, "connect" | "clock">,
-): TokenProvider {
+): Promise<TokenProvider> {
   const source = credentialsSource(resolved, runtime);
   return rotatingProvider(inner, {
     ...options,
     credentials: resolved.credentials,
     description: resolved.source,
     source,
-    // Taken now, awaited at the first check: the file is looked at while the client is built.
-    version: source?.version(),
+    // Before the client is returned: a change its program makes after that is a change.
+    version: await source?.version(),
   });
 }
 
@@ -120,7 +117,7 @@ class RotatingTokenProvider extends TokenProvider {
   readonly #options: RotationOptions;
   #inner: TokenProvider;
   #credentials: Credentials;
-  #version?: string | Promise<string | undefined>;
+  #version?: string;
   /** Until when the token held needs no check (its refresh time, the next day's start). */
   #quietUntil = -Infinity;
   #checking?: Promise<void>;
@@ -269,9 +266,8 @@ class RotatingTokenProvider extends TokenProvider {
       }
     }
     if (!source) return;
-    // The version the credentials were read at, if its look-up is still under way, and now.
-    const [known, version] = await Promise.all([this.#version, source.version()]);
-    if (version !== undefined && version !== known) {
+    const version = await source.version();
+    if (version !== undefined && version !== this.#version) {
       try {
         await this.#read("changed", version);
       } catch {

@@ -3,6 +3,7 @@
 // volume or the keyring profile they came from holds new ones; a revoked secret costs one read
 // of the source, not a request storm.
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
 import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -120,6 +121,27 @@ function secretsOf(server: KognicServer): string[] {
     new URLSearchParams(request.body).get("client_secret") ?? ""
   );
 }
+
+test(
+  "rotation: a file rewritten as soon as createClient returns is read again at the first request",
+  async () => {
+    const dir = await tempDir();
+    try {
+      const path = join(dir, "credentials.json");
+      await writeFile(path, document(TEST_CLIENT_ID, CANARY_SECRET));
+      const { server, client, events } = await world(path, await detectRuntime());
+      // Synchronously, before any other task: the version createClient took is the old file's.
+      writeFileSync(path, document(NEW_ID, NEW_SECRET));
+      server.rotate(NEW_ID, NEW_SECRET);
+      assert.equal((await client.get<{ clientId: string }>("/v1/whoami")).clientId, NEW_ID);
+      assert.deepEqual(secretsOf(server), [NEW_SECRET], "the old secret is never sent");
+      assert.ok(events.some((event) => event.type === "credentials_rotated"));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+  FS,
+);
 
 test(
   "rotation: a secret rotated at the server and then in the file mid-stream fails no call after the file changed",
