@@ -163,7 +163,7 @@ export function bearerFetch(tokens: TokenSource, options: BearerOptions): Bearer
             if (hops === MAX_REDIRECTS) {
               throw new KognicAuthError(
                 "TOO_MANY_REDIRECTS",
-                `${JSON.stringify(bare(url))} redirected more than ${MAX_REDIRECTS} times`,
+                `${quote(bare(url))} redirected more than ${MAX_REDIRECTS} times`,
                 { source: bare(url) },
               );
             }
@@ -230,7 +230,8 @@ function tokenOrigins(
   listed: readonly (string | URL)[] = [],
   allowInsecureHttp?: boolean,
 ): Set<string> {
-  const origins = new Set([(base ?? new URL(DEFAULT_BASE_URL)).origin]);
+  // The default base URL is an origin as it is written.
+  const origins = new Set([base?.origin ?? DEFAULT_BASE_URL]);
   // Not an array: an entry that is not a URL either.
   for (const entry of Array.isArray(listed) ? listed : [0]) {
     let url: URL | undefined;
