@@ -150,12 +150,11 @@ export function bearerFetch(tokens: TokenSource, options: BearerOptions): Bearer
         let carried = !!token;
         // Redirects, followed by hand.
         if (follow && isRedirect(response)) {
-          let hopHeaders: Headers | undefined;
           // What the next hop sends: a 303 (or a 301/302 after a POST) turns the request into a
           // GET without a body for every hop after it.
+          const hopHeaders = new Headers(headers);
           let method = methodOf(input, init);
           let body = init?.body;
-          let bodyDropped = false;
           let current = url;
           for (let hops = 0; isRedirect(response); hops++) {
             const location = response.headers.get("location");
@@ -181,23 +180,19 @@ export function bearerFetch(tokens: TokenSource, options: BearerOptions): Bearer
             if (toGet) {
               method = "GET";
               body = undefined;
-              bodyDropped = true;
+              hopHeaders.delete("Content-Type");
+              hopHeaders.delete("Content-Length");
             }
-            const nextHeaders = hopHeaders ??= new Headers(headers);
             // The token goes to a hop only if it is a token origin, and once dropped it stays
             // dropped; a caller's own Authorization, as fetch does, only to the same origin.
             if (token ? !ours(next) : next.origin !== current.origin) {
               carried = false;
-              nextHeaders.delete("Authorization");
-            }
-            if (bodyDropped) {
-              nextHeaders.delete("Content-Type");
-              nextHeaders.delete("Content-Length");
+              hopHeaders.delete("Authorization");
             }
             response = await send(next, {
               ...init,
               method,
-              headers: nextHeaders,
+              headers: hopHeaders,
               redirect: "manual",
               body,
               signal,
