@@ -32,9 +32,9 @@ interface BunNamespace {
   };
 }
 
-/** Whether none of the proxy variables (./_proxy_fetch.ts's `PROXY_VARIABLES`) is set. */
+/** Whether none of the proxy variables is set. */
 const unset = (env: Record<string, string | undefined>) =>
-  (env.http_proxy ?? env.HTTP_PROXY ?? env.https_proxy ?? env.HTTPS_PROXY) === undefined;
+  PROXY_VARIABLES.every((name) => env[name] === undefined);
 
 /** Node's `process`, Bun's global (the module `node:process` costs Bun start-up memory). */
 const nodeProcess = () => (globalThis as unknown as { process: NodeJS.Process }).process;

@@ -41,7 +41,8 @@ interface DenoNamespace {
   mkdir(path: string, options?: { recursive?: boolean; mode?: number }): Promise<void>;
   rename(from: string, to: string): Promise<void>;
   remove(path: string): Promise<void>;
-  statSync(path: string): { mtime: Date | null; size: number; ino: number | null };
+  stat(path: string): Promise<{ mtime: Date | null; size: number; ino: number | null }>;
+  statSync?(path: string): { mtime: Date | null; size: number; ino: number | null };
   Command: new (command: string, options: {
     args: string[];
     stdin: "piped";
@@ -198,11 +199,17 @@ export function denoRuntime(): Runtime {
     // Synchronous underneath: rotation looks at a credentials file's status once per token
     // request, and Deno's asynchronous call costs an event-loop round trip of 2–4 ms in a
     // program's first milliseconds, where a local file's status takes microseconds. Rejects as
-    // the asynchronous call does (NotFound and so on).
+    // the asynchronous call does (NotFound and so on). Where Deno has no synchronous call (a
+    // hosted Deno without it), the asynchronous one.
     stat: (path) => {
+      const status = ({ mtime, size, ino }: Awaited<ReturnType<DenoNamespace["stat"]>>) => ({
+        mtime: mtime?.getTime(),
+        size,
+        ino: ino ?? undefined,
+      });
+      if (!deno.statSync) return deno.stat(path).then(status);
       try {
-        const { mtime, size, ino } = deno.statSync(path);
-        return Promise.resolve({ mtime: mtime?.getTime(), size, ino: ino ?? undefined });
+        return Promise.resolve(status(deno.statSync(path)));
       } catch (error) {
         return Promise.reject(error);
       }
