@@ -42,3 +42,35 @@ export function collectGarbage(): void {
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/**
+ * One caller taking turns request by request with every variant (each turn starts at the next
+ * one, so all meet the same disturbances), for `rounds` rounds of `ms` after one warm-up round;
+ * each response's body read. Returns per variant its median µs of each round. `afterTurn` runs
+ * after every turn (to trim a test server's request log, say).
+ */
+export async function takeTurns(
+  variants: readonly (() => Promise<Response>)[],
+  rounds: number,
+  ms: number,
+  afterTurn: () => void = () => {},
+): Promise<number[][]> {
+  const times: number[][] = variants.map(() => []);
+  const medians: number[][] = variants.map(() => []);
+  for (let round = -1; round < rounds; round++) {
+    for (const list of times) list.length = 0;
+    const end = performance.now() + ms;
+    for (let turn = 0; performance.now() < end; turn++) {
+      for (let i = 0; i < variants.length; i++) {
+        const which = (i + turn) % variants.length;
+        const start = performance.now();
+        const response = await variants[which]();
+        await response.arrayBuffer();
+        times[which].push(performance.now() - start);
+      }
+      afterTurn();
+    }
+    if (round >= 0) times.forEach((list, i) => medians[i].push(median(list) * 1000));
+  }
+  return medians;
+}

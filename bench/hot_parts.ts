@@ -12,7 +12,7 @@ import {
   TEST_CLIENT_ID,
 } from "../tests/support/kognic_server.ts";
 import { serve } from "../tests/support/serve.ts";
-import { median } from "./_stats.ts";
+import { median, takeTurns } from "./_stats.ts";
 
 const rounds = Number(process.argv[2] ?? 7);
 const ms = Number(process.argv[3] ?? 1500);
@@ -66,23 +66,14 @@ const variants: [string, () => Promise<Response>][] = [
   ["library", () => client.fetch("/v1/items")],
   ["library, timeout 0", () => client.fetch("/v1/items", { timeout: 0 } as RequestInit)],
 ];
-const times: number[][] = variants.map(() => []);
-const medians: number[][] = variants.map(() => []);
-for (let round = -1; round < rounds; round++) {
-  for (const list of times) list.length = 0;
-  const end = performance.now() + ms;
-  for (let turn = 0; performance.now() < end; turn++) {
-    for (let i = 0; i < variants.length; i++) {
-      const which = (i + turn) % variants.length;
-      const start = performance.now();
-      const response = await variants[which][1]();
-      await response.arrayBuffer();
-      times[which].push(performance.now() - start);
-    }
+const medians = await takeTurns(
+  variants.map(([, send]) => send),
+  rounds,
+  ms,
+  () => {
     if (server.apiRequests.length > 1000) server.apiRequests.length = 0;
-  }
-  if (round >= 0) times.forEach((list, i) => medians[i].push(median(list) * 1000));
-}
+  },
+);
 await served.close();
 const base = median(medians[1]);
 // deno-lint-ignore no-console

@@ -17,6 +17,10 @@
 // served for them, and a client built later from the rotated source shares it.
 //
 // Loaded by createClient only (src/http/create_client.ts): the edge entries carry none of it.
+//
+// One file above 400 lines because it is one concern: the provider in front, the source it reads
+// again (a file's version, a keyring profile) and the refusal's backoff share the state of one
+// rotation, and the source has no other user.
 import type { Credentials } from "../credentials/credentials.ts";
 import { KognicAuthError, TokenError } from "../errors.ts";
 import { type AccessToken, type Clock, type Renewals, TokenProvider } from "./provider.ts";
